@@ -245,6 +245,11 @@ type blind struct {
 // whole: "/metadata" at the end of a path.
 var metadataRE = regexp.MustCompile(`/metadata["']?\s*($|[,}\n])`)
 
+// imageRE finds where a patch may set a container's image: a key image
+// (YAML or JSON) or a JSON6902 path ending in /image; imagePullPolicy is
+// none.
+var imageRE = regexp.MustCompile(`(^|[\s{,"'])image["']?\s*:|/image["']?\s*($|[,}\n])`)
+
 // blindSpots notes in c.blind what k's patches and replacements may do
 // that the output hides: rename an object (a JSON6902 operation on
 // /metadata/name, a patch allowed to change names, a replacement into
@@ -286,7 +291,7 @@ func (c *checker) blindSpots(dir string, k *types.Kustomization) {
 		b.names = b.names || (opts != nil && opts.AllowNameChange) || strings.Contains(text, "/metadata/name") || metadataRE.MatchString(text)
 		b.kinds = b.kinds || (opts != nil && opts.AllowKindChange) || strings.Contains(text, "/kind")
 		b.deletes = b.deletes || strings.Contains(text, "$patch")
-		b.images = b.images || strings.Contains(text, "image")
+		b.images = b.images || imageRE.MatchString(text)
 	}
 	for _, r := range k.Replacements {
 		if r.Path != "" {

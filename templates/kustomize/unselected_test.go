@@ -56,6 +56,9 @@ func TestUnselectedWarned(t *testing.T) {
 			"base/kustomization.yaml:3: patches[0]: its target (kind StatefulSet) selects no object of the build, so kustomize applies the patch to nothing; kustomize build, which Flux runs, says nothing",
 			"base/kustomization.yaml:7: patchesJson6902[0]: its target (group apps, version v1, kind Deployment, name webapp) selects no object of the build, so kustomize applies the patch to nothing; kustomize build, which Flux runs, says nothing",
 		}},
+		{name: "a patch of imagePullPolicy sets no image", files: map[string]string{
+			"app/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- {name: ngnix, newTag: \"1.27\"}\npatches:\n- target: {kind: Deployment}\n  patch: |\n    - {op: add, path: /spec/template/spec/containers/0/imagePullPolicy, value: Always}\n",
+		}, want: []string{"app/kustomization.yaml:3: images[0]: no container of the build runs an image named ngnix, so kustomize changes no image; kustomize build, which Flux runs, says nothing"}},
 		{name: "imageTags, deprecated", files: map[string]string{
 			"app/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- {name: nginx, newTag: \"1.27\"}\nimageTags:\n- {name: busybox, newTag: \"1\"}\n",
 		}, want: []string{"app/kustomization.yaml:5: imageTags[0]: no container of the build runs an image named busybox, so kustomize changes no image; kustomize build, which Flux runs, says nothing"}},
