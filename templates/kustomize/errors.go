@@ -152,12 +152,7 @@ const inlineShown = "(an inline patch; kiln does not show it: it may hold a secr
 // patchesStrategicMerge entry that does not parse is tried as a file
 // path, and the file system's error quotes that "path".
 func withoutInlinePatches(msg string, fsys *securefs.FS, kfile string) string {
-	kf := kfile
-	if !filepath.IsAbs(kf) {
-		kf = filepath.Join(fsys.Root(), filepath.FromSlash(kfile))
-	}
-	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
-	c.kustomization(filepath.Dir(kf), false)
+	c := walkTree(fsys, kfile)
 	var texts []string
 	for _, p := range c.patches {
 		if t := strings.TrimSpace(p.data); p.path == "" && len(t) >= 8 {
@@ -312,12 +307,7 @@ func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string, multipl
 	if multiple {
 		de.Hint = fmt.Sprintf("more than one resource of this kustomization is a %s named %s (in other namespaces, or a base included twice under another namePrefix or nameSuffix), and a strategic merge patch must name one: give the patch the metadata.namespace (or the prefixed name) of the one meant, or make it a patches entry whose target selects the ones meant", kind, name)
 	}
-	kf := kfile
-	if !filepath.IsAbs(kf) {
-		kf = filepath.Join(fsys.Root(), filepath.FromSlash(kfile))
-	}
-	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
-	c.kustomization(filepath.Dir(kf), false)
+	c := walkTree(fsys, kfile)
 	for _, p := range c.patches {
 		data := []byte(p.data)
 		if p.path != "" {
@@ -537,12 +527,7 @@ func blankSubjectNamespace(de *diag.Error, fsys *securefs.FS, kfile, id string) 
 	de.Object = o
 	de.Msg = "kustomize build failed: a ServiceAccount subject of this RoleBinding has a namespace that is empty or no string (kustomize: namespace is blank for resource)"
 	de.Hint = "write the ServiceAccount's namespace after the subject's namespace: (with nothing after it, it is null), or remove the key for a ServiceAccount in the RoleBinding's own namespace"
-	kf := kfile
-	if !filepath.IsAbs(kf) {
-		kf = filepath.Join(fsys.Root(), filepath.FromSlash(kfile))
-	}
-	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
-	c.kustomization(filepath.Dir(kf), false)
+	c := walkTree(fsys, kfile)
 	for _, f := range c.resFiles {
 		data, err := fsys.ReadFile(filepath.Join(fsys.Root(), filepath.FromSlash(f)))
 		if err != nil {
@@ -602,12 +587,7 @@ func blankSubject(binding *kyaml.Node) (int, int) {
 // kustomization of the tree, and a line counted from the start of the
 // file's document, not of the file.
 func malformedResource(de *diag.Error, fsys *securefs.FS, kfile, listed string) {
-	kf := kfile
-	if !filepath.IsAbs(kf) {
-		kf = filepath.Join(fsys.Root(), filepath.FromSlash(kfile))
-	}
-	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
-	c.kustomization(filepath.Dir(kf), false)
+	c := walkTree(fsys, kfile)
 	for _, f := range c.resFiles {
 		if f != listed && !strings.HasSuffix(f, "/"+path.Clean(listed)) {
 			continue

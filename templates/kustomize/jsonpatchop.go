@@ -2,7 +2,6 @@ package kustomize
 
 import (
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -48,12 +47,7 @@ func failedOp(de *diag.Error, fsys *securefs.FS, kfile, msg string) bool {
 	if op == "" {
 		return false
 	}
-	kf := kfile
-	if !filepath.IsAbs(kf) {
-		kf = filepath.Join(fsys.Root(), filepath.FromSlash(kfile))
-	}
-	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
-	c.kustomization(filepath.Dir(kf), false)
+	c := walkTree(fsys, kfile)
 	for _, e := range c.jsonPatches {
 		if e.kf.path != de.File {
 			continue

@@ -85,6 +85,19 @@ type facts struct {
 	blind                         blind
 }
 
+// walkTree walks the tree of the kustomization file kfile (absolute or
+// repository-relative) as precheck does, for an error's place: what the
+// walk found, not what it would report.
+func walkTree(fsys *securefs.FS, kfile string) *checker {
+	kf := kfile
+	if !filepath.IsAbs(kf) {
+		kf = filepath.Join(fsys.Root(), filepath.FromSlash(kfile))
+	}
+	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}}
+	c.kustomization(filepath.Dir(kf), false)
+	return c
+}
+
 type checker struct {
 	fsys *securefs.FS
 	root string
