@@ -71,6 +71,12 @@ func unselected(sels []selection, objs []templates.Object, b blind) []templates.
 	var ws []templates.Warning
 	var images []string
 	imagesRead := false
+	var entries []*types.Image
+	for _, s := range sels {
+		if s.image != nil {
+			entries = append(entries, s.image)
+		}
+	}
 	for _, s := range sels {
 		switch {
 		case s.patch != nil && !b.kinds && !b.deletes:
@@ -83,7 +89,7 @@ func unselected(sels []selection, objs []templates.Object, b blind) []templates.
 			if !imagesRead {
 				images, imagesRead = containerImages(objs), true
 			}
-			if !imageUsed(s.image, images) {
+			if !imageUsed(s.image, renamedTo(s.image, entries), images) {
 				ws = append(ws, templates.Warning{File: s.file, Line: s.line,
 					Msg:  fmt.Sprintf("%s: no container of the build runs an image named %s, so kustomize changes no image; kustomize build, which Flux runs, says nothing", s.what, s.image.Name),
 					Hint: "write the image's name as the containers give it, without tag or digest (nginx and docker.io/library/nginx are different names to kustomize), or remove the entry"})
@@ -209,19 +215,62 @@ func containerImages(objs []templates.Object) []string {
 	return out
 }
 
+// renamedTo returns the names the images im sets may have been given
+// since by the entries of the tree (entries, im among them): an overlay's
+// newName (a registry mirror, say) renames the image a base's entry gave
+// a tag, and the output holds no image by the base's names. Each entry
+// whose name matches a name im's images may bear adds its newName, until
+// none adds one; the order of the layers is not known here, so an entry
+// may be counted as later when it ran before, which errs towards
+// "selected".
+func renamedTo(im *types.Image, entries []*types.Image) []string {
+	names := []string{im.Name}
+	if im.NewName != "" {
+		names = append(names, im.NewName)
+	}
+	for added := true; added; {
+		added = false
+		for _, e := range entries {
+			if e == im || e.NewName == "" || slices.Contains(names, e.NewName) {
+				continue
+			}
+			for _, n := range names {
+				if imageMatched(n, e.Name) {
+					names = append(names, e.NewName)
+					added = true
+					break
+				}
+			}
+		}
+	}
+	return names[1:]
+}
+
+// imageRest is what kustomize's images transformer allows after the name
+// it matches: a tag and a digest (api/internal/image.IsImageMatched).
+const imageRest = `(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{}-]*)?$`
+
+// imageMatched reports whether the image s answers to the images entry's
+// name, as kustomize matches it; a name kustomize cannot compile matches
+// nothing there.
+func imageMatched(s, name string) bool {
+	re, err := regexp.Compile("^" + name + imageRest)
+	return err == nil && re.MatchString(s)
+}
+
 // imageUsed reports whether an image of images is one im names, by its
-// name or by the newName it gives, with any tag and digest: the name is a
+// name or by a name it has been given since (renamed: its newName, and
+// those of later entries), with any tag and digest: the name is a
 // regular expression to kustomize, as here.
-func imageUsed(im *types.Image, images []string) bool {
-	const rest = `(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{}-]*)?$`
+func imageUsed(im *types.Image, renamed []string, images []string) bool {
 	var res []*regexp.Regexp
-	if re, err := regexp.Compile("^(?:" + im.Name + ")" + rest); err == nil {
+	if re, err := regexp.Compile("^(?:" + im.Name + ")" + imageRest); err == nil {
 		res = append(res, re)
 	} else {
 		return true
 	}
-	if im.NewName != "" {
-		res = append(res, regexp.MustCompile("^"+regexp.QuoteMeta(im.NewName)+rest))
+	for _, n := range renamed {
+		res = append(res, regexp.MustCompile("^"+regexp.QuoteMeta(n)+imageRest))
 	}
 	for _, s := range images {
 		for _, re := range res {

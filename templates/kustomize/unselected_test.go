@@ -85,6 +85,15 @@ func TestUnselectedWarned(t *testing.T) {
 			"app/kustomization.yaml":  "resources: [../base, job.yaml]\nimages:\n- {name: busybox, newTag: \"1.36\"}\npatches:\n- target: {kind: Job}\n  patch: |\n    - {op: replace, path: /spec/template/spec/containers/0/image, value: alpine:3}\n",
 			"app/job.yaml":            "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: j, image: busybox}]\n",
 		}},
+		// A base gives the tag, an overlay a registry mirror, a third
+		// layer another: the output has no image named nginx or
+		// registry.example.com/nginx, yet without the base's entry the tag
+		// is not 1.27.
+		{name: "an image a later entry named anew", files: map[string]string{
+			"base/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- {name: nginx, newTag: \"1.27\"}\n- {name: nginx, newName: registry.example.com/nginx}\n",
+			"mid/kustomization.yaml":  "resources: [../base]\nimages:\n- {name: registry.example.com/nginx, newName: mirror.example.com/nginx}\n",
+			"app/kustomization.yaml":  "resources: [../mid]\nimages:\n- {name: mirror.example.com/nginx, newName: mirror.example.com/library/nginx}\n",
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
