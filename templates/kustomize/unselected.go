@@ -184,8 +184,8 @@ func setSelector(sel string) labels.Selector {
 	return s
 }
 
-// containerImages are the images of objs: every string under a key image,
-// in any object but a CustomResourceDefinition (kustomize's images
+// containerImages are the images of objs: every string under a key image
+// or at image.reference, in any object but a CustomResourceDefinition (kustomize's images
 // transformer looks in every containers and initContainers list but a
 // CRD's).
 func containerImages(objs []templates.Object) []string {
@@ -195,9 +195,19 @@ func containerImages(objs []templates.Object) []string {
 		switch n.Kind {
 		case kyaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
-				if v := n.Content[i+1]; n.Content[i].Value == "image" && v.Kind == kyaml.ScalarNode {
+				k, v := n.Content[i].Value, n.Content[i+1]
+				if k == "image" && v.Kind == kyaml.ScalarNode {
 					out = append(out, v.Value)
 					continue
+				}
+				if k == "image" && v.Kind == kyaml.MappingNode {
+					// An image volume (spec.volumes[].image.reference),
+					// which kustomize's images fieldSpecs name.
+					for j := 0; j+1 < len(v.Content); j += 2 {
+						if v.Content[j].Value == "reference" && v.Content[j+1].Kind == kyaml.ScalarNode {
+							out = append(out, v.Content[j+1].Value)
+						}
+					}
 				}
 				walk(n.Content[i+1])
 			}
@@ -264,7 +274,9 @@ func imageMatched(s, name string) bool {
 // regular expression to kustomize, as here.
 func imageUsed(im *types.Image, renamed []string, images []string) bool {
 	var res []*regexp.Regexp
-	if re, err := regexp.Compile("^(?:" + im.Name + ")" + imageRest); err == nil {
+	// Not grouped, as kustomize has it: a name nginx|redis matches any
+	// image that begins with nginx.
+	if re, err := regexp.Compile("^" + im.Name + imageRest); err == nil {
 		res = append(res, re)
 	} else {
 		return true

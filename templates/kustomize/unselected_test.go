@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -84,6 +85,17 @@ func TestUnselectedWarned(t *testing.T) {
 			"base/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- {name: nginx, newName: registry.example.com/nginx, newTag: \"1.27\"}\n",
 			"app/kustomization.yaml":  "resources: [../base, job.yaml]\nimages:\n- {name: busybox, newTag: \"1.36\"}\npatches:\n- target: {kind: Job}\n  patch: |\n    - {op: replace, path: /spec/template/spec/containers/0/image, value: alpine:3}\n",
 			"app/job.yaml":            "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: j, image: busybox}]\n",
+		}},
+		// An image volume's reference is one of kustomize's images fields.
+		{name: "an image volume", files: map[string]string{
+			"app/kustomization.yaml": "resources: [pod.yaml]\nimages:\n- {name: quay.io/crio/artifact, newTag: v2}\n",
+			"app/pod.yaml":           "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: busybox}]\n  volumes:\n  - name: v\n    image: {reference: \"quay.io/crio/artifact:v1\", pullPolicy: IfNotPresent}\n",
+		}},
+		// kustomize puts no group around the name: nginx|redis is "begins
+		// with nginx, or is redis", and nginx-unprivileged answers to it.
+		{name: "an image name with an alternation", files: map[string]string{
+			"app/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- {name: \"nginx|redis\", newTag: \"9\"}\n",
+			"app/deploy.yaml":        strings.Replace(deploy, "nginx:1.25", "nginx-unprivileged:1.25", 1),
 		}},
 		// A base gives the tag, an overlay a registry mirror, a third
 		// layer another: the output has no image named nginx or
