@@ -237,6 +237,12 @@ func (c *checker) kustomization(dir string, plugins bool) {
 		c.entry(f, []string{"configurations"}, p, loadOnly, false)
 		c.blind.images = true // they may point the images transformer at any field
 	}
+	if len(k.Transformers) > 0 {
+		// A transformer's configuration (an ImageTagTransformer, a
+		// PatchTransformer, a function) may rename, re-kind, delete,
+		// re-label or re-image any object.
+		c.blind = blind{names: true, kinds: true, deletes: true, images: true}
+	}
 	c.selections = append(c.selections, selectionsOf(f, &k)...)
 	c.blindSpots(dir, &k)
 	if p := k.OpenAPI["path"]; p != "" {

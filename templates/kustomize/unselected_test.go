@@ -86,6 +86,13 @@ func TestUnselectedWarned(t *testing.T) {
 			"app/kustomization.yaml":  "resources: [../base, job.yaml]\nimages:\n- {name: busybox, newTag: \"1.36\"}\npatches:\n- target: {kind: Job}\n  patch: |\n    - {op: replace, path: /spec/template/spec/containers/0/image, value: alpine:3}\n",
 			"app/job.yaml":            "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: j, image: busybox}]\n",
 		}},
+		// An overlay's ImageTagTransformer renames the image the base's
+		// entry gave a tag; a PatchTransformer may do anything a patch does.
+		{name: "a transformers entry renames the image", files: map[string]string{
+			"base/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- {name: nginx, newTag: \"1.27\"}\n",
+			"app/kustomization.yaml":  "resources: [../base]\ntransformers: [img.yaml]\n",
+			"app/img.yaml":            "apiVersion: builtin\nkind: ImageTagTransformer\nmetadata: {name: mirror}\nimageTag: {name: nginx, newName: mirror.example.com/nginx}\n",
+		}},
 		// An image volume's reference is one of kustomize's images fields.
 		{name: "an image volume", files: map[string]string{
 			"app/kustomization.yaml": "resources: [pod.yaml]\nimages:\n- {name: quay.io/crio/artifact, newTag: v2}\n",
