@@ -314,7 +314,7 @@ var imageRE = regexp.MustCompile(`(^|[\s{,"'])image["']?\s*:|/image["']?\s*($|[,
 // blindSpots notes in c.blind what k's patches and replacements may do
 // that the output hides: rename an object (a JSON6902 operation on
 // /metadata/name, a patch allowed to change names, a replacement into
-// metadata.name), change its kind, delete or replace it ($patch), or set
+// metadata.name), change its kind or apiVersion, delete or replace it ($patch), or set
 // a container's image. A patch file that cannot be read may do anything.
 func (c *checker) blindSpots(dir string, k *types.Kustomization) {
 	texts := func(yield func(text string, opts *types.PatchArgs) bool) {
@@ -350,7 +350,9 @@ func (c *checker) blindSpots(dir string, k *types.Kustomization) {
 	for text, opts := range texts {
 		b := &c.blind
 		b.names = b.names || (opts != nil && opts.AllowNameChange) || strings.Contains(text, "/metadata/name") || metadataRE.MatchString(text)
-		b.kinds = b.kinds || (opts != nil && opts.AllowKindChange) || strings.Contains(text, "/kind")
+		// A new apiVersion (autoscaling/v2beta2 to v2, say) hides the
+		// group and version a base's target matched, as a new kind does.
+		b.kinds = b.kinds || (opts != nil && opts.AllowKindChange) || strings.Contains(text, "/kind") || strings.Contains(text, "/apiVersion")
 		b.deletes = b.deletes || strings.Contains(text, "$patch")
 		b.images = b.images || imageRE.MatchString(text)
 	}
@@ -365,7 +367,7 @@ func (c *checker) blindSpots(dir string, k *types.Kustomization) {
 			}
 			for _, fp := range t.FieldPaths {
 				c.blind.names = c.blind.names || fp == "metadata" || strings.HasPrefix(fp, "metadata.name")
-				c.blind.kinds = c.blind.kinds || fp == "kind"
+				c.blind.kinds = c.blind.kinds || fp == "kind" || fp == "apiVersion"
 				c.blind.images = c.blind.images || strings.Contains(fp, "image")
 			}
 		}

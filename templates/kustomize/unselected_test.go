@@ -86,6 +86,11 @@ func TestUnselectedWarned(t *testing.T) {
 			"app/kustomization.yaml":  "resources: [../base, job.yaml]\nimages:\n- {name: busybox, newTag: \"1.36\"}\npatches:\n- target: {kind: Job}\n  patch: |\n    - {op: replace, path: /spec/template/spec/containers/0/image, value: alpine:3}\n",
 			"app/job.yaml":            "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: j, image: busybox}]\n",
 		}},
+		{name: "an apiVersion changed by a later patch", files: map[string]string{
+			"base/kustomization.yaml": "resources: [hpa.yaml]\npatches:\n- target: {group: autoscaling, version: v2beta2, kind: HorizontalPodAutoscaler}\n  patch: |\n    - {op: replace, path: /spec/maxReplicas, value: 5}\n",
+			"base/hpa.yaml":           "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec: {minReplicas: 1, maxReplicas: 3, scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}}\n",
+			"app/kustomization.yaml":  "resources: [../base]\npatches:\n- target: {kind: HorizontalPodAutoscaler}\n  patch: |\n    - {op: replace, path: /apiVersion, value: autoscaling/v2}\n",
+		}},
 		// An overlay's ImageTagTransformer renames the image the base's
 		// entry gave a tag; a PatchTransformer may do anything a patch does.
 		{name: "a transformers entry renames the image", files: map[string]string{
