@@ -243,6 +243,12 @@ func (c *checker) kustomization(dir string, plugins bool) {
 		// re-label or re-image any object.
 		c.blind = blind{names: true, kinds: true, deletes: true, images: true}
 	}
+	if k.NamePrefix != "" {
+		c.blind.prefixes = append(c.blind.prefixes, k.NamePrefix)
+	}
+	if k.NameSuffix != "" {
+		c.blind.suffixes = append(c.blind.suffixes, k.NameSuffix)
+	}
 	c.selections = append(c.selections, selectionsOf(f, &k)...)
 	c.blindSpots(dir, &k)
 	if p := k.OpenAPI["path"]; p != "" {

@@ -80,7 +80,7 @@ func unselected(sels []selection, objs []templates.Object, b blind) []templates.
 	for _, s := range sels {
 		switch {
 		case s.patch != nil && !b.kinds && !b.deletes:
-			if !selectsAny(s.patch, objs, b.names) {
+			if !selectsAny(s.patch, objs, b) {
 				ws = append(ws, templates.Warning{File: s.file, Line: s.line,
 					Msg:  fmt.Sprintf("%s: its target (%s) selects no object of the build, so kustomize applies the patch to nothing; kustomize build, which Flux runs, says nothing", s.what, describeTarget(s.patch)),
 					Hint: "match the target to an object the kustomization builds (kind, group and version as the object has them; the name is a regular expression matched against the name before later prefixes and suffixes), or remove the patch"})
@@ -116,10 +116,10 @@ func describeTarget(t *types.Selector) string {
 	return strings.Join(parts, ", ")
 }
 
-// selectsAny reports whether t may have selected an object of objs;
-// anyName: whatever t's name.
-func selectsAny(t *types.Selector, objs []templates.Object, anyName bool) bool {
-	m := compileTarget(t, anyName)
+// selectsAny reports whether t may have selected an object of objs, of a
+// tree b tells of.
+func selectsAny(t *types.Selector, objs []templates.Object, b blind) bool {
+	m := compileTarget(t, b)
 	for _, o := range objs {
 		if o.Node != nil && m.matches(o.Node) {
 			return true
@@ -133,13 +133,18 @@ func selectsAny(t *types.Selector, objs []templates.Object, anyName bool) bool {
 type targetMatcher struct {
 	group, version, kind, name *regexp.Regexp
 	labels, annotations        labels.Selector
+	// whole is the name anchored, as kustomize matches it, for a name
+	// unanchored misses: one with ^ or $ of its own. It is held against
+	// the name without the tree's prefixes, suffixes and hash.
+	whole              *regexp.Regexp
+	prefixes, suffixes []string
 }
 
 // compileTarget compiles t as kustomize matches it: group, version and
 // kind as anchored regular expressions, the name unanchored (later
 // prefixes and suffixes) unless anyName. A pattern kustomize would refuse
 // matches anything: the build failed then.
-func compileTarget(t *types.Selector, anyName bool) targetMatcher {
+func compileTarget(t *types.Selector, b blind) targetMatcher {
 	anchored := func(p string) *regexp.Regexp {
 		if p == "" {
 			return nil
@@ -148,16 +153,18 @@ func compileTarget(t *types.Selector, anyName bool) targetMatcher {
 		return re
 	}
 	m := targetMatcher{group: anchored(t.Group), version: anchored(t.Version), kind: anchored(t.Kind),
-		labels: setSelector(t.LabelSelector), annotations: setSelector(t.AnnotationSelector)}
-	if t.Name != "" && !anyName {
+		labels: setSelector(t.LabelSelector), annotations: setSelector(t.AnnotationSelector),
+		prefixes: b.prefixes, suffixes: b.suffixes}
+	if t.Name != "" && !b.names {
 		m.name, _ = regexp.Compile(t.Name)
+		m.whole = anchored(t.Name)
 	}
 	return m
 }
 
 func (m targetMatcher) matches(n *kyaml.RNode) bool {
 	ok := func(re *regexp.Regexp, s string) bool { return re == nil || re.MatchString(s) }
-	if !ok(m.kind, n.GetKind()) || !ok(m.name, n.GetName()) {
+	if !ok(m.kind, n.GetKind()) || !ok(m.name, n.GetName()) && !m.wholeName(n.GetName()) {
 		return false
 	}
 	group, version, cut := strings.Cut(n.GetApiVersion(), "/")
@@ -167,6 +174,51 @@ func (m targetMatcher) matches(n *kyaml.RNode) bool {
 	return ok(m.group, group) && ok(m.version, version) &&
 		(m.labels == nil || m.labels.Matches(labels.Set(n.GetLabels()))) &&
 		(m.annotations == nil || m.annotations.Matches(labels.Set(n.GetAnnotations())))
+}
+
+// hashRE is the suffix kustomize gives a generated object's name.
+var hashRE = regexp.MustCompile(`-[a-z0-9]{10}$`)
+
+// wholeName reports whether m.whole matches name without some of the
+// prefixes and suffixes the tree's layers may have given it: each end is
+// cut, in any order and as often as they fit, by the tree's namePrefix
+// and nameSuffix values and a generator's hash.
+func (m targetMatcher) wholeName(name string) bool {
+	if m.whole == nil {
+		return false
+	}
+	starts := []int{0}
+	for i := 0; i < len(starts); i++ {
+		for _, p := range m.prefixes {
+			if at := starts[i] + len(p); strings.HasPrefix(name[starts[i]:], p) && !slices.Contains(starts, at) {
+				starts = append(starts, at)
+			}
+		}
+	}
+	ends := []int{len(name)}
+	for i := 0; i < len(ends); i++ {
+		cut := func(at int) {
+			if !slices.Contains(ends, at) {
+				ends = append(ends, at)
+			}
+		}
+		for _, sfx := range m.suffixes {
+			if strings.HasSuffix(name[:ends[i]], sfx) {
+				cut(ends[i] - len(sfx))
+			}
+		}
+		if loc := hashRE.FindStringIndex(name[:ends[i]]); loc != nil {
+			cut(loc[0])
+		}
+	}
+	for _, i := range starts {
+		for _, j := range ends {
+			if i <= j && m.whole.MatchString(name[i:j]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // setSelector is the label selector sel, nil when it may have matched
@@ -300,6 +352,9 @@ func imageUsed(im *types.Image, renamed []string, images []string) bool {
 // whether a container's image now is the one an images entry saw.
 type blind struct {
 	names, kinds, deletes, images bool
+	// prefixes and suffixes are the tree's namePrefix and nameSuffix
+	// values, which a target's name did not see if they came later.
+	prefixes, suffixes []string
 }
 
 // metadataRE finds a JSON6902 path that replaces an object's metadata

@@ -86,6 +86,13 @@ func TestUnselectedWarned(t *testing.T) {
 			"app/kustomization.yaml":  "resources: [../base, job.yaml]\nimages:\n- {name: busybox, newTag: \"1.36\"}\npatches:\n- target: {kind: Job}\n  patch: |\n    - {op: replace, path: /spec/template/spec/containers/0/image, value: alpine:3}\n",
 			"app/job.yaml":            "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: j, image: busybox}]\n",
 		}},
+		// kustomize anchors a target's name itself, so ^web$ is web to it,
+		// before the prefixes, suffixes and hashes the output shows.
+		{name: "a name anchored by its own ^ and $", files: map[string]string{
+			"base/kustomization.yaml": "resources: [deploy.yaml]\nnamePrefix: shop-\nconfigMapGenerator:\n- {name: cfg, literals: [a=b]}\npatches:\n- target: {kind: Deployment, name: ^web$}\n  patch: |\n    - {op: add, path: /spec/replicas, value: 2}\n",
+			"mid/kustomization.yaml":  "resources: [../base]\nnameSuffix: -eu\npatches:\n- target: {kind: ConfigMap, name: ^shop-cfg$}\n  patch: |\n    - {op: add, path: /data/c, value: d}\n",
+			"app/kustomization.yaml":  "resources: [../mid]\nnamePrefix: prod-\npatches:\n- target: {kind: Deployment, name: \"^(shop-web|api)-eu$\"}\n  patch: |\n    - {op: add, path: /spec/paused, value: false}\n",
+		}},
 		{name: "an apiVersion changed by a later patch", files: map[string]string{
 			"base/kustomization.yaml": "resources: [hpa.yaml]\npatches:\n- target: {group: autoscaling, version: v2beta2, kind: HorizontalPodAutoscaler}\n  patch: |\n    - {op: replace, path: /spec/maxReplicas, value: 5}\n",
 			"base/hpa.yaml":           "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec: {minReplicas: 1, maxReplicas: 3, scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}}\n",
