@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 	"k8s.io/apimachinery/pkg/labels"
+	labelop "k8s.io/apimachinery/pkg/selection"
 	"sigs.k8s.io/kustomize/api/types"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -153,8 +154,10 @@ func compileTarget(t *types.Selector, b blind) targetMatcher {
 		return re
 	}
 	m := targetMatcher{group: anchored(t.Group), version: anchored(t.Version), kind: anchored(t.Kind),
-		labels: setSelector(t.LabelSelector), annotations: setSelector(t.AnnotationSelector),
 		prefixes: b.prefixes, suffixes: b.suffixes}
+	if !b.labels {
+		m.labels, m.annotations = setSelector(t.LabelSelector), setSelector(t.AnnotationSelector)
+	}
 	if t.Name != "" && !b.names {
 		m.name, _ = regexp.Compile(t.Name)
 		m.whole = anchored(t.Name)
@@ -221,19 +224,36 @@ func (m targetMatcher) wholeName(name string) bool {
 	return false
 }
 
-// setSelector is the label selector sel, nil when it may have matched
-// whatever an object's labels are now: none given, one kustomize refuses,
-// or one with a negation (labels added later can make it fail where it
-// matched).
+// setSelector is what the output can judge of the label selector sel:
+// whether an object has the keys its requirements ask to be there (=,
+// in, exists, gt, lt), whatever their values, as a later layer's labels
+// or a patch may have changed a value the selector matched. nil when it
+// asks for no key: none given, one kustomize refuses, or only negations
+// (labels added later can make them fail where they matched).
 func setSelector(sel string) labels.Selector {
-	if sel == "" || strings.Contains(sel, "!") || strings.Contains(strings.ToLower(sel), "notin") {
+	if sel == "" {
 		return nil
 	}
 	s, err := labels.Parse(sel)
 	if err != nil {
 		return nil
 	}
-	return s
+	reqs, _ := s.Requirements()
+	keys := labels.NewSelector()
+	for _, r := range reqs {
+		switch r.Operator() {
+		case labelop.Equals, labelop.DoubleEquals, labelop.In, labelop.Exists, labelop.GreaterThan, labelop.LessThan:
+			req, err := labels.NewRequirement(r.Key(), labelop.Exists, nil)
+			if err != nil {
+				return nil
+			}
+			keys = keys.Add(*req)
+		}
+	}
+	if keys.Empty() {
+		return nil
+	}
+	return keys
 }
 
 // containerImages are the images of objs: every string under a key image
@@ -352,6 +372,8 @@ func imageUsed(im *types.Image, renamed []string, images []string) bool {
 // whether a container's image now is the one an images entry saw.
 type blind struct {
 	names, kinds, deletes, images bool
+	// labels: whether a label or annotation an object had may be gone.
+	labels bool
 	// prefixes and suffixes are the tree's namePrefix and nameSuffix
 	// values, which a target's name did not see if they came later.
 	prefixes, suffixes []string
@@ -360,6 +382,12 @@ type blind struct {
 // metadataRE finds a JSON6902 path that replaces an object's metadata
 // whole: "/metadata" at the end of a path.
 var metadataRE = regexp.MustCompile(`/metadata["']?\s*($|[,}\n])`)
+
+// unlabelRE finds a patch that may take a label or an annotation away: a
+// JSON6902 operation on the whole /metadata/labels or
+// /metadata/annotations map, or a remove in a patch that names one, or a
+// strategic merge patch that sets one to null.
+var unlabelRE = regexp.MustCompile(`/metadata/(labels|annotations)["']?\s*($|[,}\n])|(?s)remove.*/metadata/(labels|annotations)/|(?s)/metadata/(labels|annotations)/.*remove|(?s)(labels|annotations)["']?\s*:.*:\s*(null|Null|NULL|~)\s*($|[,}\n])`)
 
 // imageRE finds where a patch may set a container's image: a key image
 // (YAML or JSON) or a JSON6902 path ending in /image; imagePullPolicy is
@@ -409,6 +437,7 @@ func (c *checker) blindSpots(dir string, k *types.Kustomization) {
 		// group and version a base's target matched, as a new kind does.
 		b.kinds = b.kinds || (opts != nil && opts.AllowKindChange) || strings.Contains(text, "/kind") || strings.Contains(text, "/apiVersion")
 		b.deletes = b.deletes || strings.Contains(text, "$patch")
+		b.labels = b.labels || metadataRE.MatchString(text) || unlabelRE.MatchString(text)
 		b.images = b.images || imageRE.MatchString(text)
 	}
 	for _, r := range k.Replacements {
@@ -423,6 +452,7 @@ func (c *checker) blindSpots(dir string, k *types.Kustomization) {
 			for _, fp := range t.FieldPaths {
 				c.blind.names = c.blind.names || fp == "metadata" || strings.HasPrefix(fp, "metadata.name")
 				c.blind.kinds = c.blind.kinds || fp == "kind" || fp == "apiVersion"
+				c.blind.labels = c.blind.labels || fp == "metadata" || fp == "metadata.labels" || fp == "metadata.annotations"
 				c.blind.images = c.blind.images || strings.Contains(fp, "image")
 			}
 		}

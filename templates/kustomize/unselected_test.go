@@ -60,6 +60,9 @@ func TestUnselectedWarned(t *testing.T) {
 		{name: "a patch of imagePullPolicy sets no image", files: map[string]string{
 			"app/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- {name: ngnix, newTag: \"1.27\"}\npatches:\n- target: {kind: Deployment}\n  patch: |\n    - {op: add, path: /spec/template/spec/containers/0/imagePullPolicy, value: Always}\n",
 		}, want: []string{"app/kustomization.yaml:3: images[0]: no container of the build runs an image named ngnix, so kustomize changes no image; kustomize build, which Flux runs, says nothing"}},
+		{name: "a label no object has", files: map[string]string{
+			"app/kustomization.yaml": "resources: [deploy.yaml]\nlabels:\n- pairs: {tier: web}\npatches:\n- target: {labelSelector: \"tier,app in (web),!canary\", annotationSelector: \"team=a\"}\n  patch: |\n    - {op: add, path: /spec/replicas, value: 2}\n",
+		}, want: []string{"app/kustomization.yaml:5: patches[0]: its target (labelSelector tier,app in (web),!canary, annotationSelector team=a) selects no object of the build, so kustomize applies the patch to nothing; kustomize build, which Flux runs, says nothing"}},
 		{name: "imageTags, deprecated", files: map[string]string{
 			"app/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- {name: nginx, newTag: \"1.27\"}\nimageTags:\n- {name: busybox, newTag: \"1\"}\n",
 		}, want: []string{"app/kustomization.yaml:5: imageTags[0]: no container of the build runs an image named busybox, so kustomize changes no image; kustomize build, which Flux runs, says nothing"}},
@@ -85,6 +88,18 @@ func TestUnselectedWarned(t *testing.T) {
 			"base/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- {name: nginx, newName: registry.example.com/nginx, newTag: \"1.27\"}\n",
 			"app/kustomization.yaml":  "resources: [../base, job.yaml]\nimages:\n- {name: busybox, newTag: \"1.36\"}\npatches:\n- target: {kind: Job}\n  patch: |\n    - {op: replace, path: /spec/template/spec/containers/0/image, value: alpine:3}\n",
 			"app/job.yaml":            "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: j, image: busybox}]\n",
+		}},
+		// A later layer's labels or commonAnnotations give a key the
+		// selector matched another value; a later patch takes one away.
+		{name: "labels and annotations changed later", files: map[string]string{
+			"base/kustomization.yaml": "resources: [deploy.yaml]\nlabels:\n- pairs: {tier: web}\ncommonAnnotations: {team: a}\n",
+			"mid/kustomization.yaml":  "resources: [../base]\npatches:\n- target: {labelSelector: \"app in (web),tier\", annotationSelector: team=a}\n  patch: |\n    - {op: add, path: /spec/replicas, value: 2}\n",
+			"app/kustomization.yaml":  "resources: [../mid]\nlabels:\n- pairs: {app: shop}\ncommonAnnotations: {team: b}\n",
+		}},
+		{name: "a label taken away later", files: map[string]string{
+			"base/kustomization.yaml": "resources: [deploy.yaml]\nlabels:\n- pairs: {tier: web}\n",
+			"mid/kustomization.yaml":  "resources: [../base]\npatches:\n- target: {labelSelector: tier=web}\n  patch: |\n    - {op: add, path: /spec/replicas, value: 2}\n",
+			"app/kustomization.yaml":  "resources: [../mid]\npatches:\n- patch: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web, labels: {tier: null}}\n",
 		}},
 		// kustomize anchors a target's name itself, so ^web$ is web to it,
 		// before the prefixes, suffixes and hashes the output shows.
