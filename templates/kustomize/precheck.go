@@ -68,6 +68,21 @@ import (
 func precheck(fsys *securefs.FS, dir string) *facts {
 	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}, plain: true}
 	c.kustomization(dir, false)
+	if c.replacements || c.vars {
+		// An object annotated config.kubernetes.io/local-config is left
+		// out of the output, yet a patch that targets it changes what a
+		// replacement or a var reads from it: the output cannot tell
+		// whether a target selected it.
+		hidden := c.localConfig
+		for _, p := range c.resFiles {
+			if hidden {
+				break
+			}
+			data, err := c.fsys.ReadFile(filepath.Join(c.root, filepath.FromSlash(p)))
+			hidden = err != nil || bytes.Contains(data, []byte("local-config"))
+		}
+		c.blind.deletes = c.blind.deletes || hidden
+	}
 	f := &facts{errs: c.errs, setsSchema: c.setsSchema, vars: c.vars, annotations: c.annotations,
 		selections: c.selections, blind: c.blind}
 	if c.plain && len(c.errs) == 0 {
@@ -128,6 +143,10 @@ type checker struct {
 	// entries; blind is what the output cannot tell of them (unselected).
 	selections []selection
 	blind      blind
+	// replacements: whether the tree has any; localConfig: whether a
+	// kustomization of it names config.kubernetes.io/local-config (a
+	// generator's annotation). For unselected's local-config blind spot.
+	replacements, localConfig bool
 }
 
 // patchEntry is one patch of a kustomization: a file or inline YAML.
@@ -249,6 +268,7 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	if k.NameSuffix != "" {
 		c.blind.suffixes = append(c.blind.suffixes, k.NameSuffix)
 	}
+	c.localConfig = c.localConfig || bytes.Contains(data, []byte("local-config"))
 	c.selections = append(c.selections, selectionsOf(f, &k)...)
 	c.blindSpots(dir, &k)
 	if p := k.OpenAPI["path"]; p != "" {

@@ -440,6 +440,7 @@ func (c *checker) blindSpots(dir string, k *types.Kustomization) {
 		b.labels = b.labels || metadataRE.MatchString(text) || unlabelRE.MatchString(text)
 		b.images = b.images || imageRE.MatchString(text)
 	}
+	c.replacements = c.replacements || len(k.Replacements) > 0
 	for _, r := range k.Replacements {
 		if r.Path != "" {
 			c.blind.names, c.blind.images = true, true

@@ -101,6 +101,12 @@ func TestUnselectedWarned(t *testing.T) {
 			"mid/kustomization.yaml":  "resources: [../base]\npatches:\n- target: {labelSelector: tier=web}\n  patch: |\n    - {op: add, path: /spec/replicas, value: 2}\n",
 			"app/kustomization.yaml":  "resources: [../mid]\npatches:\n- patch: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web, labels: {tier: null}}\n",
 		}},
+		// kustomize leaves an object annotated local-config out of the
+		// output; patched, it changes what a replacement reads from it.
+		{name: "a local-config object a replacement reads", files: map[string]string{
+			"app/kustomization.yaml": "resources: [deploy.yaml, settings.yaml]\npatches:\n- target: {kind: ConfigMap, name: settings}\n  patch: |\n    - {op: replace, path: /data/tier, value: prod}\nreplacements:\n- source: {kind: ConfigMap, name: settings, fieldPath: data.tier}\n  targets:\n  - select: {kind: Deployment}\n    fieldPaths: [metadata.annotations.tier]\n    options: {create: true}\n",
+			"app/settings.yaml":      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  annotations: {config.kubernetes.io/local-config: \"true\"}\ndata: {tier: dev}\n",
+		}},
 		// kustomize anchors a target's name itself, so ^web$ is web to it,
 		// before the prefixes, suffixes and hashes the output shows.
 		{name: "a name anchored by its own ^ and $", files: map[string]string{
