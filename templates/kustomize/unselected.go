@@ -63,9 +63,10 @@ func selectionsOf(f *kfile, k *types.Kustomization) []selection {
 // towards "selected": a name is matched anywhere in the object's name
 // (later prefixes, suffixes and hashes), namespaces are not compared (a
 // later namespace transformer moves objects), a label or annotation
-// selector with a negation is taken as matching (labels added later can
-// only make it fail), and what b says the tree may have renamed, deleted
-// or re-imaged is not judged. What is left is a warning kustomize itself
+// selector asks only for the keys it requires (a later layer may have
+// changed their values), an image may bear the names later entries gave
+// it, and what b says the tree may have renamed, deleted or re-imaged is
+// not judged. What is left is a warning kustomize itself
 // could have given: no object of the kind, no name like it, no image of
 // the name.
 func unselected(sels []selection, objs []templates.Object, b blind) []templates.Warning {
