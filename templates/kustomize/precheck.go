@@ -85,6 +85,7 @@ func precheck(fsys *securefs.FS, dir string) *facts {
 	}
 	f := &facts{errs: c.errs, setsSchema: c.setsSchema, vars: c.vars, annotations: c.annotations,
 		selections: c.selections, blind: c.blind}
+	f.blind.includedBy = c.includedBy
 	if c.plain && len(c.errs) == 0 {
 		f.tree = &plainTree{files: c.resFiles}
 	}
@@ -143,6 +144,10 @@ type checker struct {
 	// entries; blind is what the output cannot tell of them (unselected).
 	selections []selection
 	blind      blind
+	// includedBy maps a kustomization's folder to the folders of the
+	// kustomizations that list it (resources, components): their
+	// entries act after its own.
+	includedBy map[string][]string
 	// replacements: whether the tree has any; localConfig: whether a
 	// kustomization of it names config.kubernetes.io/local-config (a
 	// generator's annotation). For unselected's local-config blind spot.
@@ -233,6 +238,10 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	}
 	for _, r := range k.Components {
 		c.entry(f, []string{"components"}, r, dirOnly, false)
+		// A component acts after every resource of the kustomization
+		// that lists it, its siblings' trees included: includedBy does
+		// not say what comes after what then.
+		c.blind.unordered = true
 	}
 	for _, fl := range []struct {
 		field string
@@ -398,6 +407,10 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 		return
 	}
 	if info.IsDir() {
+		if c.includedBy == nil {
+			c.includedBy = map[string][]string{}
+		}
+		c.includedBy[real] = append(c.includedBy[real], f.dir)
 		c.kustomization(real, plugins)
 		return
 	}

@@ -23,6 +23,7 @@ import (
 // change it was written for out of the output, unseen.
 type selection struct {
 	file  string // the kustomization, repository-relative
+	dir   string // its folder, absolute
 	line  int
 	what  string // "patches[1]", "images[0]"
 	patch *types.Selector
@@ -48,7 +49,7 @@ func selectionsOf(f *kfile, k *types.Kustomization) []selection {
 		n = len(fv.value.Content)
 	}
 	for i := range k.Images {
-		s := selection{file: f.path, line: f.itemLine("images", i), what: fmt.Sprintf("images[%d]", i), image: &k.Images[i]}
+		s := selection{file: f.path, dir: f.dir, line: f.itemLine("images", i), what: fmt.Sprintf("images[%d]", i), image: &k.Images[i]}
 		if i >= n {
 			s.line, s.what = f.itemLine("imageTags", i-n), fmt.Sprintf("imageTags[%d]", i-n)
 		}
@@ -73,10 +74,10 @@ func unselected(sels []selection, objs []templates.Object, b blind) []templates.
 	var ws []templates.Warning
 	var images []string
 	imagesRead := false
-	var entries []*types.Image
+	var entries []selection
 	for _, s := range sels {
 		if s.image != nil {
-			entries = append(entries, s.image)
+			entries = append(entries, s)
 		}
 	}
 	for _, s := range sels {
@@ -91,7 +92,7 @@ func unselected(sels []selection, objs []templates.Object, b blind) []templates.
 			if !imagesRead {
 				images, imagesRead = containerImages(objs), true
 			}
-			if !imageUsed(s.image, renamedTo(s.image, entries), images) {
+			if !imageUsed(s.image, renamedTo(s, entries, b), images) {
 				ws = append(ws, templates.Warning{File: s.file, Line: s.line,
 					Msg:  fmt.Sprintf("%s: no container of the build runs an image named %s, so kustomize changes no image; kustomize build, which Flux runs, says nothing", s.what, s.image.Name),
 					Hint: "write the image's name as the containers give it, without tag or digest (nginx and docker.io/library/nginx are different names to kustomize), or remove the entry"})
@@ -298,28 +299,42 @@ func containerImages(objs []templates.Object) []string {
 	return out
 }
 
-// renamedTo returns the names the images im sets may have been given
-// since by the entries of the tree (entries, im among them): an overlay's
-// newName (a registry mirror, say) renames the image a base's entry gave
-// a tag, and the output holds no image by the base's names. Each entry
-// whose name matches a name im's images may bear adds its newName, until
-// none adds one; the order of the layers is not known here, so an entry
-// may be counted as later when it ran before, which errs towards
-// "selected".
-func renamedTo(im *types.Image, entries []*types.Image) []string {
-	names := []string{im.Name}
-	if im.NewName != "" {
-		names = append(names, im.NewName)
+// renamedTo returns the names the images s's entry sets may have been
+// given since by the entries that act after it (entries, s among them):
+// an overlay's newName (a registry mirror, say) renames the image a
+// base's entry gave a tag, and the output holds no image by the base's
+// names. An entry acts after s's when it comes later in the same
+// kustomization or its kustomization includes s's, at any depth
+// (includedBy); in a tree with components, any entry (unordered). Each
+// such entry whose name matches a name s's images
+// may bear adds its newName, until none adds one.
+func renamedTo(s selection, entries []selection, b blind) []string {
+	later := map[string]bool{}
+	for queue := slices.Clone(b.includedBy[s.dir]); len(queue) > 0; queue = queue[1:] {
+		if d := queue[0]; !later[d] {
+			later[d] = true
+			queue = append(queue, b.includedBy[d]...)
+		}
+	}
+	names := []string{s.image.Name}
+	if s.image.NewName != "" {
+		names = append(names, s.image.NewName)
 	}
 	for added := true; added; {
 		added = false
+		after := false // past s in entries
 		for _, e := range entries {
-			if e == im || e.NewName == "" || slices.Contains(names, e.NewName) {
+			if e.image == s.image {
+				after = true
+				continue
+			}
+			acts := b.unordered || later[e.dir] || after && e.dir == s.dir
+			if !acts || e.image.NewName == "" || slices.Contains(names, e.image.NewName) {
 				continue
 			}
 			for _, n := range names {
-				if imageMatched(n, e.Name) {
-					names = append(names, e.NewName)
+				if imageMatched(n, e.image.Name) {
+					names = append(names, e.image.NewName)
 					added = true
 					break
 				}
@@ -378,6 +393,10 @@ type blind struct {
 	// prefixes and suffixes are the tree's namePrefix and nameSuffix
 	// values, which a target's name did not see if they came later.
 	prefixes, suffixes []string
+	// includedBy is the tree's checker.includedBy; unordered: whether the
+	// tree has components, when any entry may act after any other.
+	includedBy map[string][]string
+	unordered  bool
 }
 
 // metadataRE finds a JSON6902 path that replaces an object's metadata

@@ -63,6 +63,16 @@ func TestUnselectedWarned(t *testing.T) {
 		{name: "a label no object has", files: map[string]string{
 			"app/kustomization.yaml": "resources: [deploy.yaml]\nlabels:\n- pairs: {tier: web}\npatches:\n- target: {labelSelector: \"tier,app in (web),!canary\", annotationSelector: \"team=a\"}\n  patch: |\n    - {op: add, path: /spec/replicas, value: 2}\n",
 		}, want: []string{"app/kustomization.yaml:5: patches[0]: its target (labelSelector tier,app in (web),!canary, annotationSelector team=a) selects no object of the build, so kustomize applies the patch to nothing; kustomize build, which Flux runs, says nothing"}},
+		// An entry by the image's old name after a base, or an earlier
+		// entry, gave it a new one changes nothing: entries act in order,
+		// a base's before its overlay's.
+		{name: "an image's old name after it was renamed", files: map[string]string{
+			"base/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- {name: nginx, newName: mirror.example.com/nginx}\n- {name: mirror.example.com/nginx, newTag: \"9\"}\n- {name: nginx, newTag: \"8\"}\n",
+			"app/kustomization.yaml":  "resources: [../base]\nimages:\n- {name: nginx, newTag: \"1.27\"}\n",
+		}, want: []string{
+			"base/kustomization.yaml:5: images[2]: no container of the build runs an image named nginx, so kustomize changes no image; kustomize build, which Flux runs, says nothing",
+			"app/kustomization.yaml:3: images[0]: no container of the build runs an image named nginx, so kustomize changes no image; kustomize build, which Flux runs, says nothing",
+		}},
 		{name: "imageTags, deprecated", files: map[string]string{
 			"app/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n- {name: nginx, newTag: \"1.27\"}\nimageTags:\n- {name: busybox, newTag: \"1\"}\n",
 		}, want: []string{"app/kustomization.yaml:5: imageTags[0]: no container of the build runs an image named busybox, so kustomize changes no image; kustomize build, which Flux runs, says nothing"}},
@@ -130,6 +140,13 @@ func TestUnselectedWarned(t *testing.T) {
 		{name: "an image volume", files: map[string]string{
 			"app/kustomization.yaml": "resources: [pod.yaml]\nimages:\n- {name: quay.io/crio/artifact, newTag: v2}\n",
 			"app/pod.yaml":           "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: busybox}]\n  volumes:\n  - name: v\n    image: {reference: \"quay.io/crio/artifact:v1\", pullPolicy: IfNotPresent}\n",
+		}},
+		// A component acts after the resources of the kustomization that
+		// lists it: its entry renames the image a sibling base tagged.
+		{name: "an image a component named anew", files: map[string]string{
+			"base/kustomization.yaml":   "resources: [deploy.yaml]\nimages:\n- {name: nginx, newTag: \"1.27\"}\n",
+			"mirror/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nimages:\n- {name: nginx, newName: mirror.example.com/nginx}\n",
+			"app/kustomization.yaml":    "resources: [../base]\ncomponents: [../mirror]\n",
 		}},
 		// kustomize puts no group around the name: nginx|redis is "begins
 		// with nginx, or is redis", and nginx-unprivileged answers to it.
