@@ -111,7 +111,7 @@ func Check(obj runtime.Object, opts Options) []Problem {
 	case *corev1.ReplicationController:
 		c.replicationController(o)
 	case *corev1.PodTemplate:
-		c.templateMeta(&o.Template, field.NewPath("template", "metadata"))
+		c.templateMeta(&o.Template, field.NewPath("template"))
 		c.pod(&o.Template.Spec, field.NewPath("template", "spec"), nil)
 		c.annotationsMatchFields(o.Template.Annotations, &o.Template.Spec, field.NewPath("template", "spec"), false)
 	case *corev1.Service:
@@ -265,7 +265,7 @@ func (c *checker) workload(kind string, sel *metav1.LabelSelector, tpl *corev1.P
 			c.selectsTemplate(sel, tpl, spec, "")
 		}
 	}
-	c.templateMeta(tpl, spec.Child("template", "metadata"))
+	c.templateMeta(tpl, spec.Child("template"))
 	tplSpec := spec.Child("template", "spec")
 	if p := tpl.Spec.RestartPolicy; p != "" && p != corev1.RestartPolicyAlways {
 		c.add(field.NotSupported(tplSpec.Child("restartPolicy"), p, []corev1.RestartPolicy{corev1.RestartPolicyAlways}),
@@ -315,7 +315,7 @@ func (c *checker) job(js *batchv1.JobSpec, spec *field.Path, ownSelector bool) {
 			c.selectsTemplate(js.Selector, &js.Template, spec, ", or drop manualSelector and selector")
 		}
 	}
-	c.templateMeta(&js.Template, spec.Child("template", "metadata"))
+	c.templateMeta(&js.Template, spec.Child("template"))
 	tplSpec := spec.Child("template", "spec")
 	switch js.Template.Spec.RestartPolicy {
 	case corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever:
@@ -676,12 +676,19 @@ func (c *checker) name(p *field.Path, name, what string) {
 
 // templateMeta checks a pod template's labels and annotations, as the API
 // server does for every workload, the annotations it reads on a pod
-// included. Its field path is the labels' place in the manifest (the API
-// server says spec.template.labels), so the error points at the bad
-// entry.
+// included, and what ValidatePodTemplateSpec refuses in any template:
+// ephemeral containers, which only the ephemeralcontainers subresource
+// of a running Pod adds. path is the template's; the labels' field path
+// is their place in the manifest (the API server says
+// spec.template.labels), so the error points at the bad entry.
 func (c *checker) templateMeta(tpl *corev1.PodTemplateSpec, path *field.Path) {
-	c.labelsAndAnnotations(tpl.Labels, tpl.Annotations, path)
-	c.podAnnotations(tpl.Annotations, &tpl.Spec, path.Child("annotations"))
+	meta := path.Child("metadata")
+	c.labelsAndAnnotations(tpl.Labels, tpl.Annotations, meta)
+	c.podAnnotations(tpl.Annotations, &tpl.Spec, meta.Child("annotations"))
+	if len(tpl.Spec.EphemeralContainers) > 0 {
+		c.add(field.Forbidden(path.Child("spec", "ephemeralContainers"), "ephemeral containers not allowed in pod template"),
+			"remove ephemeralContainers: kubectl debug adds them to a running pod, never to a template")
+	}
 }
 
 // labelsAndAnnotations checks the labels and annotations of a template's

@@ -358,7 +358,7 @@ func (c *checker) replicationController(rc *corev1.ReplicationController) {
 		c.add(field.Invalid(spec.Child("template", "metadata", "labels"), labels.Set(tpl.Labels).String(), "`selector` does not match template `labels`"),
 			"give the pod template every label of spec.selector ("+labels.Set(sel).String()+")")
 	}
-	c.templateMeta(tpl, spec.Child("template", "metadata"))
+	c.templateMeta(tpl, spec.Child("template"))
 	tplSpec := spec.Child("template", "spec")
 	c.annotationsMatchFields(tpl.Annotations, &tpl.Spec, tplSpec, false)
 	if p := tpl.Spec.RestartPolicy; p != "" && p != corev1.RestartPolicyAlways {
