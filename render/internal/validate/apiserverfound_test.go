@@ -24,6 +24,21 @@ spec:
     spec:
       containers: [{name: podinfod, image: ghcr.io/stefanprodan/podinfo:6.9.0}]
 `
+	const pdb = `apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: NAME, namespace: apps}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app: podinfo}}
+`
+	const event = `apiVersion: v1
+kind: Event
+metadata: {name: NAME, namespace: apps}
+involvedObject: {kind: Deployment, name: podinfo, namespace: apps}
+reason: Deployed
+message: by kiln
+type: Normal
+`
 	tests := []struct {
 		name, doc, want string
 	}{
@@ -44,6 +59,26 @@ spec:
           containers: [{name: backup, image: busybox}]
           ephemeralContainers: [{name: debug, image: busybox}]
 `, `field "spec.jobTemplate.spec.template.spec.ephemeralContainers": Forbidden: ephemeral containers not allowed in pod template`},
+		// ValidatePodDisruptionBudget checks no metadata: only the path
+		// segment check of every create is left.
+		{"PodDisruptionBudget named in capitals", strings.Replace(pdb, "NAME", "PodInfo", 1), ""},
+		{"PodDisruptionBudget named with a colon", strings.Replace(pdb, "NAME", "a:b", 1), ""},
+		{"PodDisruptionBudget named with 254 characters", strings.Replace(pdb, "NAME", strings.Repeat("a", 254), 1), ""},
+		{"PodDisruptionBudget named with a percent sign", strings.Replace(pdb, "NAME", "a%b", 1),
+			`field "metadata.name": Invalid value: "a%b": may not contain '%'`},
+		// A core v1 Event's name is checked only in events.k8s.io/v1.
+		{"v1 Event named in capitals", strings.Replace(event, "NAME", "PodInfo.1", 1), ""},
+		{"events.k8s.io Event named in capitals", `apiVersion: events.k8s.io/v1
+kind: Event
+metadata: {name: PodInfo.1, namespace: apps}
+eventTime: "2026-01-01T00:00:00.000000Z"
+reportingController: example.com/kiln
+reportingInstance: kiln-1
+action: Deploy
+reason: Deployed
+type: Normal
+regarding: {kind: Deployment, name: podinfo, namespace: apps}
+`, `field "metadata.name": Invalid value: "PodInfo.1": a lowercase RFC 1123 subdomain`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -34,19 +34,25 @@ import (
 // of apirules) and CertificateSigningRequests (ValidateCertificateRequestName
 // takes any name, and only the path segment check of every create is
 // left), the signer's prefix for a ClusterTrustBundle (bundleName), a
-// CSI driver name for a CSIDriver (Ebs.CSI.Example.com passes, 64
-// characters do not), a canonical IP address for an IPAddress, a
-// DNS-1123 subdomain for everything else, custom resources included
-// (apiextensions-apiserver's customResourceValidator). Each special rule
-// is followed by the path segment check every create ends with.
+// canonical IP address for an IPAddress, a DNS-1123 subdomain for
+// everything else, custom resources and CSIDrivers included
+// (apiextensions-apiserver's customResourceValidator; storage's
+// ValidateCSIDriverName is NameIsDNSSubdomain, unlike core's function of
+// that name for the driver fields of volumes: Ebs.CSI.Example.com is no
+// CSIDriver name, 64 lowercase characters are). Only the path segment
+// check every create ends with is left for the kinds whose validation
+// never checks their metadata: PodDisruptionBudgets
+// (ValidatePodDisruptionBudget checks the spec alone) and core v1 Events
+// (ValidateEventCreate checks a name only for events.k8s.io/v1). A real
+// kube-apiserver 1.37 takes PodInfo and a:b for both
+// (internal/apiservercheck). Each special rule is followed by the path
+// segment check.
 func nameRule(o templates.Object, gk schema.GroupKind, kube *version.Version) apimachineryvalidation.ValidateNameFunc {
 	switch {
 	case gk.Group == "certificates.k8s.io" && gk.Kind == "CertificateSigningRequest":
 		return path.ValidatePathSegmentName
 	case gk.Group == "certificates.k8s.io" && gk.Kind == "ClusterTrustBundle":
 		return bundleName(o)
-	case gk.Group == "storage.k8s.io" && gk.Kind == "CSIDriver":
-		return withPathSegment(apirules.CSIDriverName)
 	case gk.Group == "networking.k8s.io" && gk.Kind == "IPAddress":
 		return withPathSegment(apirules.IPAddressName)
 	case gk.Group == "" && gk.Kind == "Service":
@@ -58,7 +64,9 @@ func nameRule(o templates.Object, gk schema.GroupKind, kube *version.Version) ap
 		return apimachineryvalidation.ValidateNamespaceName
 	case gk.Group == "apps" && gk.Kind == "StatefulSet":
 		return apimachineryvalidation.NameIsDNSLabel
-	case gk.Group == "rbac.authorization.k8s.io", gk.Group == "apiregistration.k8s.io":
+	case gk.Group == "rbac.authorization.k8s.io", gk.Group == "apiregistration.k8s.io",
+		gk.Group == "policy" && gk.Kind == "PodDisruptionBudget",
+		gk.Group == "" && gk.Kind == "Event":
 		return path.ValidatePathSegmentName
 	}
 	return apimachineryvalidation.NameIsDNSSubdomain

@@ -256,9 +256,12 @@ func (c *checker) csiDriver(name string, p *field.Path) {
 	}
 }
 
-// csiDriverName is ValidateCSIDriverName: a CSI driver name is at most 63
-// characters and a DNS subdomain in any case (the API server lowercases
-// it first).
+// csiDriverName is core's ValidateCSIDriverName, for the driver a volume
+// or a PersistentVolume names: a CSI driver name is at most 63 characters
+// and a DNS subdomain in any case (the API server lowercases it first).
+// A CSIDriver's own name is not checked with it: storage's
+// ValidateCSIDriverName, which ValidateCSIDriver uses, is
+// NameIsDNSSubdomain.
 func csiDriverName(name string, p *field.Path) field.ErrorList {
 	if name == "" {
 		return field.ErrorList{field.Required(p, "")}
@@ -271,21 +274,6 @@ func csiDriverName(name string, p *field.Path) field.ErrorList {
 		errs = append(errs, field.Invalid(p, name, msg))
 	}
 	return errs
-}
-
-// CSIDriverName checks a CSIDriver's own name, which the API server
-// checks as any CSI driver name (ValidateCSIDriver runs
-// ValidateCSIDriverName on it, not the DNS subdomain rule of most kinds):
-// Ebs.CSI.Example.com is a CSIDriver's name, and a 64-character one is
-// not. An empty name is the metadata rules' "Required value".
-func CSIDriverName(name string, _ bool) []string {
-	var msgs []string
-	for _, e := range csiDriverName(name, nil) {
-		if e.Type != field.ErrorTypeRequired {
-			msgs = append(msgs, e.Detail)
-		}
-	}
-	return msgs
 }
 
 // nfs checks an NFS source, of a PersistentVolume or a pod's volume: a
