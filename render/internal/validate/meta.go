@@ -292,7 +292,7 @@ func clusterFields(md *metav1.ObjectMeta, gvk schema.GroupVersionKind) fieldpath
 		errs = append(errs, fieldpath.Forbidden(p.Child("uid"), "the API server gives each object its own uid: applied with one, the object is refused where none exists (\"uid mismatch: the provided object specified uid …, and no existing object was found\") and where another has it (\"Precondition failed: UID in precondition\")"))
 	}
 	if md.ResourceVersion != "" {
-		errs = append(errs, fieldpath.Forbidden(p.Child("resourceVersion"), "applied with one, the object is refused on create (\"resourceVersion should not be set on objects to be created\") and on every apply once the object changed (\"the object has been modified\")"))
+		errs = append(errs, fieldpath.Forbidden(p.Child("resourceVersion"), "applied with one, the object is created, and every later apply of it fails (\"the object has been modified; please apply your changes to the latest version\"): the resourceVersion is the cluster's, which each write changes"))
 	}
 	if md.ManagedFields != nil && (len(md.ManagedFields) > 0 || !normalizedByFlux(gvk)) {
 		errs = append(errs, fieldpath.Forbidden(p.Child("managedFields"), "server-side apply refuses it (\"metadata.managedFields must be nil\")"))

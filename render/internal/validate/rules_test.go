@@ -554,7 +554,7 @@ func TestAPIServerRules(t *testing.T) {
 		{"uid", "podinfo", dep, "  name: podinfo\n", "  name: podinfo\n  uid: 8c2f9d2e-5b1c-4a4e-9b1f-3d2f1e0c9a77\n",
 			`deployment.yaml:5: app podinfo: Deployment/podinfo: field "metadata.uid": Forbidden: the API server gives each object its own uid`},
 		{"resourceVersion", "podinfo", svc, "  name: podinfo\n", "  name: podinfo\n  resourceVersion: '48213'\n",
-			`service.yaml:5: app podinfo: Service/podinfo: field "metadata.resourceVersion": Forbidden: applied with one, the object is refused on create ("resourceVersion should not be set on objects to be created")`},
+			`service.yaml:5: app podinfo: Service/podinfo: field "metadata.resourceVersion": Forbidden: applied with one, the object is created, and every later apply of it fails ("the object has been modified`},
 		{"managedFields", "podinfo", dep, "  name: podinfo\n", "  name: podinfo\n  managedFields:\n  - {manager: kubectl-client-side-apply, operation: Update, apiVersion: apps/v1, fieldsType: FieldsV1, fieldsV1: {'f:spec': {}}}\n",
 			`deployment.yaml:5: app podinfo: Deployment/podinfo: field "metadata.managedFields": Forbidden: server-side apply refuses it ("metadata.managedFields must be nil")`},
 		// kustomize-controller round-trips built-in kinds through their Go
