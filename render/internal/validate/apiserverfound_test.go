@@ -79,6 +79,27 @@ reason: Deployed
 type: Normal
 regarding: {kind: Deployment, name: podinfo, namespace: apps}
 `, `field "metadata.name": Invalid value: "PodInfo.1": a lowercase RFC 1123 subdomain`},
+		// Server-side apply keeps a null where a CRD schema gives no
+		// default, and the schema refuses it; a create would drop it.
+		{"null in a custom resource", `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 10m
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+  timeout: null
+`, `a.yaml:8: app demo: Kustomization/flux-system/apps: field "spec.timeout": Invalid value: "null": spec.timeout in body must be of type string: "null"`},
+		// A null where the schema gives a default is the default.
+		{"null in a custom resource's defaulted field", `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 10m
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+  force: null
+`, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

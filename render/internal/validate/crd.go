@@ -722,12 +722,17 @@ func (v *crdVersion) validate(ctx context.Context, obj map[string]any, rules boo
 	return errs
 }
 
-// asDecoded makes obj, in place, what the API server's decoder and
-// defaulting make of it before validation: status dropped where the
-// status subresource is on, unknown fields pruned (their paths returned),
-// nulls the schema does not allow and gives no default dropped (a
-// kubebuilder sample's empty "spec:" is then absent rather than a type
-// error), defaults applied.
+// asDecoded makes obj, in place, what the API server makes of it before
+// validation when Flux applies it: status dropped where the status
+// subresource is on, unknown fields pruned (their paths returned),
+// defaults applied, a null included where the schema gives a default.
+// A null the schema does not allow and gives no default stays, and is
+// refused as a value of the wrong type: server-side apply does not
+// decode the object as a create does, and so does not drop it
+// (PruneNonNullableNullsWithoutDefaults, which kiln used to run). A
+// kubebuilder sample's empty "spec:" is "spec in body must be of type
+// object: \"null\"" to a real kube-apiserver 1.37, applied as Flux applies
+// (internal/apiservercheck).
 func (v *crdVersion) asDecoded(obj map[string]any) (pruned []string) {
 	if v.status {
 		delete(obj, "status")
@@ -739,7 +744,6 @@ func (v *crdVersion) asDecoded(obj map[string]any) (pruned []string) {
 	// metadata checks' and the embedded objects' validation's to report.
 	_, _, pruned, _ = schemaobjectmeta.GetObjectMetaWithOptions(obj, schemaobjectmeta.ObjectMetaOptions{ReturnUnknownFieldPaths: true})
 	pruned = append(pruned, pruning.PruneWithOptions(obj, v.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})...)
-	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(obj, v.structural)
 	_, embedded := schemaobjectmeta.CoerceWithOptions(nil, obj, v.structural, false, schemaobjectmeta.CoerceOptions{ReturnUnknownFieldPaths: true})
 	pruned = append(pruned, embedded...)
 	structuraldefaulting.Default(obj, v.structural)

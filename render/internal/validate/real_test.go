@@ -166,9 +166,10 @@ func TestRealSourcesMutations(t *testing.T) {
 		{"argo-cd", "project.yaml", "  - group: ''\n    kind: Namespace\n", "  - kind: Namespace\n", `field "spec.clusterResourceWhitelist[0].group": Required value`},
 		{"kubebuilder", "captain.yaml", "  foo: bar\n", "  foo: bar\n  bar: foo\n", `unknown field "spec.bar"`},
 		{"kubebuilder", "captain.yaml", "name: captain-sample", "name: Captain_Sample", `field "metadata.name": Invalid value: "Captain_Sample"`},
-		// The sample as kubebuilder scaffolds it: an empty spec, which the
-		// API server drops as a null and then finds missing.
-		{"kubebuilder", "crew_v1_captain.yaml.scaffold", "# TODO(user): Add fields here\n", "\n", `field "spec": Required value`},
+		// The sample as kubebuilder scaffolds it: an empty spec, a null,
+		// which server-side apply keeps and the schema refuses (a create
+		// would drop it and find spec missing).
+		{"kubebuilder", "crew_v1_captain.yaml.scaffold", "# TODO(user): Add fields here\n", "\n", `field "spec": Invalid value: "null": spec in body must be of type object: "null"`},
 		{"gateway-api", "basic-http.yaml", "  - name: http\n    protocol: HTTP\n    port: 80\n", "  - name: http\n    protocol: HTTP\n    port: 80\n    tls: {mode: Terminate}\n", `tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']`},
 		{"cert-manager", "cert-manager-resources.yaml", "  secretName: test1\n", "", `field "spec.secretName": Required value`},
 		{"external-dns", "dnsendpoint-example.yaml", "recordTTL: 180", "recordTTL: 3m", `spec.endpoints[0].recordTTL in body must be of type integer`},
