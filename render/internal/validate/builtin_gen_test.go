@@ -205,13 +205,16 @@ func (c *components) def(t *testing.T, name string) any {
 // value, a topology hint's zone name (checked for nothing), a CSI
 // driver's token request audience ("" is the API server's own), and the lists
 // a nil of which the API server's validation loops over without complaint
-// (a LimitRange's limits, a pod failure policy's rules). Found by a
-// differential test against k8s.io/kubernetes 1.37's create path.
+// (a LimitRange's limits, a pod failure policy's rules, a CSINode's
+// drivers). Found by a differential test against k8s.io/kubernetes 1.37's
+// create path, the last by comparing with a real kube-apiserver 1.37
+// (internal/apiservercheck).
 var zeroAllowed = map[string]bool{
 	"io.k8s.api.core.v1.HTTPHeader.value":                true,
 	"io.k8s.api.core.v1.Sysctl.value":                    true,
 	"io.k8s.api.core.v1.LimitRangeSpec.limits":           true,
 	"io.k8s.api.batch.v1.PodFailurePolicy.rules":         true,
+	"io.k8s.api.storage.v1.CSINodeSpec.drivers":          true,
 	"io.k8s.api.discovery.v1.ForZone.name":               true,
 	"io.k8s.api.core.v1.ISCSIVolumeSource.lun":           true,
 	"io.k8s.api.core.v1.ISCSIPersistentVolumeSource.lun": true,
