@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -122,5 +124,26 @@ spec:
 				t.Errorf("want an error with %q, got:\n%s", tc.want, all)
 			}
 		})
+	}
+}
+
+// TestAPIServerCRDVersionsDifferingInRules: a CRD whose versions differ
+// only in a CEL rule (Gateway API's ReferenceGrant with a rule added to
+// v1 alone) is taken by a real kube-apiserver 1.37. kiln hides the rules
+// while apiextensions validates the CRD, and then refused it: "per-version
+// schemas may not all be set to identical values".
+func TestAPIServerCRDVersionsDifferingInRules(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(realDir, "gateway-api", "referencegrants-crd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const v1 = "    name: v1\n    schema:\n      openAPIV3Schema:\n"
+	doc := strings.Replace(string(data), v1, v1+"        x-kubernetes-validations: [{rule: 'self.metadata.name != \"\"'}]\n", 1)
+	if doc == string(data) {
+		t.Fatal("rule not added")
+	}
+	if _, err := schemas().Env("1.37.0", parse(t, "referencegrants-crd.yaml", doc)); err != nil {
+		t.Errorf("want no error, got:\n%v", err)
 	}
 }

@@ -103,9 +103,17 @@ func crdCreateErrors(doc *crdDoc) (errs fieldpath.ErrorList) {
 	restore, reasons := withoutRules(doc.schemas, at)
 	defer restore()
 	for _, e := range apiextensionsvalidation.ValidateCustomResourceDefinition(context.Background(), &in) {
-		if ownCheck(e) {
-			errs = append(errs, shortValue(e))
+		if !ownCheck(e) {
+			continue
 		}
+		// Versions whose schemas differ only in their rules are the same
+		// once the rules are hidden, and the library then says they should
+		// have been one spec.validation; with the rules, as the API server
+		// validates them, they differ (same above), so it does not.
+		if !same && e.Field == "spec.versions" && strings.Contains(e.Detail, "per-version schemas may not all be set to identical values") {
+			continue
+		}
+		errs = append(errs, shortValue(e))
 	}
 	return append(errs, reasons...)
 }
