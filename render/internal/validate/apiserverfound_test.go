@@ -147,3 +147,25 @@ func TestAPIServerCRDVersionsDifferingInRules(t *testing.T) {
 		t.Errorf("want no error, got:\n%v", err)
 	}
 }
+
+// TestAPIServerCRDRulesOnMetadata: a CRD with a rule on the root's
+// metadata (kubebuilder's XValidation marker on an ObjectMeta field
+// writes one) is refused by a real kube-apiserver 1.37; kiln hid the rule
+// from apiextensions' validation and took it.
+func TestAPIServerCRDRulesOnMetadata(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(realDir, "kubebuilder", "crew.testproject.org_captains.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const meta = "          metadata:\n            type: object\n"
+	doc := strings.Replace(string(data), meta, meta+"            x-kubernetes-validations: [{rule: 'self.name.size() <= 63'}]\n", 1)
+	if doc == string(data) {
+		t.Fatal("rule not added")
+	}
+	_, err = schemas().Env("1.37.0", parse(t, "captains.yaml", doc))
+	const want = `captains.yaml:37: CustomResourceDefinition/captains.crew.testproject.org: CustomResourceDefinition cannot be served: spec.validation.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("want an error with %q, got:\n%v", want, err)
+	}
+}

@@ -170,7 +170,12 @@ func withoutRules(schemas []*apiextensionsinternal.JSONSchemaProps, at []*fieldp
 		if s == nil {
 			return
 		}
-		if len(s.XValidations) > 0 {
+		// The rules of the root's metadata stay: the library refuses any
+		// keyword there but name and generateName's ("metadata is
+		// implicitly specified"), and with them hidden it took such a CRD,
+		// which a real kube-apiserver 1.37 refuses.
+		rootMetadata := len(steps) == 2 && steps[0] == "properties" && steps[1] == "metadata"
+		if len(s.XValidations) > 0 && !rootMetadata {
 			rules := s.XValidations
 			for i, r := range rules {
 				if root != nil && r.Reason != nil && !slices.Contains(ruleReasons, string(*r.Reason)) {
