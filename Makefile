@@ -11,7 +11,7 @@ TAGS     := urfave_cli_no_docs
 BIN      := bin/kiln
 EXAMPLE  := examples/instavote
 
-.PHONY: all build install demo test unit vet fmt-check tidy-check golden schema bench fuzz refcheck refbin sops-e2e clean
+.PHONY: all build install demo test unit vet fmt-check tidy-check golden schema bench fuzz refcheck refbin sops-e2e apiservercheck clean
 
 all: build
 
@@ -167,6 +167,27 @@ refbin:
 sops-e2e:
 	GOBIN=$(REFBIN) $(GO) install github.com/getsops/sops/v3/cmd/sops filippo.io/age/cmd/age-keygen
 	PATH="$(REFBIN):$$PATH" $(GO) test -tags sopse2e -count=1 -run '^TestE2E' -v ./render/
+
+## apiservercheck: kiln's validation against a real kube-apiserver 1.37 with an embedded etcd,
+## in process (internal/apiservercheck, its own Go module, so kiln's go.mod gains nothing): some
+## 12,000 objects (testdata/manifests, the validate package's test data, the example's rendered
+## output, and single mutations of them all), each applied as Flux applies it (server-side apply,
+## dry run, force, field manager kustomize-controller), and kiln's verdict on each, compared.
+## Not part of test: the first build of Kubernetes takes minutes (docs/validation.md).
+APISERVERCHECK := $(CURDIR)/bin/apiservercheck
+apiservercheck: build
+	rm -rf $(APISERVERCHECK) && mkdir -p $(APISERVERCHECK)
+	$(BIN) render --all --config $(EXAMPLE)/kiln.yaml --out $(APISERVERCHECK)/rendered > /dev/null
+	cd internal/apiservercheck && $(GO) run ./cmd/corpus -repo ../.. -rendered $(APISERVERCHECK)/rendered -out $(APISERVERCHECK)
+	cd internal/apiservercheck && $(GO) test -c -o $(APISERVERCHECK)/oracle.test .
+	ORACLE_IN=$(APISERVERCHECK)/in ORACLE_CRDS=$(APISERVERCHECK)/crds ORACLE_OUT=$(APISERVERCHECK)/apiserver.json \
+		$(APISERVERCHECK)/oracle.test -test.run '^TestOracle$$' -test.timeout 30m > $(APISERVERCHECK)/apiserver.log 2>&1 \
+		|| { tail -20 $(APISERVERCHECK)/apiserver.log; exit 1; }
+	APISERVERCHECK_IN=$(APISERVERCHECK)/in APISERVERCHECK_CRDS=$(APISERVERCHECK)/crds APISERVERCHECK_OUT=$(APISERVERCHECK)/kiln.json \
+		$(GO) test -tags apiservercheck -count=1 -run '^TestAPIServerCheckVerdicts$$' ./render/internal/validate/
+	cd internal/apiservercheck && $(GO) run ./cmd/compare $(APISERVERCHECK)/apiserver.json $(APISERVERCHECK)/kiln.json > $(APISERVERCHECK)/compare.txt
+	@sed -n '1,/objects$$/p' $(APISERVERCHECK)/compare.txt
+	@echo "Each disagreement: $(APISERVERCHECK)/compare.txt"
 
 clean:
 	rm -rf bin rendered
