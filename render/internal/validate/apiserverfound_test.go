@@ -41,6 +41,14 @@ reason: Deployed
 message: by kiln
 type: Normal
 `
+	const ks = `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 10m
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+`
 	tests := []struct {
 		name, doc, want string
 	}{
@@ -102,6 +110,15 @@ spec:
   sourceRef: {kind: GitRepository, name: flux-system}
   force: null
 `, ""},
+		// Server-side apply types a custom resource's status against the
+		// CRD before the status subresource drops it: an undeclared field
+		// or a value of another kind fails the apply; an enum or a format
+		// is never checked.
+		{"unknown field in a custom resource's status", ks + "status: {observedGeneration: 2, foo: 1}\n",
+			`a.yaml:8: app demo: Kustomization/flux-system/apps: unknown field "status.foo"`},
+		{"string for a number in a custom resource's status", ks + "status: {observedGeneration: '2'}\n",
+			`a.yaml:8: app demo: Kustomization/flux-system/apps: field "status.observedGeneration": Invalid value: "string": expected numeric (int or float), got string`},
+		{"custom resource's status of the right kinds", ks + "status:\n  observedGeneration: 2\n  conditions: [{type: Ready, status: Maybe, lastTransitionTime: yesterday, reason: R, message: m}]\n", ""},
 		// ValidateCSINode loops over a nil drivers list without complaint.
 		{"CSINode without drivers", "apiVersion: storage.k8s.io/v1\nkind: CSINode\nmetadata: {name: node-1}\n", ""},
 	}

@@ -700,6 +700,10 @@ func copyDefaults(st *structuralschema.Structural) {
 // the env's API server (apirules.CELCompatibility), nil for the library's.
 func (v *crdVersion) validate(ctx context.Context, obj map[string]any, rules bool, compat *version.Version) fieldpath.ErrorList {
 	var errs fieldpath.ErrorList
+	if st, ok := obj["status"]; ok && v.status {
+		// Read before asDecoded drops it.
+		errs = append(errs, statusApplyErrors(v.structural, st)...)
+	}
 	for _, p := range v.asDecoded(obj) {
 		errs = append(errs, &fieldpath.Error{Type: fieldpath.ErrorTypeNotFound, Field: p, Detail: "unknown field"})
 	}

@@ -28,7 +28,7 @@ spec:
   ports:
     - {name: http, port: 80}
 status:
-  ready: "not checked: the API server drops status on create"
+  ready: true
 `
 
 // TestCustomResourceMutations: each mutation of a valid custom resource
