@@ -692,9 +692,9 @@ func copyDefaults(st *structuralschema.Structural) {
 }
 
 // validate checks obj (decoded JSON, modified in place) against the
-// version as the API server's create path does: prune unknown fields
-// (reported, as `kubectl apply --validate=strict` and server-side field
-// validation do), drop nulls the schema does not allow, apply defaults, then the OpenAPI schema, embedded
+// version as the API server does when Flux applies it: type the status
+// and drop it (statusApplyErrors), prune unknown fields (reported, as
+// server-side apply refuses them), apply defaults, then the OpenAPI schema, embedded
 // objects' metadata, list-type invariants and, when rules is true, the CEL
 // rules, which ctx ending stops. compat is the compatibility version of
 // the env's API server (apirules.CELCompatibility), nil for the library's.
