@@ -7,7 +7,9 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -68,9 +70,13 @@ func (c *corpus) build(repo, rendered string) error {
 		realDocs = append(realDocs, docs...)
 	}
 	validate := filepath.Join(repo, "render", "internal", "validate")
-	if _, err := c.split(filepath.Join(validate, "testdata"), "pkg", "pkg", false); err != nil {
+	pkgDocs, err := c.split(filepath.Join(validate, "testdata"), "pkg", "pkg", false)
+	if err != nil {
 		return err
 	}
+	// Their objects are mutated as the real ones: the Flux objects kiln
+	// writes and the package's own fixtures.
+	realDocs = append(realDocs, pkgDocs...)
 	// The widget CRD of the package's test data is the env's, as its
 	// tests give it.
 	if _, err := c.splitFile(filepath.Join(validate, "testdata", "widget-crd.yaml"), "pkg", "pkgcrd", true); err != nil {
@@ -86,7 +92,8 @@ func (c *corpus) build(repo, rendered string) error {
 				return err // kustomize's own file, not an object
 			}
 			rel, _ := filepath.Rel(rendered, p)
-			_, err = c.splitFile(p, "demo", "demo-"+strings.ReplaceAll(strings.TrimSuffix(rel, ".yaml"), string(filepath.Separator), "_"), false)
+			docs, err := c.splitFile(p, "demo", "demo-"+strings.ReplaceAll(strings.TrimSuffix(rel, ".yaml"), string(filepath.Separator), "_"), false)
+			realDocs = append(realDocs, docs...)
 			return err
 		}); err != nil {
 			return err
@@ -202,6 +209,12 @@ func (c *corpus) write(sub, name string, data []byte) error {
 		return err
 	}
 	name = strings.NewReplacer("/", "_", ":", "_").Replace(name)
+	if len(name) > 180 {
+		// File systems take 255 bytes a name: keep its ends, and a digest
+		// of the whole so that two long names stay apart.
+		sum := sha256.Sum256([]byte(name))
+		name = name[:100] + "-" + hex.EncodeToString(sum[:6]) + "-" + name[len(name)-60:]
+	}
 	c.n++
 	return os.WriteFile(filepath.Join(dir, name+".yaml"), data, 0o644)
 }
@@ -490,7 +503,7 @@ func parseDoc(d doc) (map[string]any, bool) {
 	return o, true
 }
 
-// mutateObject writes single mutations of a real object that is no CRD:
+// mutateObject writes single mutations of an object that is no CRD:
 // each scalar given a value of another type, each field removed or null,
 // each list emptied.
 func (c *corpus) mutateObject(d doc) error {
