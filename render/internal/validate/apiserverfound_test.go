@@ -186,3 +186,44 @@ func TestAPIServerCRDRulesOnMetadata(t *testing.T) {
 		t.Errorf("want an error with %q, got:\n%v", want, err)
 	}
 }
+
+// TestAPIServerStatusUndeclared: with the status subresource on and no
+// status in the schema, even a null status fails server-side apply
+// (".status: field not declared in schema", a real kube-apiserver 1.37
+// says); an empty schema-less status is no exception.
+func TestAPIServerStatusUndeclared(t *testing.T) {
+	t.Parallel()
+	const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: things.t.example.com}
+spec:
+  group: t.example.com
+  names: {kind: Thing, plural: things}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      subresources: {status: {}}
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                a: {type: string}
+`
+	e, err := schemas().Env("1.37.0", parse(t, "crd.yaml", crd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, status := range []string{"status: null", "status: {}", "status: {a: 1}"} {
+		doc := "apiVersion: t.example.com/v1\nkind: Thing\nmetadata: {name: x, namespace: apps}\nspec: {a: b}\n" + status + "\n"
+		err := e.Objects("demo", parse(t, "a.yaml", doc))
+		const want = `a.yaml:5: app demo: Thing/apps/x: unknown field "status"`
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: want an error with %q, got %v", status, want, err)
+		}
+	}
+}

@@ -30,10 +30,8 @@ func statusApplyErrors(root *structuralschema.Structural, status any) fieldpath.
 	}
 	path := fieldpath.NewPath("status")
 	if s == nil {
-		if status != nil {
-			errs = append(errs, &fieldpath.Error{Type: fieldpath.ErrorTypeNotFound, Field: path.String(), Detail: "unknown field"})
-		}
-		return errs
+		// Undeclared, even a null status is a field the schema has not.
+		return append(errs, &fieldpath.Error{Type: fieldpath.ErrorTypeNotFound, Field: path.String(), Detail: "unknown field"})
 	}
 	applyTyped(s, status, path, &errs)
 	return errs
