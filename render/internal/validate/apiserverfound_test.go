@@ -151,15 +151,8 @@ spec:
 // schemas may not all be set to identical values".
 func TestAPIServerCRDVersionsDifferingInRules(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join(realDir, "gateway-api", "referencegrants-crd.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	const v1 = "    name: v1\n    schema:\n      openAPIV3Schema:\n"
-	doc := strings.Replace(string(data), v1, v1+"        x-kubernetes-validations: [{rule: 'self.metadata.name != \"\"'}]\n", 1)
-	if doc == string(data) {
-		t.Fatal("rule not added")
-	}
+	doc := realWith(t, "gateway-api/referencegrants-crd.yaml", v1, "        x-kubernetes-validations: [{rule: 'self.metadata.name != \"\"'}]\n")
 	if _, err := schemas().Env("1.37.0", parse(t, "referencegrants-crd.yaml", doc)); err != nil {
 		t.Errorf("want no error, got:\n%v", err)
 	}
@@ -171,16 +164,9 @@ func TestAPIServerCRDVersionsDifferingInRules(t *testing.T) {
 // from apiextensions' validation and took it.
 func TestAPIServerCRDRulesOnMetadata(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join(realDir, "kubebuilder", "crew.testproject.org_captains.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	const meta = "          metadata:\n            type: object\n"
-	doc := strings.Replace(string(data), meta, meta+"            x-kubernetes-validations: [{rule: 'self.name.size() <= 63'}]\n", 1)
-	if doc == string(data) {
-		t.Fatal("rule not added")
-	}
-	_, err = schemas().Env("1.37.0", parse(t, "captains.yaml", doc))
+	doc := realWith(t, "kubebuilder/crew.testproject.org_captains.yaml", meta, "            x-kubernetes-validations: [{rule: 'self.name.size() <= 63'}]\n")
+	_, err := schemas().Env("1.37.0", parse(t, "captains.yaml", doc))
 	const want = `captains.yaml:37: CustomResourceDefinition/captains.crew.testproject.org: CustomResourceDefinition cannot be served: spec.validation.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("want an error with %q, got:\n%v", want, err)
@@ -226,4 +212,19 @@ spec:
 			t.Errorf("%s: want an error with %q, got %v", status, want, err)
 		}
 	}
+}
+
+// realWith is the real source file (under realDir) with insert added after
+// the first anchor, which it must hold.
+func realWith(t *testing.T, file, anchor, insert string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(realDir, filepath.FromSlash(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(data), anchor, anchor+insert, 1)
+	if doc == string(data) {
+		t.Fatalf("%s has no %q", file, anchor)
+	}
+	return doc
 }
