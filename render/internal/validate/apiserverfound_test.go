@@ -100,6 +100,8 @@ spec:
   sourceRef: {kind: GitRepository, name: flux-system}
   timeout: null
 `, `a.yaml:8: app demo: Kustomization/flux-system/apps: field "spec.timeout": Invalid value: "null": spec.timeout in body must be of type string: "null"`},
+		{"null in a custom resource, the hint", strings.Replace(ks, "  interval: 10m\n", "  interval: 10m\n  timeout:\n", 1),
+			`hint: the key has no value, so it is null, which kustomize.toolkit.fluxcd.io/v1 Kustomization`},
 		// A null where the schema gives a default is the default.
 		{"null in a custom resource's defaulted field", `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization

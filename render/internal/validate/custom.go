@@ -132,6 +132,11 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 		d.Msg = fe.ErrorBody()
 	}
 	d.Hint = fmt.Sprintf("check the field against %s", against)
+	if nullRefused(fe) {
+		// YAML's "interval:" with nothing after it: an unset chart value
+		// (interval: {{ .Values.interval }}) writes one.
+		d.Hint = fmt.Sprintf("the key has no value, so it is null, which %s does not take here; Flux applies with server-side apply, which refuses it (a create would drop it): give the field a value, or leave the key out when it has none", against)
+	}
 	d.Hint += overlayNote(o, key)
 	if bad, ok := fe.BadValue.(string); ok {
 		if ph := placeholderRE.FindString(bad); ph != "" {
@@ -317,4 +322,10 @@ func servedHint(c *crd) string {
 		}
 	}
 	return fmt.Sprintf("use apiVersion %s/%s", c.group, best)
+}
+
+// nullRefused reports whether fe is the schema's refusal of a null
+// (`in body must be of type string: "null"`).
+func nullRefused(fe *fieldpath.Error) bool {
+	return (fe.Type == fieldpath.ErrorTypeTypeInvalid || fe.Type == fieldpath.ErrorTypeInvalid) && strings.Contains(fe.Detail, "must be of type") && strings.HasSuffix(fe.Detail, `: "null"`)
 }
