@@ -181,7 +181,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request, fsys *secur
 		Objects:     objs,
 		Inputs:      fsys.Read(),
 		InputDigest: fsys.Digest(),
-		Warnings:    append(warnings, unselected(pre.selections, objs, pre.blind)...),
+		Warnings:    append(warnings, unselected(pre.selections, objs, pre.blind, pre.hidden)...),
 	}
 	var ok bool
 	res.Deps, ok = fsys.Deps()

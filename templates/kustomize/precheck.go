@@ -68,23 +68,8 @@ import (
 func precheck(fsys *securefs.FS, dir string) *facts {
 	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}, plain: true}
 	c.kustomization(dir, false)
-	if c.replacements || c.vars {
-		// An object annotated config.kubernetes.io/local-config is left
-		// out of the output, yet a patch that targets it changes what a
-		// replacement or a var reads from it: the output cannot tell
-		// whether a target selected it.
-		hidden := c.localConfig
-		for _, p := range c.resFiles {
-			if hidden {
-				break
-			}
-			data, err := c.fsys.ReadFile(filepath.Join(c.root, filepath.FromSlash(p)))
-			hidden = err != nil || bytes.Contains(data, []byte("local-config"))
-		}
-		c.blind.deletes = c.blind.deletes || hidden
-	}
 	f := &facts{errs: c.errs, setsSchema: c.setsSchema, vars: c.vars, annotations: c.annotations,
-		selections: c.selections, blind: c.blind}
+		selections: c.selections, blind: c.blind, hidden: c.hidden}
 	f.blind.includedBy = c.includedBy
 	if c.plain && len(c.errs) == 0 {
 		f.tree = &plainTree{files: c.resFiles}
@@ -99,6 +84,7 @@ type facts struct {
 	tree                          *plainTree
 	selections                    []selection
 	blind                         blind
+	hidden                        func(blind) blind // checker.hidden
 }
 
 // walkTree walks the tree of the kustomization file kfile (absolute or
@@ -152,6 +138,8 @@ type checker struct {
 	// kustomization of it names config.kubernetes.io/local-config (a
 	// generator's annotation). For unselected's local-config blind spot.
 	replacements, localConfig bool
+	// kusts are the tree's kustomizations, for hidden.
+	kusts []kustAt
 }
 
 // patchEntry is one patch of a kustomization: a file or inline YAML.
@@ -269,7 +257,8 @@ func (c *checker) kustomization(dir string, plugins bool) {
 		// A transformer's configuration (an ImageTagTransformer, a
 		// PatchTransformer, a function) may rename, re-kind, delete,
 		// re-label or re-image any object.
-		c.blind = blind{names: true, kinds: true, deletes: true, images: true}
+		b := &c.blind
+		b.names, b.kinds, b.deletes, b.labels, b.images = true, true, true, true, true
 	}
 	if k.NamePrefix != "" {
 		c.blind.prefixes = append(c.blind.prefixes, k.NamePrefix)
@@ -279,7 +268,8 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	}
 	c.localConfig = c.localConfig || bytes.Contains(data, []byte("local-config"))
 	c.selections = append(c.selections, selectionsOf(f, &k)...)
-	c.blindSpots(dir, &k)
+	c.replacements = c.replacements || len(k.Replacements) > 0
+	c.kusts = append(c.kusts, kustAt{dir: dir, k: &k})
 	if p := k.OpenAPI["path"]; p != "" {
 		c.entry(f, []string{"openapi"}, p, loadOnly, false)
 	}

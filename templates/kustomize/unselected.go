@@ -1,6 +1,7 @@
 package kustomize
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -70,33 +71,51 @@ func selectionsOf(f *kfile, k *types.Kustomization) []selection {
 // not judged. What is left is a warning kustomize itself
 // could have given: no object of the kind, no name like it, no image of
 // the name.
-func unselected(sels []selection, objs []templates.Object, b blind) []templates.Warning {
-	var ws []templates.Warning
-	var images []string
-	imagesRead := false
+//
+// hidden adds to b what the tree's patches and replacements may hide
+// (checker.hidden): it reads every patch file, work only a selection
+// the output alone finds unselected needs, so it runs once, then. What
+// hidden adds only makes a test lean further towards "selected", so a
+// selection found selected before it ran stays so.
+func unselected(sels []selection, objs []templates.Object, b blind, hidden func(blind) blind) []templates.Warning {
 	var entries []selection
 	for _, s := range sels {
 		if s.image != nil {
 			entries = append(entries, s)
 		}
 	}
-	for _, s := range sels {
+	var images []string
+	imagesRead := false
+	warning := func(s selection, b blind) (templates.Warning, bool) {
 		switch {
 		case s.patch != nil && !b.kinds && !b.deletes:
 			if !selectsAny(s.patch, objs, b) {
-				ws = append(ws, templates.Warning{File: s.file, Line: s.line,
+				return templates.Warning{File: s.file, Line: s.line,
 					Msg:  fmt.Sprintf("%s: its target (%s) selects no object of the build, so kustomize applies the patch to nothing; kustomize build, which Flux runs, says nothing", s.what, describeTarget(s.patch)),
-					Hint: "match the target to an object the kustomization builds (kind, group and version as the object has them; the name is a regular expression matched against the name before later prefixes and suffixes), or remove the patch"})
+					Hint: "match the target to an object the kustomization builds (kind, group and version as the object has them; the name is a regular expression matched against the name before later prefixes and suffixes), or remove the patch"}, true
 			}
 		case s.image != nil && !b.images && s.image.Name != "":
 			if !imagesRead {
 				images, imagesRead = containerImages(objs), true
 			}
 			if !imageUsed(s.image, renamedTo(s, entries, b), images) {
-				ws = append(ws, templates.Warning{File: s.file, Line: s.line,
+				return templates.Warning{File: s.file, Line: s.line,
 					Msg:  fmt.Sprintf("%s: no container of the build runs an image named %s, so kustomize changes no image; kustomize build, which Flux runs, says nothing", s.what, s.image.Name),
-					Hint: "write the image's name as the containers give it, without tag or digest (nginx and docker.io/library/nginx are different names to kustomize), or remove the entry"})
+					Hint: "write the image's name as the containers give it, without tag or digest (nginx and docker.io/library/nginx are different names to kustomize), or remove the entry"}, true
 			}
+		}
+		return templates.Warning{}, false
+	}
+	var ws []templates.Warning
+	scanned := false
+	for _, s := range sels {
+		w, ok := warning(s, b)
+		if ok && !scanned {
+			b, scanned = hidden(b), true
+			w, ok = warning(s, b)
+		}
+		if ok {
+			ws = append(ws, w)
 		}
 	}
 	return ws
@@ -414,12 +433,12 @@ var unlabelRE = regexp.MustCompile(`/metadata/(labels|annotations)["']?\s*($|[,}
 // none.
 var imageRE = regexp.MustCompile(`(^|[\s{,"'])image["']?\s*:|/image["']?\s*($|[,}\n])`)
 
-// blindSpots notes in c.blind what k's patches and replacements may do
-// that the output hides: rename an object (a JSON6902 operation on
+// blindSpots notes in b what k's patches and replacements may do that
+// the output hides: rename an object (a JSON6902 operation on
 // /metadata/name, a patch allowed to change names, a replacement into
 // metadata.name), change its kind or apiVersion, delete or replace it ($patch), or set
 // a container's image. A patch file that cannot be read may do anything.
-func (c *checker) blindSpots(dir string, k *types.Kustomization) {
+func (c *checker) blindSpots(b *blind, dir string, k *types.Kustomization) {
 	texts := func(yield func(text string, opts *types.PatchArgs) bool) {
 		for _, p := range slices.Concat(k.Patches, k.PatchesJson6902) {
 			text := p.Patch
@@ -451,7 +470,6 @@ func (c *checker) blindSpots(dir string, k *types.Kustomization) {
 		}
 	}
 	for text, opts := range texts {
-		b := &c.blind
 		b.names = b.names || (opts != nil && opts.AllowNameChange) || strings.Contains(text, "/metadata/name") || metadataRE.MatchString(text)
 		// A new apiVersion (autoscaling/v2beta2 to v2, say) hides the
 		// group and version a base's target matched, as a new kind does.
@@ -460,10 +478,9 @@ func (c *checker) blindSpots(dir string, k *types.Kustomization) {
 		b.labels = b.labels || metadataRE.MatchString(text) || unlabelRE.MatchString(text)
 		b.images = b.images || imageRE.MatchString(text)
 	}
-	c.replacements = c.replacements || len(k.Replacements) > 0
 	for _, r := range k.Replacements {
 		if r.Path != "" {
-			c.blind.names, c.blind.images = true, true
+			b.names, b.images = true, true
 			continue
 		}
 		for _, t := range r.Targets {
@@ -471,11 +488,41 @@ func (c *checker) blindSpots(dir string, k *types.Kustomization) {
 				continue
 			}
 			for _, fp := range t.FieldPaths {
-				c.blind.names = c.blind.names || fp == "metadata" || strings.HasPrefix(fp, "metadata.name")
-				c.blind.kinds = c.blind.kinds || fp == "kind" || fp == "apiVersion"
-				c.blind.labels = c.blind.labels || fp == "metadata" || fp == "metadata.labels" || fp == "metadata.annotations"
-				c.blind.images = c.blind.images || strings.Contains(fp, "image")
+				b.names = b.names || fp == "metadata" || strings.HasPrefix(fp, "metadata.name")
+				b.kinds = b.kinds || fp == "kind" || fp == "apiVersion"
+				b.labels = b.labels || fp == "metadata" || fp == "metadata.labels" || fp == "metadata.annotations"
+				b.images = b.images || strings.Contains(fp, "image")
 			}
 		}
 	}
+}
+
+// kustAt is a kustomization of the tree and its folder, kept for hidden.
+type kustAt struct {
+	dir string
+	k   *types.Kustomization
+}
+
+// hidden is b with what the tree's patches and replacements may do that
+// the output hides (blindSpots), and, in a tree with replacements or
+// vars, whether an object the output leaves out may have been selected:
+// one annotated config.kubernetes.io/local-config is left out, yet a
+// patch that targets it changes what a replacement or a var reads from
+// it.
+func (c *checker) hidden(b blind) blind {
+	for _, kt := range c.kusts {
+		c.blindSpots(&b, kt.dir, kt.k)
+	}
+	if c.replacements || c.vars {
+		gone := c.localConfig
+		for _, p := range c.resFiles {
+			if gone {
+				break
+			}
+			data, err := c.fsys.ReadFile(filepath.Join(c.root, filepath.FromSlash(p)))
+			gone = err != nil || bytes.Contains(data, []byte("local-config"))
+		}
+		b.deletes = b.deletes || gone
+	}
+	return b
 }
