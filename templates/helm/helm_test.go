@@ -1104,6 +1104,28 @@ func TestDeleteAndRollbackHooksLeftOut(t *testing.T) {
 	}
 }
 
+// TestHookKeepsItsLastLineBreak: helm's manifest splitter trims every
+// document, and `helm template` gives each document, hooks included, its
+// final line break back when it prints it. A hook whose template ends in a
+// `|` block scalar (the Kibana chart's ConfigMap of scripts, a
+// pre-install hook) carried a value one line break short of helm
+// template's, while the same ConfigMap as an ordinary template did not.
+func TestHookKeepsItsLastLineBreak(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("..", "..", "testdata", "charts")
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "kibana", Namespace: "kibana", KubeVersion: "1.31.0", Path: "kibana-hooks"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Objects) != 1 {
+		t.Fatalf("%d objects, want the ConfigMap of scripts", len(res.Objects))
+	}
+	data := res.Objects[0].Node.GetDataMap()
+	if got := data["manage-es-token.js"]; !strings.HasSuffix(got, "    process.exit(1);\n}\n") {
+		t.Errorf("the script ends in %q, want the line break helm template prints", got[max(0, len(got)-30):])
+	}
+}
+
 // TestResourcePolicyKeepIsNotPruned: Helm never deletes an object its
 // chart marks helm.sh/resource-policy: keep (cert-manager's and argo-cd's
 // CRDs, a database's claim), but Flux's Kustomization pruned it when the

@@ -127,7 +127,10 @@ func renderResources(chrt *chart.Chart, top chartutil.Values, caps *chartutil.Ca
 		if isTestHook(h) {
 			continue // --skip-tests (cmd/helm/template.go)
 		}
-		rel.hooks = append(rel.hooks, chunk{source: h.Path, body: h.Manifest, events: h.Events})
+		// SortManifests trimmed the document; helm template prints it with
+		// a line break after it, as it prints the manifests above, and a
+		// final `|` block scalar keeps that line break in its value.
+		rel.hooks = append(rel.hooks, chunk{source: h.Path, body: h.Manifest + "\n", events: h.Events})
 	}
 	return rel, nil
 }

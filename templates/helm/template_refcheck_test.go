@@ -140,7 +140,7 @@ func kilnTemplate(t *testing.T, req *templates.Request) string {
 	var out strings.Builder
 	fmt.Fprintln(&out, strings.TrimSpace(manifest.String()))
 	for _, c := range rel.hooks {
-		fmt.Fprintf(&out, "---\n# Source: %s\n%s\n", c.source, c.body)
+		fmt.Fprintf(&out, "---\n# Source: %s\n%s", c.source, c.body)
 	}
 	return out.String()
 }
