@@ -16,10 +16,11 @@ import (
 // DaemonSet or a Deployment with its HPA and PDB, the default backend);
 // the external-dns chart (CRDs in crds/, a strict values schema, a
 // ServiceMonitor, a credentials Secret, a webhook provider's sidecar);
-// kustomize's own springboot example (a base and two overlays:
-// generated ConfigMaps merged and hashed, patches, name prefixes); and
-// kube-prometheus-stack with its 10 CRDs (4.4 MB), the values
-// kiln's benchmarks use. The example's apps are ours; these are what users
+// the Kibana chart's hook ConfigMap of scripts, whose last line break
+// helm template prints; kustomize's own springboot example (a base and
+// two overlays: generated ConfigMaps merged and hashed, patches, name
+// prefixes); and kube-prometheus-stack with its 10 CRDs (4.4 MB), the
+// values kiln's benchmarks use. The example's apps are ours; these are what users
 // deploy, and where Helm's and kustomize's corners are.
 func TestRealSourcesAgainstPrograms(t *testing.T) {
 	root := t.TempDir()
@@ -30,6 +31,7 @@ func TestRealSourcesAgainstPrograms(t *testing.T) {
 		"kustomize/springboot": "../../testdata/kustomize/springboot",
 		"charts/ingress-nginx": "../../testdata/charts/ingress-nginx",
 		"charts/external-dns":  "../../testdata/charts/external-dns",
+		"charts/kibana":        "../../testdata/charts/kibana-hooks",
 	})
 	files := map[string]string{
 		"kiln.yaml": `apiVersion: kiln/v1alpha1
@@ -56,6 +58,10 @@ apps:
     helm:
       chart: charts/external-dns
     dependsOn: [kps] # its ServiceMonitor needs kube-prometheus-stack's CRD
+  - name: kibana
+    namespace: kibana
+    helm:
+      chart: charts/kibana
   - name: springboot-staging
     namespace: staging
     kustomize: kustomize/springboot/overlays/staging

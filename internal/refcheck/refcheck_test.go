@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/render"
+	"github.com/kiln-gitops/kiln/templates/helm"
 )
 
 const example = "../../examples/instavote"
@@ -135,6 +137,16 @@ func reference(t *testing.T, root string, p *envconfig.Pipeline, res *envconfig.
 	case envconfig.EngineHelm:
 		prog = "helm"
 		args = []string{"template", app.Name, app.Helm.Chart, "-n", app.Namespace, "--include-crds", "--skip-tests", "--kube-version", p.KubeVersion}
+		// kiln renders for a cluster of kubeVersion, which serves more than
+		// helm's default set (docs/templates.md): without these, a chart
+		// choosing policy/v1 by .Capabilities differs by the comparison alone.
+		extra, err := helm.APIVersions(p.KubeVersion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range extra {
+			args = append(args, "--api-versions", v)
+		}
 		for _, v := range app.Helm.Values {
 			args = append(args, "-f", v)
 		}
@@ -162,19 +174,70 @@ func reference(t *testing.T, root string, p *envconfig.Pipeline, res *envconfig.
 		for _, j := range slices.Backward(app.Jsonnet.JPath) {
 			args = append(args, "-J", j)
 		}
-		args = append(args, "--ext-str", "env="+res.Env.Name, "--ext-code", "vars="+string(vars), "--ext-code", "images={}",
-			"--tla-str", "env="+res.Env.Name, "--tla-code", "vars="+string(vars), "--tla-code", "images={}", app.Jsonnet.File)
+		args = append(args, "--ext-str", "env="+res.Env.Name, "--ext-code", "vars="+string(vars), "--ext-code", "images={}")
+		args = append(args, userArgs(t, "--ext", app.Jsonnet.ExtVars)...)
+		tlas := []string{"--tla-str", "env=" + res.Env.Name, "--tla-code", "vars=" + string(vars), "--tla-code", "images={}"}
+		tlas = append(tlas, userArgs(t, "--tla", app.Jsonnet.TLAs)...)
+		// kiln passes a function only the arguments it declares; the
+		// program refuses one it does not, naming it: leave that one out.
+		for {
+			out, stderr, err := run(root, prog, append(slices.Clone(args), append(tlas, app.Jsonnet.File)...)...)
+			if err == nil {
+				return parseOutput(t, app.Engine, out)
+			}
+			m := regexp.MustCompile(`function has no parameter (\S+)`).FindStringSubmatch(stderr)
+			i := -1
+			if m != nil {
+				i = slices.IndexFunc(tlas, func(a string) bool { return strings.HasPrefix(a, m[1]+"=") })
+			}
+			if i < 1 {
+				t.Fatalf("%s %s: %v\n%s", prog, strings.Join(append(args, append(tlas, app.Jsonnet.File)...), " "), err, stderr)
+			}
+			tlas = slices.Delete(tlas, i-1, i+1)
+		}
 	}
+	out, stderr, err := run(root, prog, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", prog, strings.Join(args, " "), err, stderr)
+	}
+	return parseOutput(t, app.Engine, out)
+}
+
+// run runs a program in dir and returns its output and its errors.
+func run(dir, prog string, args ...string) ([]byte, string, error) {
 	cmd := exec.Command(prog, args...)
-	cmd.Dir = root
+	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", prog, strings.Join(args, " "), err, stderr.String())
+	return out, stderr.String(), err
+}
+
+// userArgs gives kiln.yaml's jsonnet.extVars or jsonnet.tlas as the
+// program's flags (prefix "--ext" or "--tla"): a string as -str, any
+// other value as its JSON with -code, as kiln passes them.
+func userArgs(t *testing.T, prefix string, m map[string]any) []string {
+	t.Helper()
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if s, ok := m[k].(string); ok {
+			out = append(out, prefix+"-str", k+"="+s)
+			continue
+		}
+		data, err := json.Marshal(m[k])
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, prefix+"-code", k+"="+string(data))
 	}
+	return out
+}
+
+// parseOutput turns a program's output into canonical objects, sorted.
+func parseOutput(t *testing.T, engine string, out []byte) []string {
+	t.Helper()
 	var objs []string
-	if app.Engine == envconfig.EngineJsonnet {
+	if engine == envconfig.EngineJsonnet {
 		var v any
 		if err := json.Unmarshal(out, &v); err != nil {
 			t.Fatal(err)
@@ -190,11 +253,43 @@ func reference(t *testing.T, root string, p *envconfig.Pipeline, res *envconfig.
 		// Split on whole "---" lines: the newline before one belongs to the
 		// document above (a block scalar's last line break).
 		for _, doc := range regexp.MustCompile(`(?m)^---.*$`).Split(string(out), -1) {
+			if engine == envconfig.EngineHelm && !hookApplied(t, []byte(doc)) {
+				continue
+			}
 			objs = append(objs, canonical(t, []byte(doc))...)
 		}
 	}
 	sort.Strings(objs)
 	return objs
+}
+
+// hookApplied reports whether helm runs an object of its output when it
+// installs or upgrades: one that is no hook, or a hook of one of those
+// events. kiln leaves out the hooks that run only when a release is
+// deleted or rolled back (docs/templates.md, "Hooks become ordinary
+// objects"), which `helm template` prints. Events are read as helm's
+// manifest sorter reads them.
+func hookApplied(t *testing.T, doc []byte) bool {
+	t.Helper()
+	var m struct {
+		Metadata struct {
+			Annotations map[string]any `json:"annotations"`
+		} `json:"metadata"`
+	}
+	if err := yaml.Unmarshal(doc, &m); err != nil {
+		t.Fatalf("parsing %q: %v", doc, err)
+	}
+	hook, ok := m.Metadata.Annotations["helm.sh/hook"].(string)
+	if !ok {
+		return true
+	}
+	for _, e := range strings.Split(hook, ",") {
+		switch strings.ToLower(strings.TrimSpace(e)) {
+		case "pre-install", "post-install", "pre-upgrade", "post-upgrade":
+			return true
+		}
+	}
+	return false
 }
 
 // flatten walks jsonnet output like Tanka: objects with apiVersion and
@@ -228,7 +323,8 @@ func flatten(v any) []map[string]any {
 }
 
 // canonical turns a YAML document into sorted-key JSON without
-// metadata.namespace; an empty document gives nothing.
+// metadata.namespace, one string for each object (a List gives its
+// items); an empty document gives nothing.
 func canonical(t *testing.T, doc []byte) []string {
 	t.Helper()
 	var m map[string]any
@@ -238,14 +334,32 @@ func canonical(t *testing.T, doc []byte) []string {
 	if m == nil {
 		return nil
 	}
+	// A List is its items to kiln, as to kustomize and kubectl
+	// (docs/templates.md, "Lists"); the programs print it whole.
+	if kind, _ := m["kind"].(string); strings.HasSuffix(kind, "List") {
+		if items, ok := m["items"]; ok {
+			var out []string
+			for _, o := range flatten(items) {
+				data, err := json.Marshal(o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, canonical(t, data)...)
+			}
+			return out
+		}
+	}
 	if md, ok := m["metadata"].(map[string]any); ok {
 		delete(md, "namespace")
-		// A chart's empty `annotations:` is null, which the API server
-		// reads as none, and kustomize's build (Flux's reading of kiln's
-		// files) leaves out.
+		// A chart's empty `annotations:` is null, and `annotations: {}`
+		// (prometheus-community's exporters) an empty map: the API server
+		// reads both as none, and kustomize's build (Flux's reading of
+		// kiln's files, which keep them) leaves them out.
 		for _, k := range []string{"annotations", "labels"} {
-			if v, ok := md[k]; ok && v == nil {
-				delete(md, k)
+			if v, ok := md[k]; ok {
+				if m, isMap := v.(map[string]any); v == nil || isMap && len(m) == 0 {
+					delete(md, k)
+				}
 			}
 		}
 		// kiln gives an object Helm keeps Flux's prune: disabled

@@ -142,3 +142,23 @@ func withAPIVersions(vs chartutil.VersionSet, extra []string) chartutil.VersionS
 	}
 	return out
 }
+
+// APIVersions returns what kiln adds to helm's default API versions for a
+// cluster of kubeVersion, in the order it adds them: the --api-versions
+// flags `helm template` needs to see the cluster kiln renders for. The
+// refcheck tests run the helm program with them, so that a chart choosing
+// its apiVersion by .Capabilities compares with what kiln renders rather
+// than with what helm's default set makes of it.
+func APIVersions(kubeVersion string) ([]string, error) {
+	kv, err := parseKubeVersion(kubeVersion)
+	if err != nil || kv == nil {
+		return nil, err
+	}
+	var out []string
+	for _, v := range apiVersionsFor(kv) {
+		if !chartutil.DefaultVersionSet.Has(v) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
