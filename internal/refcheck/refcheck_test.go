@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
@@ -164,6 +166,9 @@ func reference(t *testing.T, root string, p *envconfig.Pipeline, res *envconfig.
 	case envconfig.EngineKustomize:
 		prog = "kustomize"
 		args = []string{"build", app.Kustomize}
+	case envconfig.EngineYAML:
+		prog = "kustomize"
+		args = []string{"build", "--load-restrictor", "LoadRestrictionsNone", fluxFolder(t, filepath.Join(root, app.YAML))}
 	case envconfig.EngineJsonnet:
 		prog = "jsonnet"
 		vars, err := json.Marshal(res.Vars)
@@ -201,6 +206,66 @@ func reference(t *testing.T, root string, p *envconfig.Pipeline, res *envconfig.
 		t.Fatalf("%s %s: %v\n%s", prog, strings.Join(args, " "), err, stderr)
 	}
 	return parseOutput(t, app.Engine, out)
+}
+
+// fluxFolder is the folder kustomize-controller builds for dir: dir
+// itself when it holds a kustomization, else one it generates
+// (fluxcd/pkg/kustomize's scanManifests) listing every .yaml and .yml file
+// below dir and, instead of its files, each folder that holds a
+// kustomization. Files holding ${…} or $$, which only Flux's postBuild
+// replaces, make the app not comparable.
+func fluxFolder(t *testing.T, dir string) string {
+	t.Helper()
+	isKustomization := func(d string) bool {
+		for _, k := range konfig.RecognizedKustomizationFileNames() {
+			if fi, err := os.Stat(filepath.Join(d, k)); err == nil && !fi.IsDir() {
+				return true
+			}
+		}
+		return false
+	}
+	var resources []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || path == dir {
+			return err
+		}
+		if d.IsDir() {
+			if isKustomization(path) {
+				resources = append(resources, path)
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if ext := filepath.Ext(path); ext != ".yaml" && ext != ".yml" {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, []byte("${")) || bytes.Contains(data, []byte("$$")) {
+			t.Skipf("not comparable: %s holds ${…} or $$, which only Flux's postBuild replaces", path)
+		}
+		if !slices.Contains(konfig.RecognizedKustomizationFileNames(), d.Name()) {
+			resources = append(resources, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if isKustomization(dir) {
+		return dir
+	}
+	data, err := yaml.Marshal(map[string]any{"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, "kustomization.yaml"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // run runs a program in dir and returns its output and its errors.
