@@ -98,7 +98,7 @@ func celCompileErrors(versions []celVersion, compat *version.Version) (errs fiel
 		c := &celCompile{compat: compat}
 		root := fieldpath.NewPath("spec", "versions").Index(v.index).Child("schema", "openAPIV3Schema")
 		one := uint64(1)
-		c.walk(v.st, nil, true, root, &one, nil)
+		c.walk(v.st, nil, true, root, &one, nil, true)
 		if len(c.errs) == 0 && defaultsUnderRules(v.st) {
 			// The API server runs the rules on each default at or above
 			// them (ValidateDefaults, in its create validation): a default
@@ -144,7 +144,12 @@ type celCompile struct {
 // (nil: unbounded), as the API server's CELSchemaContext counts them, and
 // uncorr is the highest node above whose old and new values the API
 // server cannot pair (the items of a list that is not a map), nil for none.
-func (c *celCompile) walk(s *structuralschema.Structural, decl *apiservercel.DeclType, root bool, path *fieldpath.Path, card *uint64, uncorr *fieldpath.Path) {
+// keyed is whether server-side apply knows s's x-kubernetes-validations as
+// a list keyed by rule: only down a chain of properties from the root. An
+// items or additionalProperties is a JSONSchemaPropsOrArray or
+// JSONSchemaPropsOrBool, which the CRD type's OpenAPI leaves untyped, so
+// the apply deduces everything below it and keys no list there.
+func (c *celCompile) walk(s *structuralschema.Structural, decl *apiservercel.DeclType, root bool, path *fieldpath.Path, card *uint64, uncorr *fieldpath.Path, keyed bool) {
 	if !hasRules(s) {
 		return
 	}
@@ -155,7 +160,7 @@ func (c *celCompile) walk(s *structuralschema.Structural, decl *apiservercel.Dec
 		}
 	}
 	if len(s.XValidations) > 0 {
-		c.rules(s, decl, path, card, uncorr)
+		c.rules(s, decl, path, card, uncorr, keyed)
 	}
 	// What a child's values multiply by (extractMaxElements).
 	var child *uint64
@@ -187,30 +192,33 @@ func (c *celCompile) walk(s *structuralschema.Structural, decl *apiservercel.Dec
 				d = f.Type
 			}
 		}
-		c.walk(&p, d, false, path.Child("properties").Key(n), child, propsUncorr)
+		c.walk(&p, d, false, path.Child("properties").Key(n), child, propsUncorr, keyed)
 	}
 	if s.Items != nil {
 		itemsUncorr := uncorr
 		if itemsUncorr == nil && (s.XListType == nil || *s.XListType != "map") {
 			itemsUncorr = path
 		}
-		c.walk(s.Items, decl.ElemType, false, path.Child("items"), child, itemsUncorr)
+		c.walk(s.Items, decl.ElemType, false, path.Child("items"), child, itemsUncorr, false)
 	}
 	if s.AdditionalProperties != nil && s.AdditionalProperties.Structural != nil {
-		c.walk(s.AdditionalProperties.Structural, decl.ElemType, false, path.Child("additionalProperties"), child, uncorr)
+		c.walk(s.AdditionalProperties.Structural, decl.ElemType, false, path.Child("additionalProperties"), child, uncorr, false)
 	}
 }
 
 // rules checks the rules of one node as the API server does.
-func (c *celCompile) rules(s *structuralschema.Structural, decl *apiservercel.DeclType, path *fieldpath.Path, card *uint64, uncorr *fieldpath.Path) {
+func (c *celCompile) rules(s *structuralschema.Structural, decl *apiservercel.DeclType, path *fieldpath.Path, card *uint64, uncorr *fieldpath.Path, keyed bool) {
 	at := func(i int) *fieldpath.Path { return path.Child("x-kubernetes-validations").Index(i) }
 	before := len(c.errs)
 	seen := make(map[string]bool, len(s.XValidations))
 	for i, r := range s.XValidations {
 		// The list is keyed by rule (x-kubernetes-list-map-keys), so
 		// server-side apply, as Flux applies the CRD, refuses a rule
-		// twice ("duplicate entries for key"), where a create takes it.
-		if seen[r.Rule] {
+		// twice ("duplicate entries for key"), where a create takes it;
+		// not under an items or additionalProperties (see walk), where
+		// Gateway API's experimental HTTPRoute CRD (v1.2.1, v1.3.0) has
+		// one twice and a real kube-apiserver 1.37 takes it.
+		if seen[r.Rule] && keyed {
 			c.errs = append(c.errs, fieldpath.Invalid(at(i).Child("rule"), r.Rule, "the same rule as an earlier entry: Flux's server-side apply refuses a rule twice in one list (\"duplicate entries for key\"); keep one, or change one's rule"))
 		}
 		seen[r.Rule] = true

@@ -50,6 +50,15 @@ func TestCRDRulesCompiled(t *testing.T) {
 		{"the same rule twice", gwc, immutable, immutable + "                - message: again\n                  rule: self == oldSelf\n",
 			`properties[controllerName].x-kubernetes-validations[1].rule: Invalid value: "self == oldSelf": the same rule as an earlier entry: Flux's server-side apply refuses a rule twice in one list`},
 		{"two rules differing in spaces", gwc, immutable, immutable + "                - message: again\n                  rule: self ==  oldSelf\n", ""},
+		// Below an items or additionalProperties server-side apply keys
+		// no list (the CRD type's OpenAPI leaves them untyped): a real
+		// kube-apiserver 1.37 takes the same rule twice there.
+		{"the same rule twice under a list's items", widget, "                      port: {type: integer}\n",
+			"                      port: {type: integer}\n                    x-kubernetes-validations: [{rule: \"self.name != ''\"}, {rule: \"self.name != ''\"}]\n", ""},
+		{"the same rule twice under additionalProperties", widget, "                email: {type: string, format: email}\n",
+			"                email: {type: string, format: email}\n                labels: {type: object, additionalProperties: {type: string, x-kubernetes-validations: [{rule: \"self != ''\"}, {rule: \"self != ''\"}]}}\n", ""},
+		{"the same rule twice below a property of a list's items", widget, "                      port: {type: integer}\n",
+			"                      port: {type: integer, x-kubernetes-validations: [{rule: self > 0}, {rule: self > 0}]}\n", ""},
 		{"widget: as written", widget, "", "", ""},
 		{"rule over an unbounded list", widget, ports, pairs,
 			"properties[ports].x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of more than 100x"},
@@ -188,4 +197,28 @@ func TestValidationPanicIsAnError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "bang.yaml:1: app app: Bang/b: kiln's validation failed unexpectedly on this object: runtime error: index out of range") {
 		t.Errorf("got %v, want the object refused", err)
 	}
+}
+
+// TestCRDRuleTwiceUnderItems: Gateway API's experimental HTTPRoute CRD
+// (v1.2.1 and v1.3.0, which charts such as bitnami's envoy-gateway and
+// contour ship, and kserve's LLMInferenceService embeds) writes one rule
+// twice on a list below spec.rules[].backendRefs[]. A real kube-apiserver
+// 1.37 takes it on create and on every server-side apply after: below an
+// items the apply keys no list. kiln refused the CRD, and with it every
+// HTTPRoute of the env. The same two rules on a property of the root
+// chain are still refused, as the API server refuses them.
+func TestCRDRuleTwiceUnderItems(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("testdata", "gateway-api-experimental", "httproutes-filters-crd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "May specify either httpRouteFilterRequestRedirect"); n != 2 {
+		t.Fatalf("the excerpt has the rule %d times, want 2", n)
+	}
+	mutatedCRD(t, "1.37.0", data, "", "", "")
+	const rules = "x-kubernetes-validations: [{rule: \"self.size() < 17\"}, {rule: \"self.size() < 17\"}]\n"
+	mutatedCRD(t, "1.37.0", data, "                maxItems: 16\n                type: array\n            type: object\n",
+		"                maxItems: 16\n                type: array\n                "+rules+"            type: object\n",
+		`properties[spec].properties[rules].x-kubernetes-validations[1].rule: Invalid value: "self.size() < 17": the same rule as an earlier entry`)
 }
