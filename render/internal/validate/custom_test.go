@@ -59,6 +59,15 @@ func TestCustomResourceMutations(t *testing.T) {
 		{"bad name", "name: w\n", "name: W_1\n", `w.yaml:4: app demo: Widget/apps/W_1: field "metadata.name": Invalid value: "W_1": a lowercase RFC 1123 subdomain`},
 		{"label value too long", "  namespace: apps\n", "  namespace: apps\n  labels: {tier: " + strings.Repeat("x", 64) + "}\n", `w.yaml:6: app demo: Widget/apps/w: field "metadata.labels": Invalid value: "xxxx`},
 		{"duplicate field", "  size: small\n", "  size: small\n  size: large\n", `w.yaml:8: app demo: Widget/apps/w: duplicate field "spec.size"`},
+		// Server-side apply types creationTimestamp as any scalar, and the
+		// API server overwrites it on create: a real kube-apiserver 1.37
+		// takes these on a custom resource (create and later applies),
+		// found by mutating istio's BackendTLSPolicy test data.
+		{"creationTimestamp a number", "  namespace: apps\n", "  namespace: apps\n  creationTimestamp: 12345\n", ""},
+		{"creationTimestamp a bool", "  namespace: apps\n", "  namespace: apps\n  creationTimestamp: true\n", ""},
+		{"creationTimestamp no time", "  namespace: apps\n", "  namespace: apps\n  creationTimestamp: \"2026-12-07 12:00:00.123 +0000 UTC\"\n", ""},
+		{"creationTimestamp a map", "  namespace: apps\n", "  namespace: apps\n  creationTimestamp: {at: noon}\n", `w.yaml:6: app demo: Widget/apps/w: wrong type for field "metadata.creationTimestamp": got object, want string`},
+		{"creationTimestamp a list", "  namespace: apps\n", "  namespace: apps\n  creationTimestamp: [1]\n", `w.yaml:6: app demo: Widget/apps/w: wrong type for field "metadata.creationTimestamp": got array, want string`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -108,7 +109,16 @@ func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc 
 	// Only metadata is read, so only metadata is encoded: a CRD is a
 	// megabyte of schema around a few lines of metadata.
 	var obj struct {
-		Metadata metav1.ObjectMeta `json:"metadata"`
+		Metadata struct {
+			metav1.ObjectMeta
+			// Server-side apply types creationTimestamp as any scalar
+			// and the API server overwrites it on create, reading a
+			// custom resource's metadata without it: a real
+			// kube-apiserver 1.37 takes 12345, true or "yesterday"
+			// there, and on every apply after. A built-in kind's is
+			// parsed as a time by its decoding, which reports it.
+			CreationTimestamp any `json:"creationTimestamp,omitempty"`
+		} `json:"metadata"`
 	}
 	e := &encoder{}
 	if md := metadataNode(o); md != nil {
@@ -132,7 +142,17 @@ func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc 
 		}
 		return []error{metaTypeError(app, o, err)}
 	}
-	return metaErrors(app, o, gvk, &obj.Metadata, kube, cluster)
+	switch v := obj.Metadata.CreationTimestamp.(type) {
+	case map[string]any, []any:
+		if newTyped(gvk) == nil {
+			got := "object"
+			if _, ok := v.([]any); ok {
+				got = "array"
+			}
+			return []error{metaTypeError(app, o, &json.UnmarshalTypeError{Value: got, Type: reflect.TypeFor[string](), Field: "metadata.creationTimestamp"})}
+		}
+	}
+	return metaErrors(app, o, gvk, &obj.Metadata.ObjectMeta, kube, cluster)
 }
 
 // metaErrors applies the metadata rules to md, read from o, of a
