@@ -152,6 +152,8 @@ func Check(obj runtime.Object, opts Options) []Problem {
 		c.runtimeClass(o)
 	case *storagev1.CSIDriver:
 		c.csiDriverSpec(o)
+	case *storagev1.VolumeAttachment:
+		c.volumeAttachment(o)
 	case *coordinationv1.Lease:
 		c.lease(o)
 	case *flowcontrolv1.FlowSchema:

@@ -36,3 +36,31 @@ func TestStorageClassProvisionerAndTopologies(t *testing.T) {
 			want: `allowedTopologies[1].matchLabelExpressions: Duplicate value: ""`},
 	})
 }
+
+// TestVolumeAttachment checks what validateVolumeAttachmentSpec refuses
+// beyond the schema: exactly one source, and names of drivers, nodes and
+// volumes. The rows are kube-state-metrics' tests/manifests/
+// volumeattachment.yaml (github.com/kubernetes/kube-state-metrics) and
+// its mutations: without its source's persistentVolumeName kiln took it,
+// and a real kube-apiserver 1.37 refuses it, as it refuses each row
+// refused here.
+func TestVolumeAttachment(t *testing.T) {
+	va := func() runtime.Object { return &storagev1.VolumeAttachment{} }
+	const spec = "spec:\n  attacher: attacher\n  nodeName: kind\n"
+	checkRows(t, []row{
+		{name: "a volume's name", obj: va, doc: spec + "  source: {persistentVolumeName: persistentvolume}"},
+		{name: "an inline volume", obj: va, doc: spec + "  source: {inlineVolumeSpec: {accessModes: [ReadWriteOnce], csi: {driver: csi.example.com, volumeHandle: h}}}"},
+		{name: "no source", obj: va, doc: spec + "  source: {}",
+			want: "spec.source: Required value: must specify exactly one of inlineVolumeSpec and persistentVolumeName"},
+		{name: "two sources", obj: va, doc: spec + "  source: {persistentVolumeName: persistentvolume, inlineVolumeSpec: {csi: {driver: csi.example.com, volumeHandle: h}}}",
+			want: "spec.source: Forbidden: must specify exactly one of inlineVolumeSpec and persistentVolumeName"},
+		{name: "an empty volume name", obj: va, doc: spec + "  source: {persistentVolumeName: ''}",
+			want: "spec.source.persistentVolumeName: Required value: must specify non empty persistentVolumeName"},
+		{name: "a volume name no object has", obj: va, doc: spec + "  source: {persistentVolumeName: PVC_1}",
+			want: `spec.source.persistentVolumeName: Invalid value: "PVC_1": a lowercase RFC 1123 subdomain`},
+		{name: "a node name no node has", obj: va, doc: "spec:\n  attacher: attacher\n  nodeName: Node_1\n  source: {persistentVolumeName: persistentvolume}",
+			want: `spec.nodeName: Invalid value: "Node_1": a lowercase RFC 1123 subdomain`},
+		{name: "an empty attacher", obj: va, doc: "spec:\n  attacher: ''\n  nodeName: kind\n  source: {persistentVolumeName: persistentvolume}",
+			want: "spec.attacher: Required value"},
+	})
+}
