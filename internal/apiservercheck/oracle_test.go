@@ -184,6 +184,11 @@ func TestOracle(t *testing.T) {
 	opts := kubeapiservertesting.NewDefaultTestServerOptions()
 	opts.DisableInvariantChecks = true
 	srv, err := kubeapiservertesting.StartTestServer(t, opts, []string{
+		// Clusters Flux runs on allow privileged containers (kubeadm,
+		// kind and the managed offerings set it); the flag's default
+		// refuses every privileged pod template, CNI and CSI DaemonSets
+		// first, which no manifest can fix.
+		"--allow-privileged=true",
 		// Admission that needs cluster state beyond Namespaces is out of kiln's scope.
 		"--disable-admission-plugins=ServiceAccount,ResourceQuota,LimitRanger,DefaultStorageClass,DefaultTolerationSeconds,DefaultIngressClass,PersistentVolumeClaimResize,Priority,StorageObjectInUseProtection,RuntimeClass,CertificateApproval,CertificateSigning,ClusterTrustBundleAttest,CertificateSubjectRestriction,TaintNodesByCondition,PodSecurity,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy,MutatingAdmissionPolicy",
 	}, sc)

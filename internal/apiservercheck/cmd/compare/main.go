@@ -42,14 +42,20 @@ func read(path string) (map[key]verdict, error) {
 
 // outOfScope says why an API server refusal is no verdict on an object
 // kiln takes: its kind has no CRD in the corpus (kiln warns that it
-// guessed its scope), or its Service IP is outside the test server's
-// service range (the cluster's configuration).
+// guessed its scope), its Service IP or IP family is outside the test
+// server's service range or families (the cluster's configuration), or
+// its CRD converts through a webhook the test cluster does not run.
 func outOfScope(o verdict) string {
 	switch {
 	case strings.HasPrefix(o.Message, "client: no matches for kind"):
 		return "kind no CRD of the corpus serves"
 	case strings.Contains(o.Message, "is not in the valid range. The range of valid IPs is"):
 		return "service IP outside the cluster's range"
+	case strings.Contains(o.Message, "this cluster is not configured for dual-stack services"),
+		strings.Contains(o.Message, `Invalid value: "IPv6": not configured on this cluster`):
+		return "IP family the test cluster is not configured for"
+	case strings.HasPrefix(o.Message, "conversion webhook for "):
+		return "conversion webhook of a CRD, a service the cluster runs"
 	}
 	return ""
 }
