@@ -49,6 +49,13 @@ func TestApplyKeysToldOnce(t *testing.T) {
 			[]string{`missing required field "spec.containers[0].ports[0].containerPort"`, `missing required field "spec.containers[0].ports[1].containerPort"`}},
 		{"ephemeral containers of one name on create", pod + "  ephemeralContainers:\n  - {name: e, image: busybox}\n  - {name: e, image: busybox}\n",
 			[]string{`field "spec.ephemeralContainers": Forbidden: cannot be set on create`}},
+		// Server-side apply types the status before the API server resets
+		// it: a real kube-apiserver 1.37 refuses a key twice there.
+		{"a condition type twice in a deployment's status", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: demo}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: a, image: a}]}\nstatus:\n  conditions:\n  - {type: Available, status: 'True'}\n  - {type: Available, status: 'False'}\n",
+			[]string{`a.yaml:12: app demo: Deployment/demo/d: field "status.conditions[1]": Duplicate value: {"type":"Available"}`}},
+		{"an address twice in a node's status", "apiVersion: v1\nkind: Node\nmetadata: {name: n}\nstatus:\n  addresses:\n  - {type: InternalIP, address: 10.0.0.1}\n  - {type: InternalIP, address: 10.0.0.2}\n",
+			[]string{`a.yaml:7: app demo: Node/n: field "status.addresses[1]": Duplicate value: {"type":"InternalIP"}`}},
+		{"conditions of two types in a deployment's status", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: demo}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: a, image: a}]}\nstatus:\n  conditions:\n  - {type: Available, status: 'True'}\n  - {type: Progressing, status: 'True', reason: null}\n", nil},
 		{"a finalizer twice in a custom resource", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\n  finalizers: [example.com/x, example.com/x]\nspec: {interval: 10m, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n",
 			[]string{`a.yaml:6: app demo: Kustomization/flux-system/apps: field "metadata.finalizers[1]": Duplicate value: "example.com/x"`}},
 		{"a finalizer twice in a built-in kind", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: demo\n  finalizers: [example.com/x, example.com/x]\n",

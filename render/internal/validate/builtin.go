@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -344,6 +345,11 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 	if err := json.Unmarshal(enc.data, &obj); err != nil {
 		return nil, nil, nil // reported by the decoding
 	}
+	// Server-side apply types the status with the rest before the API
+	// server resets it: a condition type twice in a Deployment's status,
+	// an address twice in a Node's, fails Flux's apply ("duplicate
+	// entries for key") as one in the spec does.
+	status, hasStatus := obj["status"]
 	builtinInput(obj)
 	s := builtinSchemas.schemaOf(gvk, obj)
 	base := diag.Error{File: o.File, App: app, Object: objectOf(o.Node)}
@@ -393,6 +399,15 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 			missing[path] = true
 		}
 		errs = append(errs, err)
+	}
+	if hasStatus {
+		dropNulls(status)
+		withStatus := maps.Clone(obj)
+		withStatus["status"] = status
+		// The schema is cut to the object's shape, which had no status.
+		if ws := builtinSchemas.schemaOf(gvk, withStatus); ws != nil {
+			return errs, missing, ws.applyKeys(withStatus)
+		}
 	}
 	return errs, missing, s.applyKeys(obj)
 }
