@@ -140,6 +140,11 @@ func checkMeta(app string, o templates.Object, gvk schema.GroupVersionKind, enc 
 		if newTyped(gvk) != nil {
 			return nil
 		}
+		// The field path as the object has it, not through the
+		// embedded Go struct above.
+		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+			te.Field = strings.Replace(te.Field, "metadata.ObjectMeta.", "metadata.", 1)
+		}
 		return []error{metaTypeError(app, o, err)}
 	}
 	switch v := obj.Metadata.CreationTimestamp.(type) {
