@@ -207,8 +207,9 @@ func TestErrFieldPathKeptInMessage(t *testing.T) {
 	for _, tc := range []struct{ field, msg, want string }{
 		{"spec.volumes[0].storageos.pool", `unknown field "spec.volumes[0].storageos.pool"`, `unknown field "spec.volumes[0].storageos.pool"`},
 		{"spec.volumes[0].storageos.pool", `field "spec.volumes[0].storageos.pool": Invalid value: "storageos"`, `field "spec.volumes[0].storageos.pool": Invalid value: "**redacted**"`},
-		// Not the field where the message runs on into it.
-		{"storageos", `xstorageos storageos: storageos-1`, `x**redacted** storageos: **redacted**-1`},
+		// Not the field where the message runs on into it: there the
+		// whole token is masked (Tokens).
+		{"storageos", `xstorageos storageos: storageos-1`, `**redacted** storageos: **redacted**`},
 		// bitnami-labs/sealed-secrets' dashboards, with a Secret holding "secret".
 		{`["sealed-secrets-controller.json"]`, `jsonnet output at ["sealed-secrets-controller.json"] is a string`, `jsonnet output at ["sealed-secrets-controller.json"] is a string`},
 		{"metadata.labels.Sup3r!S3cret", `field "metadata.labels.Sup3r!S3cret": invalid`, `field "metadata.labels.**redacted**": invalid`},
@@ -274,5 +275,40 @@ func TestErrFieldPathMasksAKeyMadeOfASecret(t *testing.T) {
 		if tc.wantField != tc.field && strings.Contains(de.Msg+de.Hint, pass) {
 			t.Errorf("the message shows the value: %q", de.Msg)
 		}
+	}
+}
+
+// TestErrRedactorsMaskTheWholeToken: a Secret's value is often a common
+// word (a basic-auth Secret's username: postgres), and masked alone inside
+// a longer word of a message it gave itself away: the warning "kind
+// ScheduledBackup (**redacted**ql.cnpg.io/v1) is unknown" of a failed env
+// told that a Secret holds "postgres". The message masks the whole token
+// the value stands in; a value glued to other text by a template
+// (k8x2mq9zt-suffix, which a name-like random value is) does not show
+// either, and a quoted value is masked as before.
+func TestErrRedactorsMaskTheWholeToken(t *testing.T) {
+	t.Parallel()
+	const word, random = "postgres", "k8x2mq9zt"
+	mr, wr, _ := errRedactors(redact.New(nil), []*appRun{{secretValues: []string{word, random}}}, 0)
+	obj := diag.Object{Kind: "ScheduledBackup", Namespace: "db", Name: "nightly"}
+	w := redactWarnings(wr, mr, []diag.Warning{{File: "db/backup.yaml", Object: obj,
+		Msg:  "kind ScheduledBackup (postgresql.cnpg.io/v1) is unknown to kiln, so it was given namespace \"db\"",
+		Hint: "list the CRD of postgresql.cnpg.io, as for k8x2mq9zt-suffix"}})[0]
+	if want := "kind ScheduledBackup (**redacted**) is unknown to kiln, so it was given namespace \"db\""; w.Msg != want {
+		t.Errorf("message %q, want %q", w.Msg, want)
+	}
+	if want := "list the CRD of **redacted**, as for **redacted**"; w.Hint != want {
+		t.Errorf("hint %q, want %q", w.Hint, want)
+	}
+	if w.Object != obj || w.File != "db/backup.yaml" {
+		t.Errorf("where changed: %+v", w)
+	}
+	in := &diag.Error{File: "db/cm.yaml", Object: obj, Field: "data.user", Msg: `Invalid value: "postgres": too short; also (postgres.example`, Hint: "postgres,"}
+	var de *diag.Error
+	if !errors.As(redactErr(wr, mr, errors.Join(in)), &de) {
+		t.Fatal("redactErr did not keep a *diag.Error")
+	}
+	if want := `Invalid value: "**redacted**": too short; also (**redacted**`; de.Msg != want || de.Hint != "**redacted**," {
+		t.Errorf("redactErr() message %q, hint %q; want %q, \"**redacted**,\"", de.Msg, de.Hint, want)
 	}
 }

@@ -1283,7 +1283,9 @@ func forApp(app string, err error) error {
 // Such a value has no name kiln knows (it came from a values file, a
 // secretGenerator, a Secret in the overlay), yet a replacement, a patch or
 // a template can copy it into a field whose validation error quotes it
-// ("Invalid value: …"); msg masks messages and hints.
+// ("Invalid value: …"); msg masks messages and hints, each match with the
+// token it stands in (redact's Tokens: a common word masked inside a
+// longer one gave itself away).
 //
 // where masks the file, the object and the field path: what rd masks, and
 // every form of those values but a value that is a name itself
@@ -1323,7 +1325,7 @@ func errRedactors(rd *redact.Redactor, runs []*appRun, upTo int) (msg, where *re
 		}
 	}
 	if len(values) == 0 {
-		return rd, rd, nil
+		return rd.Tokens(), rd, nil
 	}
 	for _, v := range values {
 		if v = strings.TrimSpace(v); nameLike(v) && strings.Contains(v, "-") && !redact.TooShort(v) {
@@ -1331,7 +1333,7 @@ func errRedactors(rd *redact.Redactor, runs []*appRun, upTo int) (msg, where *re
 		}
 	}
 	sort.Strings(keys)
-	return rd.With(values, upTo), rd.WithKept(values, upTo, func(v string) bool { return nameLike(strings.TrimSpace(v)) }), keys
+	return rd.With(values, upTo).Tokens(), rd.WithKept(values, upTo, func(v string) bool { return nameLike(strings.TrimSpace(v)) }), keys
 }
 
 // maskKeyNames masks in field each of keys that stands as a whole name: no

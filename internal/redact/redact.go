@@ -33,6 +33,8 @@ type Redactor struct {
 	short   []string // names of values shorter than MinLength, sorted
 	forms   []string // every form of every value, sorted
 	m       *matcher // nil when there is nothing to find
+	// tokens: a mask covers the whole token a match stands in (Tokens).
+	tokens bool
 }
 
 type secret struct {
@@ -177,6 +179,9 @@ func (r *Redactor) StringCut(s string) string {
 			spans = spans[:len(spans)-1]
 		}
 		spans = append(spans, [2]int{start, len(s)})
+		if r.tokens {
+			spans = tokenSpans(s, spans)
+		}
 	}
 	return maskSpans(s, spans)
 }
@@ -201,7 +206,59 @@ func (r *Redactor) Bytes(b []byte) []byte {
 	return append(out, b[prev:]...)
 }
 
-func (r *Redactor) spans(s string) [][2]int { return spansOf(r.m, s) }
+func (r *Redactor) spans(s string) [][2]int {
+	spans := spansOf(r.m, s)
+	if r.tokens && len(spans) > 0 {
+		spans = tokenSpans(s, spans)
+	}
+	return spans
+}
+
+// Tokens returns r masking, in String and StringCut, the whole token each
+// match stands in: the run of bytes around it up to a blank, a quote, a
+// bracket, a comma or a semicolon. A Secret's value is often a common
+// word (postgres, admin), and masked alone inside a longer one it told
+// the reader the value: "kind ScheduledBackup (**redacted**ql.cnpg.io/v1)"
+// is a Secret holding "postgres". A value glued to other text by a
+// template (k8x2mq9z-suffix) is a secret's own, and must not show either:
+// the token hides both. For texts shown to people (messages, hints), not
+// for names and paths, which would lose where they point.
+func (r *Redactor) Tokens() *Redactor {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.tokens = true
+	return &c
+}
+
+// tokenSpans widens each of the sorted, disjoint spans to the token of s
+// it stands in (Tokens), merging spans that then overlap.
+func tokenSpans(s string, spans [][2]int) [][2]int {
+	out := make([][2]int, 0, len(spans))
+	for _, sp := range spans {
+		start, end := sp[0], sp[1]
+		for start > 0 && tokenByte(s[start-1]) {
+			start--
+		}
+		for end < len(s) && tokenByte(s[end]) {
+			end++
+		}
+		if k := len(out) - 1; k >= 0 && start <= out[k][1] {
+			out[k][1] = max(out[k][1], end)
+			continue
+		}
+		out = append(out, [2]int{start, end})
+	}
+	return out
+}
+
+// tokenByte reports whether c continues a token: anything but a blank, a
+// quote, a bracket, a comma or a semicolon (a byte of a UTF-8 sequence
+// continues it).
+func tokenByte(c byte) bool {
+	return !strings.ContainsRune(" \t\r\n\"'`()[]{}<>,;", rune(c))
+}
 
 // spansOf returns the merged [start, end) ranges covered by matches, by
 // runs of decimal numbers whose bytes hold a match (decimalRuns), and by

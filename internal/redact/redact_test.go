@@ -747,3 +747,38 @@ func TestWithKept(t *testing.T) {
 		t.Errorf("the kept value's base64 is not masked: %q", got)
 	}
 }
+
+// TestTokensMaskTheWholeToken: a Redactor from Tokens masks the token a
+// form stands in, up to a blank, a quote, a bracket, a comma or a
+// semicolon, in String and in StringCut's cut end; the Redactor it came
+// from still masks the form alone.
+func TestTokensMaskTheWholeToken(t *testing.T) {
+	t.Parallel()
+	r := New(map[string]string{"U": "postgres"})
+	tr := r.Tokens()
+	for _, c := range []struct{ in, plain, tokens string }{
+		{"(postgresql.cnpg.io/v1)", "(**redacted**ql.cnpg.io/v1)", "(**redacted**)"},
+		{`value "postgres" here`, `value "**redacted**" here`, `value "**redacted**" here`},
+		{"a postgres-x, b [xpostgres] c", "a **redacted**-x, b [x**redacted**] c", "a **redacted**, b [**redacted**] c"},
+		{"café-postgres;next", "café-**redacted**;next", "**redacted**;next"},
+		{"cG9zdGdyZXM=x y", "**redacted**x y", "**redacted** y"},
+		{"nothing here", "nothing here", "nothing here"},
+	} {
+		if got := r.String(c.in); got != c.plain {
+			t.Errorf("String(%q) = %q, want %q", c.in, got, c.plain)
+		}
+		if got := tr.String(c.in); got != c.tokens {
+			t.Errorf("Tokens().String(%q) = %q, want %q", c.in, got, c.tokens)
+		}
+	}
+	if got, want := tr.StringCut("see (xyz.postgr"), "see (**redacted**"; got != want {
+		t.Errorf("Tokens().StringCut() = %q, want %q", got, want)
+	}
+	if got, want := r.StringCut("see (xyz.postgr"), "see (xyz.**redacted**"; got != want {
+		t.Errorf("StringCut() = %q, want %q", got, want)
+	}
+	var nilR *Redactor
+	if nilR.Tokens().String("postgres") != "postgres" {
+		t.Error("a nil Redactor's Tokens masked something")
+	}
+}
