@@ -2,7 +2,9 @@ package promote
 
 import (
 	"bytes"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -87,11 +89,81 @@ func TestPrunedWarnings(t *testing.T) {
 	}
 	want := []string{
 		"apps/crds/customresourcedefinition_widgets.example.com.yaml: CustomResourceDefinition/widgets.example.com: leaves app crds, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and deleting a CustomResourceDefinition deletes every custom resource of its kind in the cluster",
-		"apps/db/namespace_shop.yaml: Namespace/shop: leaves app db, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and deleting a Namespace deletes every object in it",
+		"apps/db/namespace_shop.yaml: Namespace/shop: leaves app db, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and deleting a Namespace deletes every object in it, 1 object the env keeps among them (1 of app renamed), which stays in the env: its Kustomization cannot apply them again while the Namespace is gone",
 		"apps/db/persistentvolumeclaim_shop_data.yaml: PersistentVolumeClaim/shop/data: leaves app db, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and deleting a PersistentVolumeClaim releases its volume, which a Delete reclaim policy (dynamic provisioning's default) then deletes with its data",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
+	}
+}
+
+// TestPrunedWarningsNamespaceOfStayingApps: removing kubeflow/manifests'
+// istio-install-ambient app (Apache-2.0; names and kinds of its rendered
+// objects and of app cluster-local-gateway-m2m-auth's, from
+// common/istio) deletes Namespace istio-system, and with it the objects
+// the gateway app keeps there, which Flux then cannot apply again. The
+// warning said "every object in it" as if they were the leaving app's
+// alone; a reviewer could not tell that the merge breaks an app it keeps.
+func TestPrunedWarningsNamespaceOfStayingApps(t *testing.T) {
+	t.Parallel()
+	obj := func(kind, ns, name string) []byte {
+		api := "v1"
+		if kind == "Role" {
+			api = "rbac.authorization.k8s.io/v1"
+		}
+		meta := "  name: " + name + "\n"
+		if ns != "" {
+			meta += "  namespace: " + ns + "\n"
+		}
+		return []byte("apiVersion: " + api + "\nkind: " + kind + "\nmetadata:\n" + meta)
+	}
+	old := map[string][]byte{
+		"apps/istio-install-ambient/namespace_istio-system.yaml":                                     obj("Namespace", "", "istio-system"),
+		"apps/istio-install-ambient/serviceaccount_istio-system_istiod.yaml":                         obj("ServiceAccount", "istio-system", "istiod"),
+		"apps/cluster-local-gateway-m2m-auth/serviceaccount_istio-system_cluster-local-gateway.yaml": obj("ServiceAccount", "istio-system", "cluster-local-gateway-service-account"),
+		"apps/cluster-local-gateway-m2m-auth/role_istio-system_cluster-local-gateway-sds.yaml":       obj("Role", "istio-system", "cluster-local-gateway-sds"),
+		"apps/cluster-local-gateway-m2m-auth/configmap_kubeflow_settings.yaml":                       obj("ConfigMap", "kubeflow", "settings"),
+	}
+	gone := func(files map[string][]byte, apps ...string) map[string][]byte {
+		out := map[string][]byte{}
+		for p, data := range files {
+			if !slices.Contains(apps, treediff.AppOf(p)) {
+				out[p] = data
+			}
+		}
+		return out
+	}
+	warning := func(old, new map[string][]byte) string {
+		for _, w := range prunedWarnings(old, treediff.Trees(old, new)) {
+			if w.Object.Kind == "Namespace" {
+				return w.Msg + "\n  hint: " + w.Hint
+			}
+		}
+		return ""
+	}
+	got := warning(old, gone(old, "istio-install-ambient"))
+	want := "leaves app istio-install-ambient, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and deleting a Namespace deletes every object in it, 2 objects the env keeps among them (2 of app cluster-local-gateway-m2m-auth), which stays in the env: its Kustomization cannot apply them again while the Namespace is gone\n" +
+		"  hint: to keep it in the cluster, first promote it with the annotation kustomize.toolkit.fluxcd.io/prune: disabled, then remove it; or move the Namespace to an app that stays"
+	if got != want {
+		t.Errorf("warning:\n%s\nwant:\n%s", got, want)
+	}
+
+	// Apps named by how much they lose, at most three, then how many more.
+	many := maps.Clone(old)
+	for i, app := range []string{"a", "b", "c", "d", "e"} {
+		for j := 0; j <= i%3; j++ {
+			many["apps/"+app+"/configmap_istio-system_c"+strconv.Itoa(j)+".yaml"] = obj("ConfigMap", "istio-system", "c"+strconv.Itoa(j))
+		}
+	}
+	got = warning(many, gone(many, "istio-install-ambient"))
+	if want := ", 11 objects the env keeps among them (3 of app c, 2 of app b, 2 of app cluster-local-gateway-m2m-auth and 4 of 3 more apps), which stay in the env: their Kustomizations cannot apply them again"; !strings.Contains(got, want) {
+		t.Errorf("warning:\n%s\nwant it to hold:\n%s", got, want)
+	}
+
+	// Nothing kept in the namespace: the warning stays as it was.
+	got = warning(old, gone(old, "istio-install-ambient", "cluster-local-gateway-m2m-auth"))
+	if strings.Contains(got, "keeps") || !strings.Contains(got, "deletes every object in it\n") {
+		t.Errorf("warning with nothing kept in the namespace:\n%s", got)
 	}
 }
 

@@ -3,10 +3,13 @@ package promote
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/immutable"
 	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 	"github.com/kiln-gitops/kiln/render"
 )
@@ -43,6 +46,7 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		other[c.Path] = c.Object
 	}
 	prunes := pruning(old, changes)
+	var inNamespace map[string]map[string]int
 	ids := make([]string, 0, len(leaving))
 	for id := range leaving {
 		ids = append(ids, id)
@@ -65,7 +69,18 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		}
 		now, becomes := other[c.Path]
 		becomes = becomes && c.Op == treediff.Changed
-		key := fmt.Sprintf("%s\x00%t\x00%s", c.App, becomes, what)
+		// The objects the env keeps in a Namespace it deletes go with it,
+		// and their apps' Kustomizations cannot apply them again while it
+		// is gone: a reviewer reading "every object in it" thinks of the
+		// leaving app's, not of another app the merge keeps.
+		keeps := ""
+		if o := objs[0].Node; o.GetKind() == "Namespace" && o.GetApiVersion() == "v1" {
+			if inNamespace == nil {
+				inNamespace = objectsInNamespaces(old, changes)
+			}
+			keeps = keptIn(inNamespace[o.GetName()])
+		}
+		key := fmt.Sprintf("%s\x00%t\x00%s\x00%s", c.App, becomes, what, keeps)
 		if w.Seen(key) {
 			continue
 		}
@@ -75,10 +90,93 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 			msg = fmt.Sprintf("becomes %s, another object, so app %s's Kustomization no longer holds it and prunes it: Flux deletes it from the cluster, and %s", now, treediff.Quoted(c.App), what)
 			hint = fmt.Sprintf("to keep it in the cluster, first promote it with the annotation %s: disabled, then make the change; or keep its namespace and name", objects.PruneAnnotation)
 		}
+		if keeps != "" {
+			msg += keeps
+			hint += "; or move the Namespace to an app that stays"
+		}
 		w.Add(key, &diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.Old),
 			Msg: msg, Hint: hint})
 	}
 	out := w.Warnings("object")
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
 	return out
+}
+
+// keptNamed is how many apps keptIn names, then "and N more".
+const keptNamed = 3
+
+// objectsInNamespaces counts the objects of the env's new tree (old with
+// changes applied) by namespace and app.
+func objectsInNamespaces(old map[string][]byte, changes []treediff.Change) map[string]map[string]int {
+	changed := map[string]bool{}
+	out := map[string]map[string]int{}
+	count := func(p string, data []byte) {
+		o := treediff.ObjectOf(data)
+		if o.Namespace == "" {
+			return
+		}
+		if out[o.Namespace] == nil {
+			out[o.Namespace] = map[string]int{}
+		}
+		out[o.Namespace][treediff.AppOf(p)]++
+	}
+	for _, c := range changes {
+		changed[c.Path] = true
+		if c.New != nil && treediff.IsObject(c.Path) {
+			count(c.Path, c.New)
+		}
+	}
+	for p, data := range old {
+		if !changed[p] && treediff.IsObject(p) {
+			count(p, data)
+		}
+	}
+	return out
+}
+
+// keptIn says which apps the env keeps objects of in a namespace it
+// deletes, the most objects first, "" for none.
+func keptIn(byApp map[string]int) string {
+	if len(byApp) == 0 {
+		return ""
+	}
+	apps := make([]string, 0, len(byApp))
+	total := 0
+	for app, n := range byApp {
+		apps = append(apps, app)
+		total += n
+	}
+	sort.Slice(apps, func(i, j int) bool {
+		if byApp[apps[i]] != byApp[apps[j]] {
+			return byApp[apps[i]] > byApp[apps[j]]
+		}
+		return apps[i] < apps[j]
+	})
+	parts := make([]string, 0, keptNamed+1)
+	for i, app := range apps {
+		if i == keptNamed {
+			rest := 0
+			for _, a := range apps[i:] {
+				rest += byApp[a]
+			}
+			parts = append(parts, strconv.Itoa(rest)+" of "+words.Count(len(apps)-i, "more app"))
+			break
+		}
+		// A folder of apps/ the manifests branch holds may have any name.
+		parts = append(parts, strconv.Itoa(byApp[app])+" of app "+treediff.Quoted(diag.Clip(app, removedClip)))
+	}
+	stay := "which stays in the env: its Kustomization cannot"
+	if len(apps) > 1 {
+		stay = "which stay in the env: their Kustomizations cannot"
+	}
+	return fmt.Sprintf(", %s the env keeps among them (%s), %s apply them again while the Namespace is gone",
+		words.Count(total, "object"), joinAnd(parts), stay)
+}
+
+// joinAnd joins parts as "a, b and c".
+func joinAnd(parts []string) string {
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
