@@ -167,6 +167,43 @@ func TestPrunedWarningsNamespaceOfStayingApps(t *testing.T) {
 	}
 }
 
+// TestPrunedWarningsCRDOfStayingApps: removing the prometheus-operator-crds
+// app of prometheus-community/helm-charts (Apache-2.0; names and kinds from
+// its charts) deletes CRD servicemonitors.monitoring.coreos.com, and with it
+// the ServiceMonitors the env keeps in other apps. The warning said "every
+// custom resource of its kind in the cluster" and left a reviewer to guess
+// that apps the merge keeps lose theirs. A ServiceMonitor of the leaving app
+// itself, and an object of another group of the same kind, do not count.
+func TestPrunedWarningsCRDOfStayingApps(t *testing.T) {
+	t.Parallel()
+	crd := []byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: servicemonitors.monitoring.coreos.com\nspec:\n  group: monitoring.coreos.com\n  names:\n    kind: ServiceMonitor\n    plural: servicemonitors\n  scope: Namespaced\n")
+	sm := func(api, ns, name string) []byte {
+		return []byte("apiVersion: " + api + "\nkind: ServiceMonitor\nmetadata:\n  name: " + name + "\n  namespace: " + ns + "\n")
+	}
+	old := map[string][]byte{
+		"apps/prometheus-operator-crds/customresourcedefinition_servicemonitors.monitoring.coreos.com.yaml": crd,
+		"apps/prometheus-operator-crds/servicemonitor_monitoring_self.yaml":                                 sm("monitoring.coreos.com/v1", "monitoring", "self"),
+		"apps/kube-state-metrics/servicemonitor_kube-state-metrics_kube-state-metrics.yaml":                 sm("monitoring.coreos.com/v1", "kube-state-metrics", "kube-state-metrics"),
+		"apps/prometheus-node-exporter/servicemonitor_node-exporter_prometheus-node-exporter.yaml":          sm("monitoring.coreos.com/v1", "node-exporter", "prometheus-node-exporter"),
+		"apps/other/servicemonitor_other_web.yaml":                                                          sm("example.com/v1", "other", "web"),
+	}
+	new := map[string][]byte{}
+	for p, data := range old {
+		if treediff.AppOf(p) != "prometheus-operator-crds" {
+			new[p] = data
+		}
+	}
+	var got []string
+	for _, w := range prunedWarnings(old, treediff.Trees(old, new)) {
+		got = append(got, w.Object.String()+": "+w.Msg+"\n  hint: "+w.Hint)
+	}
+	want := []string{"CustomResourceDefinition/servicemonitors.monitoring.coreos.com: leaves app prometheus-operator-crds, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and deleting a CustomResourceDefinition deletes every custom resource of its kind in the cluster, 2 custom resources the env keeps among them (1 of app kube-state-metrics and 1 of app prometheus-node-exporter), which stay in the env: their Kustomizations cannot apply them again while the CustomResourceDefinition is gone\n" +
+		"  hint: to keep it in the cluster, first promote it with the annotation kustomize.toolkit.fluxcd.io/prune: disabled, then remove it; or move the CustomResourceDefinition to an app that stays"}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
+	}
+}
+
 // TestImmutableWarningsOfMovedObjects: an object that moves to another app
 // (or another file name) is updated in place by Flux once the new app's
 // Kustomization takes it over, so a change of its immutable fields in the

@@ -46,7 +46,7 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		other[c.Path] = c.Object
 	}
 	prunes := pruning(old, changes)
-	var inNamespace map[string]map[string]int
+	var kept *keptIndex
 	ids := make([]string, 0, len(leaving))
 	for id := range leaving {
 		ids = append(ids, id)
@@ -70,15 +70,24 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		now, becomes := other[c.Path]
 		becomes = becomes && c.Op == treediff.Changed
 		// The objects the env keeps in a Namespace it deletes go with it,
-		// and their apps' Kustomizations cannot apply them again while it
-		// is gone: a reviewer reading "every object in it" thinks of the
+		// and so do the custom resources it keeps of a CRD it deletes;
+		// their apps' Kustomizations cannot apply them again while it is
+		// gone: a reviewer reading "every object in it" thinks of the
 		// leaving app's, not of another app the merge keeps.
 		keeps := ""
-		if o := objs[0].Node; o.GetKind() == "Namespace" && o.GetApiVersion() == "v1" {
-			if inNamespace == nil {
-				inNamespace = objectsInNamespaces(old, changes)
+		switch o := objs[0].Node; {
+		case o.GetKind() == "Namespace" && o.GetApiVersion() == "v1":
+			if kept == nil {
+				kept = keptObjects(old, changes)
 			}
-			keeps = keptIn(inNamespace[o.GetName()])
+			keeps = keptIn(kept.namespaces[o.GetName()], "object", "Namespace")
+		case o.GetKind() == "CustomResourceDefinition" && strings.HasPrefix(o.GetApiVersion(), "apiextensions.k8s.io/"):
+			if kept == nil {
+				kept = keptObjects(old, changes)
+			}
+			group, _ := o.GetString("spec.group")
+			kind, _ := o.GetString("spec.names.kind")
+			keeps = keptIn(kept.kinds[group+"\x00"+kind], "custom resource", "CustomResourceDefinition")
 		}
 		key := fmt.Sprintf("%s\x00%t\x00%s\x00%s", c.App, becomes, what, keeps)
 		if w.Seen(key) {
@@ -92,7 +101,7 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		}
 		if keeps != "" {
 			msg += keeps
-			hint += "; or move the Namespace to an app that stays"
+			hint += fmt.Sprintf("; or move the %s to an app that stays", objs[0].Node.GetKind())
 		}
 		w.Add(key, &diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.Old),
 			Msg: msg, Hint: hint})
@@ -105,21 +114,34 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 // keptNamed is how many apps keptIn names, then "and N more".
 const keptNamed = 3
 
-// objectsInNamespaces counts the objects of the env's new tree (old with
-// changes applied) by namespace and app.
-func objectsInNamespaces(old map[string][]byte, changes []treediff.Change) map[string]map[string]int {
-	changed := map[string]bool{}
-	out := map[string]map[string]int{}
+// keptIndex counts the objects of the env's new tree by app: by
+// namespace, and by API group and kind ("group\x00Kind").
+type keptIndex struct {
+	namespaces, kinds map[string]map[string]int
+}
+
+// keptObjects indexes the env's new tree: old with changes applied.
+func keptObjects(old map[string][]byte, changes []treediff.Change) *keptIndex {
+	k := &keptIndex{namespaces: map[string]map[string]int{}, kinds: map[string]map[string]int{}}
+	add := func(m map[string]map[string]int, key, app string) {
+		if m[key] == nil {
+			m[key] = map[string]int{}
+		}
+		m[key][app]++
+	}
 	count := func(p string, data []byte) {
 		o := treediff.ObjectOf(data)
-		if o.Namespace == "" {
+		if o.Kind == "" {
 			return
 		}
-		if out[o.Namespace] == nil {
-			out[o.Namespace] = map[string]int{}
+		app := treediff.AppOf(p)
+		if o.Namespace != "" {
+			add(k.namespaces, o.Namespace, app)
 		}
-		out[o.Namespace][treediff.AppOf(p)]++
+		group, _, _ := strings.Cut(identity(data, o.String()), "\x00")
+		add(k.kinds, group+"\x00"+o.Kind, app)
 	}
+	changed := map[string]bool{}
 	for _, c := range changes {
 		changed[c.Path] = true
 		if c.New != nil && treediff.IsObject(c.Path) {
@@ -131,12 +153,13 @@ func objectsInNamespaces(old map[string][]byte, changes []treediff.Change) map[s
 			count(p, data)
 		}
 	}
-	return out
+	return k
 }
 
-// keptIn says which apps the env keeps objects of in a namespace it
-// deletes, the most objects first, "" for none.
-func keptIn(byApp map[string]int) string {
+// keptIn says which apps the env keeps nouns of (objects in a Namespace,
+// custom resources of a CRD) that go with the gone object, the most
+// first, "" for none.
+func keptIn(byApp map[string]int, noun, gone string) string {
 	if len(byApp) == 0 {
 		return ""
 	}
@@ -169,8 +192,8 @@ func keptIn(byApp map[string]int) string {
 	if len(apps) > 1 {
 		stay = "which stay in the env: their Kustomizations cannot"
 	}
-	return fmt.Sprintf(", %s the env keeps among them (%s), %s apply them again while the Namespace is gone",
-		words.Count(total, "object"), joinAnd(parts), stay)
+	return fmt.Sprintf(", %s the env keeps among them (%s), %s apply them again while the %s is gone",
+		words.Count(total, noun), joinAnd(parts), stay, gone)
 }
 
 // joinAnd joins parts as "a, b and c".
