@@ -193,13 +193,5 @@ func keptIn(byApp map[string]int, noun, gone string) string {
 		stay = "which stay in the env: their Kustomizations cannot"
 	}
 	return fmt.Sprintf(", %s the env keeps among them (%s), %s apply them again while the %s is gone",
-		words.Count(total, noun), joinAnd(parts), stay, gone)
-}
-
-// joinAnd joins parts as "a, b and c".
-func joinAnd(parts []string) string {
-	if len(parts) < 2 {
-		return strings.Join(parts, "")
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+		words.Count(total, noun), words.And(parts), stay, gone)
 }

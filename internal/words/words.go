@@ -30,3 +30,11 @@ func First(items []string, max int) string {
 	}
 	return strings.Join(items[:max], ", ") + ", and " + strconv.Itoa(len(items)-max) + " more"
 }
+
+// And joins items as "a, b and c": a list a message names whole.
+func And(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
