@@ -127,7 +127,9 @@ type Result struct {
 	// Objects in the engine's output order.
 	Objects []Object
 	// Inputs are the repository-relative files the render read, sorted
-	// and unique. For remote charts it also names the chart reference.
+	// and unique. For remote charts it also names the chart reference. A
+	// kustomize build names a file it read through a symlink both as it
+	// asked for it and as the link's target (securefs's Opened).
 	Inputs []string
 	// InputDigest is "sha256:<hex>" over every input (file paths and
 	// contents, parameters); equal digests mean equal inputs.

@@ -179,7 +179,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request, fsys *secur
 	}
 	res := &templates.Result{
 		Objects:     objs,
-		Inputs:      fsys.Read(),
+		Inputs:      fsys.Opened(),
 		InputDigest: fsys.Digest(),
 		Warnings:    append(warnings, unselected(pre.selections, objs, pre.blind, pre.hidden)...),
 	}

@@ -44,6 +44,9 @@ type FS struct {
 
 	mu   sync.Mutex
 	read map[string][sha256.Size]byte // repo-relative path -> sha256 of the content read
+	// asked holds the repo-relative paths of the files read as they were
+	// asked for, through any symlinks (Opened).
+	asked map[string]bool
 	// denied lists the paths refused for leading outside the root, in
 	// order. kustomize sometimes formats errors with %q instead of %w,
 	// which cuts the chain to the *rootfs.OutsideError; Denied lets the
@@ -117,7 +120,7 @@ func New(root string) (*FS, error) {
 	if real != clean {
 		return nil, fmt.Errorf("securefs: root %q is not symlink-free (it resolves to %s)", root, real)
 	}
-	return &FS{root: clean, rec: deps.New(clean), read: map[string][sha256.Size]byte{}}, nil
+	return &FS{root: clean, rec: deps.New(clean), read: map[string][sha256.Size]byte{}, asked: map[string]bool{}}, nil
 }
 
 // Recorder is where the FS records its observations; callers that look at
@@ -182,6 +185,27 @@ func (f *FS) Read() []string {
 	return out
 }
 
+// Opened returns what Read does and, where a file was read through a
+// symlink, the path it was asked for too (link-in.yaml beside dir/b.yaml
+// it points at), sorted and unique: the files as the build saw them. A
+// kustomize app's high-level/ copy lists them, where its copied
+// kustomization.yaml names the link, not its target.
+func (f *FS) Opened() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]string, 0, len(f.read)+len(f.asked))
+	for p := range f.read {
+		out = append(out, p)
+	}
+	for p := range f.asked {
+		if _, ok := f.read[p]; !ok {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Digest returns "sha256:<hex>" over the files read so far: for each path
 // in Read's order, the path, a NUL byte, the hex SHA-256 of the content as
 // it was read, and a newline. Equal digests mean the same files with the
@@ -213,11 +237,7 @@ func (f *FS) Denied() []*rootfs.OutsideError {
 // resolve returns the symlink-free absolute path of p, or a *fs.PathError
 // wrapping a *rootfs.OutsideError whose Path is repo-relative.
 func (f *FS) resolve(op, p string) (string, error) {
-	abs := p
-	if !filepath.IsAbs(abs) {
-		abs = filepath.Join(f.root, abs)
-	}
-	abs = filepath.Clean(abs)
+	abs := f.abs(p)
 	real, err := f.rec.Resolve(f.root, abs)
 	if err != nil {
 		var oe *rootfs.OutsideError
@@ -237,11 +257,22 @@ func (f *FS) resolve(op, p string) (string, error) {
 	return real, nil
 }
 
-func (f *FS) record(real string, data []byte) {
+// abs is p as resolve looks it up: joined to the root when relative, and
+// cleaned.
+func (f *FS) abs(p string) string {
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(f.root, p)
+	}
+	return filepath.Clean(p)
+}
+
+// record records the file asked for as path, read at real.
+func (f *FS) record(path, real string, data []byte) {
 	f.rec.File(real, data)
 	sum := sha256.Sum256(data)
 	f.mu.Lock()
 	f.read[rootfs.Rel(f.root, real)] = sum
+	f.asked[rootfs.Rel(f.root, f.abs(path))] = true
 	f.mu.Unlock()
 }
 
@@ -296,7 +327,7 @@ func (f *FS) Open(path string) (filesys.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.record(real, data)
+	f.record(path, real, data)
 	return &memFile{Reader: bytes.NewReader(data), info: info}, nil
 }
 
@@ -349,7 +380,7 @@ func (f *FS) ReadFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.record(real, data)
+	f.record(path, real, data)
 	return data, nil
 }
 

@@ -493,3 +493,34 @@ func TestOneFSRefusesEveryEscape(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenedNamesTheLink: Read names a file read through a symlink by its
+// target, as the render cache keys it; Opened names the link too, as the
+// build asked for it: a kustomize app's high-level/ copy of an overlay
+// whose kustomization lists monitor.yaml, a link, held only the target's
+// name, and the copied kustomization listed a file the copy lacked.
+func TestOpenedNamesTheLink(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		path       string
+		read, open []string
+	}{
+		{"a.yaml", []string{"a.yaml"}, []string{"a.yaml"}},
+		{"link-in.yaml", []string{"dir/b.yaml"}, []string{"dir/b.yaml", "link-in.yaml"}},
+		{"link-dir/b.yaml", []string{"dir/b.yaml"}, []string{"dir/b.yaml", "link-dir/b.yaml"}},
+		{"dir/../link-in.yaml", []string{"dir/b.yaml"}, []string{"dir/b.yaml", "link-in.yaml"}},
+		{"link-out.yaml", nil, nil},
+	} {
+		f, _ := newTree(t)
+		_, _ = f.ReadFile(tc.path)
+		if file, err := f.Open(filepath.Join(f.Root(), tc.path)); err == nil {
+			file.Close()
+		}
+		if diff := cmp.Diff(tc.read, f.Read(), cmpEmpty); diff != "" {
+			t.Errorf("%s: Read() (-want +got):\n%s", tc.path, diff)
+		}
+		if diff := cmp.Diff(tc.open, f.Opened(), cmpEmpty); diff != "" {
+			t.Errorf("%s: Opened() (-want +got):\n%s", tc.path, diff)
+		}
+	}
+}
