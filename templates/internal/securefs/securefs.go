@@ -189,16 +189,27 @@ func (f *FS) Read() []string {
 // symlink, the path it was asked for too (link-in.yaml beside dir/b.yaml
 // it points at), sorted and unique: the files as the build saw them. A
 // kustomize app's high-level/ copy lists them, where its copied
-// kustomization.yaml names the link, not its target.
+// kustomization.yaml names the link, not its target. A link's name that
+// differs from a file read only in case (Deploy.yaml → deploy.yaml) is left
+// out: the copies could not both stand in a checkout on macOS or Windows,
+// and the env would fail for a copy made for reviewers.
 func (f *FS) Opened() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := make([]string, 0, len(f.read)+len(f.asked))
+	folded := make(map[string]bool, len(f.read)+len(f.asked))
 	for p := range f.read {
 		out = append(out, p)
+		folded[strings.ToLower(p)] = true
 	}
+	asked := make([]string, 0, len(f.asked))
 	for p := range f.asked {
-		if _, ok := f.read[p]; !ok {
+		asked = append(asked, p)
+	}
+	sort.Strings(asked)
+	for _, p := range asked {
+		if k := strings.ToLower(p); !folded[k] {
+			folded[k] = true
 			out = append(out, p)
 		}
 	}

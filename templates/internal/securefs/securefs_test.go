@@ -510,8 +510,13 @@ func TestOpenedNamesTheLink(t *testing.T) {
 		{"link-dir/b.yaml", []string{"dir/b.yaml"}, []string{"dir/b.yaml", "link-dir/b.yaml"}},
 		{"dir/../link-in.yaml", []string{"dir/b.yaml"}, []string{"dir/b.yaml", "link-in.yaml"}},
 		{"link-out.yaml", nil, nil},
+		// Only a case apart from its target: one copy.
+		{"dir/B.yaml", []string{"dir/b.yaml"}, []string{"dir/b.yaml"}},
 	} {
 		f, _ := newTree(t)
+		if err := os.Symlink("b.yaml", filepath.Join(f.Root(), "dir", "B.yaml")); err != nil {
+			t.Fatal(err)
+		}
 		_, _ = f.ReadFile(tc.path)
 		if file, err := f.Open(filepath.Join(f.Root(), tc.path)); err == nil {
 			file.Close()
