@@ -48,8 +48,7 @@ func TestHighLevelCaseCollision(t *testing.T) {
 // names are copied now, each with the content the build read.
 func TestHighLevelKeepsASymlinkedInputsName(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	p := loadProject(t, dir, map[string]string{
+	dir := writeProject(t, map[string]string{
 		"kiln.yaml":              "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\napps:\n  - name: web\n    namespace: shop\n    kustomize: web\n",
 		"web/kustomization.yaml": "resources: [monitor.yaml]\n",
 		"web/zz-target.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
@@ -57,19 +56,11 @@ func TestHighLevelKeepsASymlinkedInputsName(t *testing.T) {
 	if err := os.Symlink("zz-target.yaml", filepath.Join(dir, "web", "monitor.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	r, err := render.New(p, checkOptions(false))
-	if err != nil {
-		t.Fatal(err)
+	er := renderOne(t, dir)
+	if er.Err != nil {
+		t.Fatal(er.Err)
 	}
-	defer r.Close()
-	results, err := r.Render(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if results[0].Err != nil {
-		t.Fatal(results[0].Err)
-	}
-	files := results[0].Files
+	files := er.Files
 	for _, name := range []string{"high-level/web/web/kustomization.yaml", "high-level/web/web/monitor.yaml", "high-level/web/web/zz-target.yaml"} {
 		if _, ok := files[name]; !ok {
 			t.Errorf("%s missing; high-level/ holds %v", name, highLevelNames(files))

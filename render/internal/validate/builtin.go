@@ -351,7 +351,15 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 	// entries for key") as one in the spec does.
 	status, hasStatus := obj["status"]
 	builtinInput(obj)
-	s := builtinSchemas.schemaOf(gvk, obj)
+	keyed := obj // what applyKeys types: obj with its status
+	if hasStatus {
+		dropNulls(status)
+		keyed = maps.Clone(obj)
+		keyed["status"] = status
+	}
+	// One schema cut to keyed's shape serves both: validate reads obj,
+	// which has no status, so the status's branch checks nothing there.
+	s := builtinSchemas.schemaOf(gvk, keyed)
 	base := diag.Error{File: o.File, App: app, Object: objectOf(o.Node)}
 	against := fmt.Sprintf("%s %s (the OpenAPI schema of Kubernetes %s)", gvk.GroupVersion(), gvk.Kind, apiRelease)
 	var errs []error
@@ -400,14 +408,5 @@ func checkBuiltin(app string, o templates.Object, gvk schema.GroupVersionKind, r
 		}
 		errs = append(errs, err)
 	}
-	if hasStatus {
-		dropNulls(status)
-		withStatus := maps.Clone(obj)
-		withStatus["status"] = status
-		// The schema is cut to the object's shape, which had no status.
-		if ws := builtinSchemas.schemaOf(gvk, withStatus); ws != nil {
-			return errs, missing, ws.applyKeys(withStatus)
-		}
-	}
-	return errs, missing, s.applyKeys(obj)
+	return errs, missing, s.applyKeys(keyed)
 }
