@@ -232,25 +232,19 @@ func (r *Redactor) Tokens() *Redactor {
 	return &c
 }
 
-// tokenSpans widens each of the sorted, disjoint spans to the token of s
-// it stands in (Tokens), merging spans that then overlap.
+// tokenSpans widens each of the sorted spans (at least one; its own slice) to the token
+// of s it stands in (Tokens), merging spans that then meet.
 func tokenSpans(s string, spans [][2]int) [][2]int {
-	out := make([][2]int, 0, len(spans))
-	for _, sp := range spans {
-		start, end := sp[0], sp[1]
-		for start > 0 && tokenByte(s[start-1]) {
-			start--
+	for i, sp := range spans {
+		for sp[0] > 0 && tokenByte(s[sp[0]-1]) {
+			sp[0]--
 		}
-		for end < len(s) && tokenByte(s[end]) {
-			end++
+		for sp[1] < len(s) && tokenByte(s[sp[1]]) {
+			sp[1]++
 		}
-		if k := len(out) - 1; k >= 0 && start <= out[k][1] {
-			out[k][1] = max(out[k][1], end)
-			continue
-		}
-		out = append(out, [2]int{start, end})
+		spans[i] = sp
 	}
-	return out
+	return mergeSpans(spans)
 }
 
 // tokenByte reports whether c continues a token: anything but a blank, a
