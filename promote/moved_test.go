@@ -3,6 +3,7 @@ package promote
 import (
 	"bytes"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -265,5 +266,86 @@ func TestPrunedWarningsOfObjectsThatBecomeOthers(t *testing.T) {
 	new := map[string][]byte{"apps/db/persistentvolumeclaim_data.yaml": data("b"), "apps/db/persistentvolumeclaim_b_data.yaml": data("a")}
 	if ws := prunedWarnings(old, treediff.Trees(old, new)); len(ws) != 0 {
 		t.Errorf("two files swapping their objects: %v", ws)
+	}
+}
+
+// TestPrunedWarningsOfWhatKeptPodsNeed: kube-thanos' store reads its object
+// storage configuration from a Secret that its development-minio example
+// provides (testdata/manifests/kube-thanos; an env with both as apps, as
+// kiln init makes them). A promotion that removes the example app deleted
+// the Secret without a word, and the store's next pod could not start.
+// Pruning a ConfigMap, Secret or ServiceAccount that an object the env
+// keeps names in its pod template is warned about, naming the object and
+// field; when the object goes too, moves with it, or names it optionally,
+// there is nothing to warn of.
+func TestPrunedWarningsOfWhatKeptPodsNeed(t *testing.T) {
+	t.Parallel()
+	read := func(name string) []byte {
+		data, err := os.ReadFile("../testdata/manifests/kube-thanos/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	store, secret := read("thanos-store-statefulSet.yaml"), read("minio-secret-thanos.yaml")
+	sa := []byte("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: thanos-store\n  namespace: thanos\n")
+	old := map[string][]byte{
+		"apps/development-minio/secret_thanos-objectstorage.yaml": secret,
+		"apps/manifests/statefulset_thanos-store.yaml":            store,
+		"apps/manifests/serviceaccount_thanos-store.yaml":         sa,
+	}
+	warnings := func(new map[string][]byte) []string {
+		var got []string
+		for _, w := range prunedWarnings(old, treediff.Trees(old, new)) {
+			got = append(got, w.File+": "+w.Object.String()+": "+w.Msg+"\n  hint: "+w.Hint)
+		}
+		return got
+	}
+	without := func(paths ...string) map[string][]byte {
+		out := maps.Clone(old)
+		for _, p := range paths {
+			delete(out, p)
+		}
+		return out
+	}
+	got := warnings(without("apps/development-minio/secret_thanos-objectstorage.yaml"))
+	want := []string{"apps/development-minio/secret_thanos-objectstorage.yaml: Secret/thanos/thanos-objectstorage: leaves app development-minio, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object naming it in a pod template (StatefulSet/thanos/thanos-store of app manifests (spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name)): pods created after the merge (a rollout, a restart, a rescheduled pod) fail, as a container whose volume or environment needs it does not start\n" +
+		"  hint: keep the Secret in the env (in an app that stays), or first promote the objects that name it without it; if something outside the env now makes it (an operator, External Secrets), nothing breaks"}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
+	}
+
+	// Its own app's ServiceAccount, removed while the StatefulSet stays.
+	got = warnings(without("apps/manifests/serviceaccount_thanos-store.yaml"))
+	if len(got) != 1 || !strings.Contains(got[0], "ServiceAccount/thanos/thanos-store: leaves app manifests") || !strings.Contains(got[0], "(spec.template.spec.serviceAccountName)): pods created after the merge (a rollout, a restart, a rescheduled pod) fail, as the API server refuses to create them") {
+		t.Errorf("ServiceAccount removed:\n%q", got)
+	}
+
+	// Nothing to warn of: the store goes too; the Secret moves to the
+	// store's app; the store names it optionally; the Secret is kept by
+	// Flux's annotation.
+	optional := bytes.Replace(store, []byte("name: thanos-objectstorage"), []byte("name: thanos-objectstorage\n              optional: true"), 1)
+	if bytes.Equal(optional, store) {
+		t.Fatal("the store names the Secret no more")
+	}
+	moved := without("apps/development-minio/secret_thanos-objectstorage.yaml")
+	moved["apps/manifests/secret_thanos-objectstorage.yaml"] = secret
+	for name, new := range map[string]map[string][]byte{
+		"both gone": without("apps/development-minio/secret_thanos-objectstorage.yaml", "apps/manifests/statefulset_thanos-store.yaml", "apps/manifests/serviceaccount_thanos-store.yaml"),
+		"moved":     moved,
+		"optional": func() map[string][]byte {
+			m := without("apps/development-minio/secret_thanos-objectstorage.yaml")
+			m["apps/manifests/statefulset_thanos-store.yaml"] = optional
+			return m
+		}(),
+	} {
+		if got := warnings(new); len(got) != 0 {
+			t.Errorf("%s: %q, want none", name, got)
+		}
+	}
+	kept := maps.Clone(old)
+	kept["apps/development-minio/secret_thanos-objectstorage.yaml"] = bytes.Replace(secret, []byte("metadata:\n"), []byte("metadata:\n  annotations:\n    kustomize.toolkit.fluxcd.io/prune: disabled\n"), 1)
+	if got := prunedWarnings(kept, treediff.Trees(kept, without("apps/development-minio/secret_thanos-objectstorage.yaml"))); len(got) != 0 {
+		t.Errorf("prune disabled: %q, want none", got)
 	}
 }

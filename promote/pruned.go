@@ -1,7 +1,9 @@
 package promote
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/immutable"
 	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/internal/podrefs"
 	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 	"github.com/kiln-gitops/kiln/render"
@@ -48,8 +51,12 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 	prunes := pruning(old, changes)
 	var kept *keptIndex
 	ids := make([]string, 0, len(leaving))
-	for id := range leaving {
+	needed := map[string]bool{} // names of what pods may need, for keptObjects
+	for id, c := range leaving {
 		ids = append(ids, id)
+		if _, moved := added[id]; !moved && podNeeds(id) {
+			needed[treediff.ObjectOf(c.Old).Name] = true
+		}
 	}
 	// The first of each cause in file order: the map's order is random.
 	sort.Slice(ids, func(i, j int) bool { return leaving[ids[i]].Path < leaving[ids[j]].Path })
@@ -63,9 +70,24 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		if err != nil || len(objs) != 1 {
 			continue
 		}
-		what := immutable.Destroys(objs[0].Node)
-		if what == "" || render.PruneDisabled(objs[0].Node) || !prunes(c.App) {
+		if render.PruneDisabled(objs[0].Node) || !prunes(c.App) {
 			continue
+		}
+		what, users := immutable.Destroys(objs[0].Node), ""
+		if what == "" {
+			if !podNeeds(id) {
+				continue
+			}
+			// Nothing goes with it, but the pods of objects the env
+			// keeps may not start without it.
+			if kept == nil {
+				kept = keptObjects(old, changes, needed)
+			}
+			o := objs[0].Node
+			users = usersOf(kept.uses[podrefs.Key(o.GetKind(), o.GetNamespace(), o.GetName())], o.GetKind())
+			if users == "" {
+				continue
+			}
 		}
 		now, becomes := other[c.Path]
 		becomes = becomes && c.Op == treediff.Changed
@@ -78,30 +100,40 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		switch o := objs[0].Node; {
 		case o.GetKind() == "Namespace" && o.GetApiVersion() == "v1":
 			if kept == nil {
-				kept = keptObjects(old, changes)
+				kept = keptObjects(old, changes, needed)
 			}
 			keeps = keptIn(kept.namespaces[o.GetName()], "object", "Namespace")
 		case o.GetKind() == "CustomResourceDefinition" && strings.HasPrefix(o.GetApiVersion(), "apiextensions.k8s.io/"):
 			if kept == nil {
-				kept = keptObjects(old, changes)
+				kept = keptObjects(old, changes, needed)
 			}
 			group, _ := o.GetString("spec.group")
 			kind, _ := o.GetString("spec.names.kind")
 			keeps = keptIn(kept.kinds[group+"\x00"+kind], "custom resource", "CustomResourceDefinition")
 		}
 		key := fmt.Sprintf("%s\x00%t\x00%s\x00%s", c.App, becomes, what, keeps)
+		if users != "" {
+			key = id // a line of its own: the users differ from object to object
+		}
 		if w.Seen(key) {
 			continue
 		}
-		msg := fmt.Sprintf("leaves app %s, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, and %s", treediff.Quoted(c.App), what)
+		msg := fmt.Sprintf("leaves app %s, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster", treediff.Quoted(c.App))
 		hint := fmt.Sprintf("to keep it in the cluster, first promote it with the annotation %s: disabled, then remove it", objects.PruneAnnotation)
 		if becomes {
-			msg = fmt.Sprintf("becomes %s, another object, so app %s's Kustomization no longer holds it and prunes it: Flux deletes it from the cluster, and %s", now, treediff.Quoted(c.App), what)
+			msg = fmt.Sprintf("becomes %s, another object, so app %s's Kustomization no longer holds it and prunes it: Flux deletes it from the cluster", now, treediff.Quoted(c.App))
 			hint = fmt.Sprintf("to keep it in the cluster, first promote it with the annotation %s: disabled, then make the change; or keep its namespace and name", objects.PruneAnnotation)
+		}
+		if what != "" {
+			msg += ", and " + what
 		}
 		if keeps != "" {
 			msg += keeps
 			hint += fmt.Sprintf("; or move the %s to an app that stays", objs[0].Node.GetKind())
+		}
+		if users != "" {
+			msg += users
+			hint = fmt.Sprintf("keep the %s in the env (in an app that stays), or first promote the objects that name it without it; if something outside the env now makes it (an operator, External Secrets), nothing breaks", objs[0].Node.GetKind())
 		}
 		w.Add(key, &diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.Old),
 			Msg: msg, Hint: hint})
@@ -115,14 +147,26 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 const keptNamed = 3
 
 // keptIndex counts the objects of the env's new tree by app: by
-// namespace, and by API group and kind ("group\x00Kind").
+// namespace, and by API group and kind ("group\x00Kind"); and, by
+// podrefs.Key, the workloads whose pods need a ConfigMap, Secret or
+// ServiceAccount.
 type keptIndex struct {
 	namespaces, kinds map[string]map[string]int
+	uses              map[string][]user
 }
 
-// keptObjects indexes the env's new tree: old with changes applied.
-func keptObjects(old map[string][]byte, changes []treediff.Change) *keptIndex {
-	k := &keptIndex{namespaces: map[string]map[string]int{}, kinds: map[string]map[string]int{}}
+// user is an object of the env's new tree that names another in its pod
+// template.
+type user struct {
+	app, object, field string
+}
+
+// keptObjects indexes the env's new tree: old with changes applied. Only
+// the files that hold one of the needed names are parsed for what their
+// pods need: most promotions remove no ConfigMap, Secret or
+// ServiceAccount, and the env may hold thousands of workloads.
+func keptObjects(old map[string][]byte, changes []treediff.Change, needed map[string]bool) *keptIndex {
+	k := &keptIndex{namespaces: map[string]map[string]int{}, kinds: map[string]map[string]int{}, uses: map[string][]user{}}
 	add := func(m map[string]map[string]int, key, app string) {
 		if m[key] == nil {
 			m[key] = map[string]int{}
@@ -140,6 +184,17 @@ func keptObjects(old map[string][]byte, changes []treediff.Change) *keptIndex {
 		}
 		group, _, _ := strings.Cut(identity(data, o.String()), "\x00")
 		add(k.kinds, group+"\x00"+o.Kind, app)
+		if !mayName(data, needed) {
+			return
+		}
+		objs, err := objects.Parse(data, p, 0)
+		if err != nil || len(objs) != 1 {
+			return
+		}
+		for _, r := range podrefs.Refs(objs[0].Node.YNode()) {
+			key := podrefs.Key(r.Kind, o.Namespace, r.Name)
+			k.uses[key] = append(k.uses[key], user{app: app, object: o.String(), field: r.Field})
+		}
 	}
 	changed := map[string]bool{}
 	for _, c := range changes {
@@ -194,4 +249,57 @@ func keptIn(byApp map[string]int, noun, gone string) string {
 	}
 	return fmt.Sprintf(", %s the env keeps among them (%s), %s apply them again while the %s is gone",
 		words.Count(total, noun), words.And(parts), stay, gone)
+}
+
+// podNeeds reports whether the object of identity id (moved.go's
+// identity) is a kind pods cannot start without when they name it.
+func podNeeds(id string) bool {
+	kind, _, _ := strings.Cut(id, "/")
+	return kind == "\x00ConfigMap" || kind == "\x00Secret" || kind == "\x00ServiceAccount"
+}
+
+// mayName reports whether data holds one of the names, so that only files
+// that may name one are parsed.
+func mayName(data []byte, names map[string]bool) bool {
+	for name := range names {
+		if bytes.Contains(data, []byte(name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// usersOf says which objects the env keeps name the gone object of kind in
+// their pod templates, the first few by app and object, "" for none.
+func usersOf(users []user, kind string) string {
+	if len(users) == 0 {
+		return ""
+	}
+	users = slices.Clone(users)
+	sort.Slice(users, func(i, j int) bool {
+		if users[i].app != users[j].app {
+			return users[i].app < users[j].app
+		}
+		return users[i].object < users[j].object
+	})
+	var parts []string
+	objs := map[string]bool{}
+	for _, u := range users {
+		if objs[u.app+"\x00"+u.object] {
+			continue // the first field that names it is enough
+		}
+		objs[u.app+"\x00"+u.object] = true
+		if len(parts) < keptNamed {
+			parts = append(parts, fmt.Sprintf("%s of app %s (%s)", u.object, treediff.Quoted(diag.Clip(u.app, removedClip)), u.field))
+		}
+	}
+	if n := len(objs) - len(parts); n > 0 {
+		parts = append(parts, words.Count(n, "more object"))
+	}
+	effect := "a container whose volume or environment needs it does not start"
+	if kind == "ServiceAccount" {
+		effect = "the API server refuses to create them"
+	}
+	return fmt.Sprintf(", while the env keeps %s naming it in a pod template (%s): pods created after the merge (a rollout, a restart, a rescheduled pod) fail, as %s",
+		words.Count(len(objs), "object"), words.And(parts), effect)
 }

@@ -90,6 +90,7 @@ func TestRealSourcesPass(t *testing.T) {
 		{"kube-prometheus-stack", 2, nil},
 		{"external-dns", 3, []string{"DNSEndpoint"}},
 		{"crossplane", 2, []string{"Composition"}},
+		{"kube-thanos", 2, nil},
 	} {
 		t.Run(tc.source, func(t *testing.T) {
 			t.Parallel()
