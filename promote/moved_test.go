@@ -269,16 +269,18 @@ func TestPrunedWarningsOfObjectsThatBecomeOthers(t *testing.T) {
 	}
 }
 
-// TestPrunedWarningsOfWhatKeptPodsNeed: kube-thanos' store reads its object
+// TestPrunedWarningsOfWhatKeptObjectsNeed: kube-thanos' store reads its object
 // storage configuration from a Secret that its development-minio example
 // provides (testdata/manifests/kube-thanos; an env with both as apps, as
 // kiln init makes them). A promotion that removes the example app deleted
 // the Secret without a word, and the store's next pod could not start.
 // Pruning a ConfigMap, Secret or ServiceAccount that an object the env
 // keeps names in its pod template is warned about, naming the object and
-// field; when the object goes too, moves with it, or names it optionally,
-// there is nothing to warn of.
-func TestPrunedWarningsOfWhatKeptPodsNeed(t *testing.T) {
+// field, and so is a Service that kube-prometheus-stack's admission
+// webhooks (testdata/manifests/kube-prometheus-stack) call; when the
+// object goes too, moves with it, or names it optionally, there is
+// nothing to warn of.
+func TestPrunedWarningsOfWhatKeptObjectsNeed(t *testing.T) {
 	t.Parallel()
 	read := func(name string) []byte {
 		data, err := os.ReadFile("../testdata/manifests/kube-thanos/" + name)
@@ -309,15 +311,15 @@ func TestPrunedWarningsOfWhatKeptPodsNeed(t *testing.T) {
 		return out
 	}
 	got := warnings(without("apps/development-minio/secret_thanos-objectstorage.yaml"))
-	want := []string{"apps/development-minio/secret_thanos-objectstorage.yaml: Secret/thanos/thanos-objectstorage: leaves app development-minio, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object naming it in a pod template (StatefulSet/thanos/thanos-store of app manifests (spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name)): pods created after the merge (a rollout, a restart, a rescheduled pod) fail, as a container whose volume or environment needs it does not start\n" +
-		"  hint: keep the Secret in the env (in an app that stays), or first promote the objects that name it without it; if something outside the env now makes it (an operator, External Secrets), nothing breaks"}
+	want := []string{"apps/development-minio/secret_thanos-objectstorage.yaml: Secret/thanos/thanos-objectstorage: leaves app development-minio, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object needing it (StatefulSet/thanos/thanos-store of app manifests at spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name): pods created after the merge (a rollout, a restart, a rescheduled pod) cannot start, as a container whose volume or environment needs it does not\n" +
+		"  hint: keep the Secret in the env (in an app that stays), or first promote the objects that need it without it; if something outside the env now makes it (an operator, External Secrets), nothing breaks"}
 	if !slices.Equal(got, want) {
 		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
 	}
 
 	// Its own app's ServiceAccount, removed while the StatefulSet stays.
 	got = warnings(without("apps/manifests/serviceaccount_thanos-store.yaml"))
-	if len(got) != 1 || !strings.Contains(got[0], "ServiceAccount/thanos/thanos-store: leaves app manifests") || !strings.Contains(got[0], "(spec.template.spec.serviceAccountName)): pods created after the merge (a rollout, a restart, a rescheduled pod) fail, as the API server refuses to create them") {
+	if len(got) != 1 || !strings.Contains(got[0], "ServiceAccount/thanos/thanos-store: leaves app manifests") || !strings.Contains(got[0], "at spec.template.spec.serviceAccountName): the API server refuses to create pods that name it") {
 		t.Errorf("ServiceAccount removed:\n%q", got)
 	}
 
@@ -343,6 +345,25 @@ func TestPrunedWarningsOfWhatKeptPodsNeed(t *testing.T) {
 			t.Errorf("%s: %q, want none", name, got)
 		}
 	}
+
+	// A webhook's Service, in another app.
+	hooks, err := os.ReadFile("../testdata/manifests/kube-prometheus-stack/admission-webhooks.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, validating, _ := bytes.Cut(hooks, []byte("\n---\n"))
+	operator := map[string][]byte{
+		"apps/operator/service_monitoring_kps-kube-prometheus-stack-operator.yaml": []byte("apiVersion: v1\nkind: Service\nmetadata:\n  name: kps-kube-prometheus-stack-operator\n  namespace: monitoring\n"),
+		"apps/webhooks/validatingwebhookconfiguration_kps.yaml":                    validating,
+	}
+	var hookWarnings []string
+	for _, w := range prunedWarnings(operator, treediff.Trees(operator, map[string][]byte{"apps/webhooks/validatingwebhookconfiguration_kps.yaml": validating})) {
+		hookWarnings = append(hookWarnings, w.Object.String()+": "+w.Msg)
+	}
+	if want := []string{"Service/monitoring/kps-kube-prometheus-stack-operator: leaves app operator, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object needing it (ValidatingWebhookConfiguration/kps-kube-prometheus-stack-admission of app webhooks at webhooks[0].clientConfig.service.name): the API server cannot call the webhook and skips it (failurePolicy Ignore)"}; !slices.Equal(hookWarnings, want) {
+		t.Errorf("webhook's Service:\n%q\nwant:\n%q", hookWarnings, want)
+	}
+
 	kept := maps.Clone(old)
 	kept["apps/development-minio/secret_thanos-objectstorage.yaml"] = bytes.Replace(secret, []byte("metadata:\n"), []byte("metadata:\n  annotations:\n    kustomize.toolkit.fluxcd.io/prune: disabled\n"), 1)
 	if got := prunedWarnings(kept, treediff.Trees(kept, without("apps/development-minio/secret_thanos-objectstorage.yaml"))); len(got) != 0 {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/immutable"
+	"github.com/kiln-gitops/kiln/internal/needs"
 	"github.com/kiln-gitops/kiln/internal/objects"
-	"github.com/kiln-gitops/kiln/internal/podrefs"
 	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 	"github.com/kiln-gitops/kiln/render"
@@ -54,7 +54,7 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 	needed := map[string]bool{} // names of what pods may need, for keptObjects
 	for id, c := range leaving {
 		ids = append(ids, id)
-		if _, moved := added[id]; !moved && podNeeds(id) {
+		if _, moved := added[id]; !moved && othersNeed(id) {
 			needed[treediff.ObjectOf(c.Old).Name] = true
 		}
 	}
@@ -75,16 +75,17 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		}
 		what, users := immutable.Destroys(objs[0].Node), ""
 		if what == "" {
-			if !podNeeds(id) {
+			if !othersNeed(id) {
 				continue
 			}
-			// Nothing goes with it, but the pods of objects the env
-			// keeps may not start without it.
+			// Nothing goes with it, but objects the env keeps may not
+			// work without it.
 			if kept == nil {
 				kept = keptObjects(old, changes, needed)
 			}
 			o := objs[0].Node
-			users = usersOf(kept.uses[podrefs.Key(o.GetKind(), o.GetNamespace(), o.GetName())], o.GetKind())
+			group, _, _ := strings.Cut(id, "\x00")
+			users = usersOf(kept.uses[needs.Key(group, o.GetKind(), o.GetNamespace(), o.GetName())])
 			if users == "" {
 				continue
 			}
@@ -133,7 +134,7 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		}
 		if users != "" {
 			msg += users
-			hint = fmt.Sprintf("keep the %s in the env (in an app that stays), or first promote the objects that name it without it; if something outside the env now makes it (an operator, External Secrets), nothing breaks", objs[0].Node.GetKind())
+			hint = fmt.Sprintf("keep the %s in the env (in an app that stays), or first promote the objects that need it without it; if something outside the env now makes it (an operator, External Secrets), nothing breaks", objs[0].Node.GetKind())
 		}
 		w.Add(key, &diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.Old),
 			Msg: msg, Hint: hint})
@@ -148,23 +149,22 @@ const keptNamed = 3
 
 // keptIndex counts the objects of the env's new tree by app: by
 // namespace, and by API group and kind ("group\x00Kind"); and, by
-// podrefs.Key, the workloads whose pods need a ConfigMap, Secret or
-// ServiceAccount.
+// needs.Key, the objects that need another (needs.Of).
 type keptIndex struct {
 	namespaces, kinds map[string]map[string]int
 	uses              map[string][]user
 }
 
-// user is an object of the env's new tree that names another in its pod
-// template.
+// user is an object of the env's new tree that needs another, where it
+// names it and what breaks without it.
 type user struct {
-	app, object, field string
+	app, object, field, effect string
 }
 
 // keptObjects indexes the env's new tree: old with changes applied. Only
-// the files that hold one of the needed names are parsed for what their
-// pods need: most promotions remove no ConfigMap, Secret or
-// ServiceAccount, and the env may hold thousands of workloads.
+// the files that hold one of the needed names are parsed for what they
+// need: a promotion removes few objects others may need, and the env may
+// hold thousands of workloads.
 func keptObjects(old map[string][]byte, changes []treediff.Change, needed map[string]bool) *keptIndex {
 	k := &keptIndex{namespaces: map[string]map[string]int{}, kinds: map[string]map[string]int{}, uses: map[string][]user{}}
 	add := func(m map[string]map[string]int, key, app string) {
@@ -191,9 +191,8 @@ func keptObjects(old map[string][]byte, changes []treediff.Change, needed map[st
 		if err != nil || len(objs) != 1 {
 			return
 		}
-		for _, r := range podrefs.Refs(objs[0].Node.YNode()) {
-			key := podrefs.Key(r.Kind, o.Namespace, r.Name)
-			k.uses[key] = append(k.uses[key], user{app: app, object: o.String(), field: r.Field})
+		for _, r := range needs.Of(objs[0].Node.YNode()) {
+			k.uses[r.Key()] = append(k.uses[r.Key()], user{app: app, object: o.String(), field: r.Field, effect: r.Effect})
 		}
 	}
 	changed := map[string]bool{}
@@ -251,11 +250,12 @@ func keptIn(byApp map[string]int, noun, gone string) string {
 		words.Count(total, noun), words.And(parts), stay, gone)
 }
 
-// podNeeds reports whether the object of identity id (moved.go's
-// identity) is a kind pods cannot start without when they name it.
-func podNeeds(id string) bool {
-	kind, _, _ := strings.Cut(id, "/")
-	return kind == "\x00ConfigMap" || kind == "\x00Secret" || kind == "\x00ServiceAccount"
+// othersNeed reports whether the object of identity id (moved.go's
+// identity: "group\x00Kind/…") is of a kind other objects may need.
+func othersNeed(id string) bool {
+	group, rest, _ := strings.Cut(id, "\x00")
+	kind, _, _ := strings.Cut(rest, "/")
+	return needs.Needed(group, kind)
 }
 
 // mayName reports whether data holds one of the names, so that only files
@@ -269,9 +269,9 @@ func mayName(data []byte, names map[string]bool) bool {
 	return false
 }
 
-// usersOf says which objects the env keeps name the gone object of kind in
-// their pod templates, the first few by app and object, "" for none.
-func usersOf(users []user, kind string) string {
+// usersOf says which objects the env keeps need the gone object, the
+// first few by app and object, and what breaks, "" for none.
+func usersOf(users []user) string {
 	if len(users) == 0 {
 		return ""
 	}
@@ -290,16 +290,12 @@ func usersOf(users []user, kind string) string {
 		}
 		objs[u.app+"\x00"+u.object] = true
 		if len(parts) < keptNamed {
-			parts = append(parts, fmt.Sprintf("%s of app %s (%s)", u.object, treediff.Quoted(diag.Clip(u.app, removedClip)), u.field))
+			parts = append(parts, fmt.Sprintf("%s of app %s at %s", u.object, treediff.Quoted(diag.Clip(u.app, removedClip)), u.field))
 		}
 	}
 	if n := len(objs) - len(parts); n > 0 {
 		parts = append(parts, words.Count(n, "more object"))
 	}
-	effect := "a container whose volume or environment needs it does not start"
-	if kind == "ServiceAccount" {
-		effect = "the API server refuses to create them"
-	}
-	return fmt.Sprintf(", while the env keeps %s naming it in a pod template (%s): pods created after the merge (a rollout, a restart, a rescheduled pod) fail, as %s",
-		words.Count(len(objs), "object"), words.And(parts), effect)
+	return fmt.Sprintf(", while the env keeps %s needing it (%s): %s",
+		words.Count(len(objs), "object"), words.And(parts), users[0].effect)
 }
