@@ -1,7 +1,6 @@
 package promote
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -51,11 +50,11 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 	prunes := pruning(old, changes)
 	var kept *keptIndex
 	ids := make([]string, 0, len(leaving))
-	needed := map[string]bool{} // names of what pods may need, for keptObjects
-	for id, c := range leaving {
+	needed := false // whether an object others may need leaves, for keptObjects
+	for id := range leaving {
 		ids = append(ids, id)
 		if _, moved := added[id]; !moved && othersNeed(id) {
-			needed[treediff.ObjectOf(c.Old).Name] = true
+			needed = true
 		}
 	}
 	// The first of each cause in file order: the map's order is random.
@@ -161,11 +160,10 @@ type user struct {
 	app, object, field, effect string
 }
 
-// keptObjects indexes the env's new tree: old with changes applied. Only
-// the files that hold one of the needed names are parsed for what they
-// need: a promotion removes few objects others may need, and the env may
-// hold thousands of workloads.
-func keptObjects(old map[string][]byte, changes []treediff.Change, needed map[string]bool) *keptIndex {
+// keptObjects indexes the env's new tree: old with changes applied. The
+// objects of kinds that may need others are parsed for what they need
+// only when needed: when an object of a kind others may need leaves.
+func keptObjects(old map[string][]byte, changes []treediff.Change, needed bool) *keptIndex {
 	k := &keptIndex{namespaces: map[string]map[string]int{}, kinds: map[string]map[string]int{}, uses: map[string][]user{}}
 	add := func(m map[string]map[string]int, key, app string) {
 		if m[key] == nil {
@@ -184,7 +182,7 @@ func keptObjects(old map[string][]byte, changes []treediff.Change, needed map[st
 		}
 		group, _, _ := strings.Cut(identity(data, o.String()), "\x00")
 		add(k.kinds, group+"\x00"+o.Kind, app)
-		if !mayName(data, needed) {
+		if !needed || !needs.Reads(group, o.Kind) {
 			return
 		}
 		objs, err := objects.Parse(data, p, 0)
@@ -256,17 +254,6 @@ func othersNeed(id string) bool {
 	group, rest, _ := strings.Cut(id, "\x00")
 	kind, _, _ := strings.Cut(rest, "/")
 	return needs.Needed(group, kind)
-}
-
-// mayName reports whether data holds one of the names, so that only files
-// that may name one are parsed.
-func mayName(data []byte, names map[string]bool) bool {
-	for name := range names {
-		if bytes.Contains(data, []byte(name)) {
-			return true
-		}
-	}
-	return false
 }
 
 // usersOf says which objects the env keeps need the gone object, the

@@ -75,6 +75,23 @@ var podSpecs = map[string][]string{
 	"batch\x00CronJob":          {"spec", "jobTemplate", "spec", "template", "spec"},
 }
 
+// Reads reports whether Of reads objects of group and kind (may find
+// that they need something), so that callers parse only those.
+func Reads(group, kind string) bool {
+	_, pod := podSpecs[group+"\x00"+kind]
+	return pod || readers[group+"\x00"+kind]
+}
+
+var readers = map[string]bool{
+	"admissionregistration.k8s.io\x00ValidatingWebhookConfiguration": true,
+	"admissionregistration.k8s.io\x00MutatingWebhookConfiguration":   true,
+	"apiextensions.k8s.io\x00CustomResourceDefinition":               true,
+	"apiregistration.k8s.io\x00APIService":                           true,
+	"rbac.authorization.k8s.io\x00RoleBinding":                       true,
+	"rbac.authorization.k8s.io\x00ClusterRoleBinding":                true,
+	"networking.k8s.io\x00Ingress":                                   true,
+}
+
 func groupOf(apiVersion string) string {
 	group, _, ok := strings.Cut(apiVersion, "/")
 	if !ok {

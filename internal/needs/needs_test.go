@@ -19,6 +19,18 @@ func parse(t *testing.T, text string) *kyaml.Node {
 	return rn.YNode()
 }
 
+// of is Of on the object in text, which must be of a kind Reads reports
+// whenever Of finds something: promote parses no other.
+func of(t *testing.T, text string) []Ref {
+	t.Helper()
+	n := parse(t, text)
+	refs := Of(n)
+	if len(refs) > 0 && !Reads(groupOf(scalar(n, "apiVersion")), scalar(n, "kind")) {
+		t.Errorf("Of reads %s/%s, Reads says it does not", scalar(n, "apiVersion"), scalar(n, "kind"))
+	}
+	return refs
+}
+
 func realFile(t *testing.T, rel string) string {
 	t.Helper()
 	data, err := os.ReadFile("../../testdata/manifests/" + rel)
@@ -35,7 +47,7 @@ func realFile(t *testing.T, rel string) string {
 // says where from.
 func TestRefsOfRealWorkloads(t *testing.T) {
 	t.Parallel()
-	got := short(Of(parse(t, realFile(t, "kube-thanos/thanos-store-statefulSet.yaml"))))
+	got := short(of(t, (realFile(t, "kube-thanos/thanos-store-statefulSet.yaml"))))
 	want := []string{
 		"ServiceAccount thanos/thanos-store at spec.template.spec.serviceAccountName",
 		"Secret thanos/thanos-objectstorage at spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name",
@@ -43,7 +55,7 @@ func TestRefsOfRealWorkloads(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("thanos-store:\n%q\nwant:\n%q", got, want)
 	}
-	grafana := short(Of(parse(t, realFile(t, "kube-prometheus/grafana-deployment.yaml"))))
+	grafana := short(of(t, (realFile(t, "kube-prometheus/grafana-deployment.yaml"))))
 	for _, r := range []string{
 		"ServiceAccount monitoring/grafana at spec.template.spec.serviceAccountName",
 		"Secret monitoring/grafana-datasources at spec.template.spec.volumes[1].secret.secretName",
@@ -145,7 +157,7 @@ containers:
 		depth := strings.Count(tc.at, ".")
 		body := "apiVersion: " + tc.apiVersion + "\nkind: " + tc.kind + "\nmetadata: {name: w, namespace: shop}\n" +
 			fmt.Sprintf(tc.wrap, indent(pod, 2*(depth+1)))
-		if got := short(Of(parse(t, body))); !slices.Equal(got, want(tc.at)) {
+		if got := short(of(t, (body))); !slices.Equal(got, want(tc.at)) {
 			t.Errorf("%s:\n%q\nwant:\n%q", tc.kind, got, want(tc.at))
 		}
 	}
@@ -157,12 +169,12 @@ containers:
 		"apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      volumes: {a: b}\n      containers: [null, {env: [null, {valueFrom: null}]}]\n      imagePullSecrets: [{name: null}]\n",
 		"- a list\n",
 	} {
-		if got := Of(parse(t, body)); len(got) != 0 {
+		if got := of(t, (body)); len(got) != 0 {
 			t.Errorf("%s: %q, want none", body, got)
 		}
 	}
 	// The deprecated field counts when serviceAccountName is not set.
-	if got := short(Of(parse(t, "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  serviceAccount: old\n"))); !slices.Equal(got, []string{"ServiceAccount shop/old at spec.serviceAccount"}) {
+	if got := short(of(t, ("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  serviceAccount: old\n"))); !slices.Equal(got, []string{"ServiceAccount shop/old at spec.serviceAccount"}) {
 		t.Errorf("deprecated serviceAccount: %q", got)
 	}
 }
@@ -176,7 +188,7 @@ func TestRefsOutsidePods(t *testing.T) {
 	var got []string
 	for _, f := range []string{"kube-prometheus-stack/admission-webhooks.yaml", "kube-prometheus/prometheusAdapter-apiService.yaml", "kube-prometheus/prometheus-roleBindingConfig.yaml"} {
 		for _, doc := range strings.Split(realFile(t, f), "\n---\n") {
-			for _, r := range Of(parse(t, doc)) {
+			for _, r := range of(t, (doc)) {
 				got = append(got, short([]Ref{r})[0]+": "+r.Effect)
 			}
 		}
@@ -209,7 +221,7 @@ func TestRefsOutsidePods(t *testing.T) {
 		{"apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nwebhooks:\n- name: w\n  clientConfig: {url: https://example.com/hook}\n", ""},
 	} {
 		var lines []string
-		for _, r := range Of(parse(t, tc.body)) {
+		for _, r := range of(t, (tc.body)) {
 			lines = append(lines, short([]Ref{r})[0]+": "+r.Effect)
 		}
 		if got := strings.Join(lines, "\n"); got != tc.want {
