@@ -263,7 +263,7 @@ func usersOf(users []user) string {
 		return ""
 	}
 	users = slices.Clone(users)
-	sort.Slice(users, func(i, j int) bool {
+	sort.SliceStable(users, func(i, j int) bool {
 		if users[i].app != users[j].app {
 			return users[i].app < users[j].app
 		}
