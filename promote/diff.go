@@ -171,7 +171,7 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	res := &DiffResult{Env: env.Name, Against: against, Apps: map[string]AppChanges{}, Changes: []FileChange{}, usedImages: src.usedImages}
 	files := render.KeepProvenance(old, render.KeepBootstrap(r.p, old, src.files))
 	modes := r.modesOf(r.againstSpecial)
-	shownOld, shownNew := shownTrees(src.redactor, r.sopsIdentities(), old, files)
+	shownOld, shownNew := shownTrees(src.redactor, r.sopsIdentities(), src.sealed, old, files)
 	res.changes = treediff.TreesOf(shownOld, shownNew, modes)
 	real := treediff.TreesOf(old, files, modes)
 	res.Changed = len(real) > 0

@@ -3,6 +3,7 @@ package promote
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"index/suffixarray"
 	"io"
 	"maps"
@@ -41,10 +42,15 @@ const (
 // still says which keys changed; a rotated secret's previous value is
 // never shown, which masking the current values alone would do.
 //
+// sealed are the plaintext values of the Secrets the render encrypted
+// (render.EnvResult.Sealed): their inputs in high-level/ are masked as a
+// plain Secret's are, and so are those of every encrypted Secret that ids
+// decrypt, on either side.
+//
 // A SOPS-encrypted file is shown by sopsreview instead: its values masked
 // as added, removed, changed or unchanged, compared by plaintext when ids
 // decrypt it, and its metadata without the noise of a new encryption.
-func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[string][]byte) (map[string][]byte, map[string][]byte) {
+func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, sealed []string, old, new map[string][]byte) (map[string][]byte, map[string][]byte) {
 	so := make(map[string][]byte, len(old))
 	sn := make(map[string][]byte, len(new))
 	for p, data := range old {
@@ -86,6 +92,11 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, old, new map[strin
 	// further down. A template may build a Secret's value around an
 	// input (a URL holding the password of values.yaml): an input value
 	// that a Secret's value holds is masked too.
+	// The Secrets the render encrypted: their files tell nothing
+	// without the key, the render knew their plaintext.
+	for _, v := range sealed {
+		found(v)
+	}
 	for _, v := range inputsInSecrets(values, old, new) {
 		found(v)
 	}
@@ -192,6 +203,10 @@ func isInput(p string) bool { return strings.HasPrefix(p, "high-level/") }
 // wrapped keys and MAC are not shown; any other v1 Secret's data by
 // maskSecretPair, which gives found (when not nil) the values it masks.
 func shownPair(ids sopsyaml.Identities, old, new []byte, found func(string)) (o, n []byte, sops bool) {
+	if found != nil {
+		encryptedValues(ids, old, found)
+		encryptedValues(ids, new, found)
+	}
 	if o, n, ok := sopsreview.Pair(old, new, ids); ok {
 		return o, n, true
 	}
@@ -213,6 +228,30 @@ func shownPair(ids sopsyaml.Identities, old, new []byte, found func(string)) (o,
 		n = sn
 	}
 	return o, n, false
+}
+
+// encryptedValues gives found the plaintext of data, one SOPS-encrypted v1
+// Secret, when ids decrypt it: its inputs in high-level/ (a jsonnet app's
+// extVars in args.json, all of whose Secrets kiln encrypts; a chart's
+// values beside a secret var that made kiln encrypt the Secret) hold them
+// as a plain Secret's inputs do, and a plain Secret's are masked there.
+// Without the key they cannot be known.
+func encryptedValues(ids sopsyaml.Identities, data []byte, found func(string)) {
+	if len(ids) == 0 || !bytes.Contains(data, []byte("sops:")) || !bytes.Contains(data, []byte("Secret")) {
+		return
+	}
+	p, err := sopsyaml.Decrypt(data, ids)
+	if errors.Is(err, sopsyaml.ErrMAC) {
+		// kustomize and jsonnet rewrite what they pass through: Flux
+		// decrypts it all the same.
+		p, err = sopsyaml.DecryptUnchecked(data, ids)
+	}
+	if err != nil || p.Object == nil {
+		return
+	}
+	for _, v := range objects.SecretValues(kyaml.NewRNode(p.Object)) {
+		found(v)
+	}
 }
 
 // maskSecretPair masks the Secret data of one file's old and new content

@@ -175,7 +175,7 @@ func TestShownTreesMasksInputsOfSecrets(t *testing.T) {
 		"high-level/c/db.env":             []byte("PW=Qm4rTy8uIo2p\nUSER=app\n"),
 		"high-level/c/db-quoted.env":      []byte("export PW=\"Qm4rTy8uIo2p\"\n"),
 	}
-	so, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, old, new)
+	so, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, nil, old, new)
 	values := redact.New(map[string]string{"1": "helm-0ld-passw0rd", "2": "helm-n3w-passw0rd", "3": "kust-0ld-passw0rd", "4": "kust-n3w-passw0rd",
 		"5": "Zq7xWv9pLk3m", "6": "Qm4rTy8uIo2p"})
 	for side, tree := range map[string]map[string][]byte{"old": so, "new": sn} {
@@ -229,7 +229,7 @@ func TestShownTreesMasksEscapedInputs(t *testing.T) {
 			"image: redis-server-7\napp:\n  password: '" + strings.ReplaceAll(quotedPW, "'", "''") + "'\n" +
 			"gcp:\n  type: service_account\n  private_key: |\n    " + strings.ReplaceAll(strings.TrimSuffix(pem, "\n"), "\n", "\n    ") + "\n"),
 	}
-	_, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, nil, new)
+	_, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, nil, nil, new)
 	shown := string(sn["high-level/c/values.yaml"])
 	for _, v := range []string{blockPW, quotedPW, keyLine} {
 		if strings.Contains(shown, v) {
@@ -312,7 +312,7 @@ func TestShownTreesMasksSecretComments(t *testing.T) {
 		"apps/a/secret_s.yaml": []byte(strings.Replace(secret, "COMMENT", "monthly", 1)),
 		"apps/a/secret_t.yaml": []byte(strings.Replace(secret, "COMMENT", "weekly", 1)),
 	}
-	so, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, old, new)
+	so, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, nil, old, new)
 	for _, tree := range []map[string][]byte{so, sn} {
 		for p, data := range tree {
 			for _, s := range []string{"Tr0ub4dor", "monthly", "weekly"} {
@@ -496,7 +496,7 @@ func TestShownTreesPairsMovedSecrets(t *testing.T) {
 		"apps/b/secret_moved.yaml":            secret("moved", "app-user", "n3w-moved-pw"),
 		"apps/x/secret_twice-b2k4m6t8g9.yaml": secret("twice-b2k4m6t8g9", "app-user", "n3w-twice-pw"),
 	}
-	so, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, old, new)
+	so, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, nil, old, new)
 	for _, pair := range [][2]string{
 		{"apps/k/secret_db-5t7m9c2f8h.yaml", "apps/k/secret_db-b2k4m6t8g9.yaml"},
 		{"apps/a/secret_moved.yaml", "apps/b/secret_moved.yaml"},
@@ -538,7 +538,7 @@ func BenchmarkShownTreesSecrets(b *testing.B) {
 			i, i, i, b64(fmt.Sprintf("user-%d", i)), b64(fmt.Sprintf("password-%d-xyz", i)), b64(fmt.Sprintf("postgres://user-%d:password-%d-xyz@db/app", i, i)))
 	}
 	for b.Loop() {
-		shownTrees(redact.New(map[string]string{"A": "some-secret-var"}), sopsyaml.Identities{}, tree, tree)
+		shownTrees(redact.New(map[string]string{"A": "some-secret-var"}), sopsyaml.Identities{}, nil, tree, tree)
 	}
 }
 
@@ -560,6 +560,6 @@ func BenchmarkShownTreesBigSecret(b *testing.B) {
 	old := map[string][]byte{"apps/a/secret_big.yaml": secret(cfg.String()), "high-level/a/values.yaml": []byte(vals.String())}
 	new := map[string][]byte{"apps/a/secret_big.yaml": secret(cfg.String() + "x\n"), "high-level/a/values.yaml": []byte(vals.String() + "z: y\n")}
 	for b.Loop() {
-		shownTrees(redact.New(nil), sopsyaml.Identities{}, old, new)
+		shownTrees(redact.New(nil), sopsyaml.Identities{}, nil, old, new)
 	}
 }

@@ -31,7 +31,7 @@ func TestShownTreesMasksSecretsInLists(t *testing.T) {
 		"apps/web/added.yaml":   []byte(list("List", "n3w-str1ng-in-a-l1st")),
 		"apps/web/changed.yaml": []byte(list("List", "n3w-str1ng-in-a-l1st")),
 	}
-	so, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, old, new)
+	so, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, nil, old, new)
 	values := redact.New(map[string]string{"1": "d4ta-in-a-l1st", "2": "str1ng-in-a-l1st", "3": b64})
 	for side, tree := range map[string]map[string][]byte{"old": so, "new": sn} {
 		for p, data := range tree {

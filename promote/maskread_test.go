@@ -126,7 +126,7 @@ func TestShownTreesMaskFoldedSecretVar(t *testing.T) {
 		"  j: \"correct horse battery staple rides again across the wide\\\n    \\ open plains of text\"\n" +
 		"  s: 'correct horse battery staple rides again\n    across the wide open plains of text'\n")}
 	new := map[string][]byte{p: []byte(head + "  k: new-value\n")}
-	so, sn := shownTrees(foldRedactor(), sopsyaml.Identities{}, old, new)
+	so, sn := shownTrees(foldRedactor(), sopsyaml.Identities{}, nil, old, new)
 	want := head + "  k: **redacted**\n  j: **redacted**\n  s: **redacted**\n"
 	if d := cmp.Diff(want, string(so[p])); d != "" {
 		t.Errorf("old side (-want +got)\n%s", d)
@@ -151,7 +151,7 @@ func TestShownTreesMaskFoldedInputValue(t *testing.T) {
 		"apps/db/secret_db.yaml": []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: " + foldedSecret + "\n"),
 		values:                   []byte("db:\n  password: correct horse battery staple rides again\n    across the wide open plains of text\n  user: app\n"),
 	}
-	_, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, map[string][]byte{}, new)
+	_, sn := shownTrees(redact.New(nil), sopsyaml.Identities{}, nil, map[string][]byte{}, new)
 	if d := cmp.Diff("db:\n  password: **redacted**\n  user: app\n", string(sn[values])); d != "" {
 		t.Errorf("values file (-want +got)\n%s", d)
 	}

@@ -960,6 +960,9 @@ type source struct {
 	// usedImages are the given images the env's apps used
 	// (render.EnvResult.UsedImages); nil for a tree read or merged.
 	usedImages map[string]bool
+	// sealed are the plaintext values of the Secrets the render
+	// SOPS-encrypted (render.EnvResult.Sealed); nil for a tree read.
+	sealed []string
 }
 
 // digestRedactor is the redactor to mask the lock's digests with: nil
@@ -1005,7 +1008,7 @@ func (r *run) source(ctx context.Context) (*source, error) {
 	if er.Err != nil {
 		return nil, &RenderError{Env: env, Err: er.Err}
 	}
-	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, secretsKnown: true, renderer: renderer, usedImages: er.UsedImages()}, nil
+	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, secretsKnown: true, renderer: renderer, usedImages: er.UsedImages(), sealed: er.Sealed}, nil
 }
 
 // readRendered reads <Rendered>/<env>, as kiln render --out wrote it.
@@ -1308,7 +1311,7 @@ func (r *run) plan(ctx context.Context, ref string, src *source) (*plan, error) 
 	// writes there, and the commit replaces it with a regular 100644
 	// file where the foreign guard lets it (the path is kiln's).
 	pl.changes = treediff.TreesOf(pl.old, pl.files, modes)
-	shownOld, shownNew := shownTrees(src.redactor, r.sopsIdentities(), pl.old, pl.files)
+	shownOld, shownNew := shownTrees(src.redactor, r.sopsIdentities(), src.sealed, pl.old, pl.files)
 	pl.shown = treediff.TreesOf(shownOld, shownNew, modes)
 	pl.unappliable = slices.Concat(immutableWarnings(pl.changes), r.transitionWarnings(ctx, pl.files, pl.changes), ifNotPresentWarnings(pl.changes))
 	pl.renamed = renamedKustomizations(pl.old, pl.changes)

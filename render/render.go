@@ -495,6 +495,13 @@ type EnvResult struct {
 	// Names are the names kiln derived from the env in Files.
 	Names EnvNames
 
+	// Sealed are the plaintext values (data base64-decoded) of the
+	// Secrets kiln SOPS-encrypted in this render. A review masks their
+	// inputs in high-level/ with them, as it masks a plain Secret's, where
+	// no age key decrypts the files (a CI job given only the public
+	// recipients). Kept in memory: never written or printed.
+	Sealed []string
+
 	// Cached is true when the whole env's render came from the render
 	// cache (docs/cache.md): nothing changed since it was stored.
 	Cached bool
@@ -947,7 +954,7 @@ func (r *Renderer) finishEnv(ctx context.Context, er *EnvResult, res *envconfig.
 		errs = append(errs, err)
 	}
 	if len(errs) == 0 && res.SOPS != nil {
-		errs = append(errs, r.encryptSecrets(res, er.Redactor, runs, &warns)...)
+		errs = append(errs, r.encryptSecrets(res, er.Redactor, runs, &warns, &er.Sealed)...)
 	}
 	var files tree.Files
 	if len(errs) == 0 {

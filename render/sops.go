@@ -174,7 +174,7 @@ func sameSOPS(o templates.Object) bool {
 // earlier tree already holds keeps its bytes; a changed one is encrypted
 // anew (encryptOne says why). Without the key every such Secret is
 // encrypted anew; one warning says why its files change.
-func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, runs []*appRun, warns *[]diag.Warning) []error {
+func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, runs []*appRun, warns *[]diag.Warning, sealed *[]string) []error {
 	short := shortValues(res.Secrets)
 	if rd.Empty() && len(short) == 0 {
 		return nil
@@ -211,6 +211,8 @@ func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, 
 				errs = append(errs, err)
 				continue
 			}
+			// Read before the node is encrypted: EnvResult.Sealed.
+			values := objects.SecretValues(o.Node)
 			id := run.app.Name + "/" + o.Node.GetNamespace() + "/" + o.Node.GetName()
 			raw, kept, err := r.encryptOne(o, earlier[id], opts)
 			if err != nil {
@@ -250,6 +252,7 @@ func (r *Renderer) encryptSecrets(res *envconfig.Resolved, rd *redact.Redactor, 
 				continue
 			}
 			run.objs[i].Node, run.objs[i].Raw = enc[0].Node, raw
+			*sealed = append(*sealed, values...)
 		}
 	}
 	if churned > 0 {
