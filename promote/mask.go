@@ -100,6 +100,9 @@ func shownTrees(rd *redact.Redactor, ids sopsyaml.Identities, sealed []string, o
 	for _, v := range inputsInSecrets(values, old, new) {
 		found(v)
 	}
+	for _, v := range replacedInputs(values, old, new) {
+		found(v)
+	}
 	// Built once (a Set builds each Redactor it is given, then all of
 	// them again, a third of a diff of 4,000 Secrets), for texts no
 	// longer than the longest high-level/ file: a form longer than that
@@ -810,6 +813,85 @@ func credential(d string) string {
 // booleans and nulls of a YAML or JSON file, and of any other (a .env
 // file, which YAML reads as one plain scalar) what follows the first =
 // of each line, without "export" and quotes around it.
+// replacedInputs returns the values that high-level/ files of old held
+// where the same file of new holds one of secrets (in the same place: a
+// key's path in a YAML or JSON file, a KEY= line), and something else:
+// the value a secret replaced. A plain Secret's previous values are known
+// from the old tree, but an encrypted one's only with the age key, and
+// without it a rotated jsonnet extVar or chart password showed on the
+// diff's old side.
+func replacedInputs(secrets map[string]string, old, new map[string][]byte) []string {
+	if len(secrets) == 0 {
+		return nil
+	}
+	secret := map[string]bool{}
+	for _, v := range secrets {
+		secret[v] = true
+	}
+	var out []string
+	for p, n := range new {
+		o, ok := old[p]
+		if !isInput(p) || !ok || bytes.Equal(o, n) {
+			continue
+		}
+		before := inputPlaces(p, o)
+		for place, v := range inputPlaces(p, n) {
+			if was, ok := before[place]; ok && was != v && secret[v] && !redact.TooShort(was) {
+				out = append(out, was)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// inputPlaces maps each scalar value of an input file (as inputValues
+// reads it) to its place: its document and path in a YAML or JSON file,
+// its key on a KEY=value line.
+func inputPlaces(p string, data []byte) map[string]string {
+	out := map[string]string{}
+	switch path.Ext(p) {
+	case ".yaml", ".yml", ".json":
+		dec := kyaml.NewDecoder(bytes.NewReader(data))
+		for i := 0; ; i++ {
+			var doc kyaml.Node
+			if err := dec.Decode(&doc); err != nil {
+				if err == io.EOF {
+					return out
+				}
+				break
+			}
+			placeValues(&doc, strconv.Itoa(i), out)
+		}
+		clear(out)
+	}
+	for line := range strings.Lines(string(data)) {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			v = strings.TrimSpace(v)
+			if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+				v = v[1 : len(v)-1]
+			}
+			out[strings.TrimSpace(k)] = v
+		}
+	}
+	return out
+}
+
+func placeValues(n *kyaml.Node, at string, out map[string]string) {
+	switch n.Kind {
+	case kyaml.ScalarNode:
+		out[at] = n.Value
+	case kyaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			placeValues(n.Content[i+1], at+"\x00"+n.Content[i].Value, out)
+		}
+	default:
+		for i, c := range n.Content {
+			placeValues(c, at+"\x00["+strconv.Itoa(i)+"]", out)
+		}
+	}
+}
+
 func inputValues(p string, data []byte) []string {
 	var out []string
 	switch path.Ext(p) {

@@ -69,8 +69,9 @@ func TestShownTreesMasksInputsOfEncryptedSecrets(t *testing.T) {
 // encrypts tell nothing of their values, but the render knew them. A
 // jsonnet app's Secret built from a plain extVar (encrypted, as every
 // Secret of a jsonnet app in an env with sops: and secret vars) showed
-// that extVar's value in args.json in kiln diff. The value being replaced
-// is not known without the key; the new one is masked.
+// that extVar's value in args.json in kiln diff, the new one and the one
+// it replaced, which no key told kiln: it is masked as the value that was
+// where a secret now is.
 func TestDiffMasksInputsOfSecretsKilnEncrypts(t *testing.T) {
 	t.Parallel()
 	const oldTok, newTok = "JnExtVarTok-111222333", "JnExtVarTok-999888777"
@@ -98,7 +99,12 @@ func TestDiffMasksInputsOfSecretsKilnEncrypts(t *testing.T) {
 	if !strings.Contains(shown, "high-level/am/args.json") {
 		t.Fatalf("the diff does not show args.json changing:\n%s", shown)
 	}
-	if strings.Contains(shown, newTok) {
-		t.Errorf("the diff shows the value of the Secret kiln encrypted:\n%s", shown)
+	for _, tok := range []string{oldTok, newTok} {
+		if strings.Contains(shown, tok) {
+			t.Errorf("the diff shows %q, a value of the Secret kiln encrypted:\n%s", tok, shown)
+		}
+	}
+	if !strings.Contains(shown, `"env": "dev"`) && !strings.Contains(shown, "legacyToken") {
+		t.Errorf("the diff lost args.json's text that is no secret:\n%s", shown)
 	}
 }
