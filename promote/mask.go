@@ -206,7 +206,11 @@ func isInput(p string) bool { return strings.HasPrefix(p, "high-level/") }
 // wrapped keys and MAC are not shown; any other v1 Secret's data by
 // maskSecretPair, which gives found (when not nil) the values it masks.
 func shownPair(ids sopsyaml.Identities, old, new []byte, found func(string)) (o, n []byte, sops bool) {
-	if found != nil {
+	// A file that did not change holds the values the render encrypted
+	// (shownTrees' sealed: kept ciphertext too), or a source's encrypted
+	// document, whose inputs hold only its ciphertext: decrypting every
+	// such file again would cost a key unwrap per Secret of the env.
+	if found != nil && !bytes.Equal(old, new) {
 		encryptedValues(ids, old, found)
 		encryptedValues(ids, new, found)
 	}
