@@ -110,6 +110,10 @@ func Forms(value string) []string {
 			add(enc.EncodeToString([]byte(t)))
 			for shift := 0; shift < 3; shift++ {
 				add(stableCore(enc.EncodeToString, 6, t, shift))
+				// The value last in a larger blob (a .env file's last
+				// line) ends it as alone: in a last group and padding
+				// only its last bytes make.
+				add(stableTail(enc.EncodeToString, 6, t, shift))
 			}
 		}
 	}
@@ -120,9 +124,17 @@ func Forms(value string) []string {
 	// core sits anywhere in the file, so it is encoded at each alignment.
 	for _, inner := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
 		for s1 := 0; s1 < 3; s1++ {
-			core := stableCore(inner.EncodeToString, 6, value, s1)
-			for s2 := 0; s2 < 3; s2++ {
-				add(stableCore(base64.StdEncoding.EncodeToString, 6, core, s2))
+			// The tail too: a token ends auth's "user:token", and the
+			// outer characters of auth's last group and padding told
+			// its last bits, and changed kiln.lock.json's outputDigest
+			// with it; followed by the JSON string's closing quote, as
+			// config.json has it, for the outer group that straddles
+			// the two.
+			tail := stableTail(inner.EncodeToString, 6, value, s1)
+			for _, in := range []string{stableCore(inner.EncodeToString, 6, value, s1), tail, tail + `"`} {
+				for s2 := 0; s2 < 3; s2++ {
+					add(stableCore(base64.StdEncoding.EncodeToString, 6, in, s2))
+				}
 			}
 		}
 	}
@@ -242,6 +254,20 @@ func stableCore(encode func([]byte) string, bits int, s string, shift int) strin
 		return ""
 	}
 	return enc[first:last]
+}
+
+// stableTail is stableCore for s that ends what is encoded: from the
+// first character whose bits are all s's to the end, the last group and
+// padding included, which then depend on s alone.
+func stableTail(encode func([]byte) string, bits int, s string, shift int) string {
+	buf := make([]byte, shift+len(s))
+	copy(buf[shift:], s)
+	enc := encode(buf)
+	first := (8*shift + bits - 1) / bits
+	if first >= len(enc) {
+		return ""
+	}
+	return enc[first:]
 }
 
 // JSONEscape is encoding/json's spelling of s without the quotes; html
