@@ -813,10 +813,6 @@ func credential(d string) string {
 	return pw
 }
 
-// inputValues returns the values of the input file p: every scalar but
-// booleans and nulls of a YAML or JSON file, and of any other (a .env
-// file, which YAML reads as one plain scalar) what follows the first =
-// of each line, without "export" and quotes around it.
 // replacedInputs returns the values that high-level/ files of old held
 // where the same file of new holds one of secrets (in the same place: a
 // key's path in a YAML or JSON file, a KEY= line), and something else:
@@ -896,6 +892,10 @@ func placeValues(n *kyaml.Node, at string, out map[string]string) {
 	}
 }
 
+// inputValues returns the values of the input file p: every scalar but
+// booleans and nulls of a YAML or JSON file, and of any other (a .env
+// file, which YAML reads as one plain scalar) what follows the first =
+// of each line, without "export" and quotes around it.
 func inputValues(p string, data []byte) []string {
 	var out []string
 	switch path.Ext(p) {
