@@ -11,6 +11,8 @@ package templates
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -102,12 +104,57 @@ type Object struct {
 	// kustomization or one it includes (a patch, a replacement, a
 	// transformer), so errors about such a field name it. "" otherwise.
 	Overlay string
+	// Fields are, for an object of a kustomize build, the fields a patch
+	// of the tree (strategic merge or JSON 6902) wrote, each with the
+	// place in the patch that wrote it: such a field is not in File as
+	// written, or not with the value the build gave it, so an error
+	// about it names the patch. kustomize records no such thing (its
+	// origin annotation names the resource file only); the engine finds
+	// it by reading the tree's patches against the output. Sorted by Path.
+	Fields []FieldAt
 	// Path is, for an object of a jsonnet output, where in the main file's
 	// output it stands ("frontend.deployment", "[2].items[0]"): the line
 	// of an object built by a function call is where the call starts, so
 	// two objects of one call share File and Line and only Path tells
 	// them apart. "" for other engines and an object that is the output.
 	Path string
+}
+
+// FieldAt is where a field of an object was written outside the
+// object's own file. Path is the field as validation errors name it, map
+// keys joined by dots and list items as [i]
+// ("spec.template.spec.containers[0].image"); File is
+// repository-relative; Line is 1-based. Whole says the field was not in
+// the object before the patch: everything below it is the patch's too.
+type FieldAt struct {
+	Path  string
+	File  string
+	Line  int
+	Whole bool
+}
+
+// WrittenAt returns where path, a field of the object in FieldAt's form,
+// was written outside File: its own entry of Fields, or that of the
+// nearest field above it that a patch added whole (a field the API server
+// finds missing in a container a patch added is the patch's to give).
+func (o Object) WrittenAt(path string) (FieldAt, bool) {
+	for p, whole := path, false; p != ""; p, whole = parentPath(p), true {
+		i, found := slices.BinarySearchFunc(o.Fields, p, func(f FieldAt, p string) int { return strings.Compare(f.Path, p) })
+		if found && (!whole || o.Fields[i].Whole) {
+			return o.Fields[i], true
+		}
+	}
+	return FieldAt{}, false
+}
+
+// parentPath cuts the last key or list index off a path in FieldAt's
+// form, "" at the top.
+func parentPath(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
 }
 
 // LineOf returns the line of n, a node of the object, in the object's

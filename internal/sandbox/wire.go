@@ -215,6 +215,7 @@ type wireObject struct {
 	Raw     []byte
 	RawNil  bool
 	Overlay string
+	Fields  []templates.FieldAt
 	Path    string
 }
 
@@ -248,7 +249,7 @@ func encodeResponse(res *templates.Result, rerr error) (*wireResponse, error) {
 	}
 	nodes, ids := writeNodes(roots)
 	for _, o := range res.Objects {
-		wo := wireObject{Node: -1, File: o.File, Line: o.Line, Raw: o.Raw, RawNil: o.Raw == nil, Overlay: o.Overlay, Path: o.Path}
+		wo := wireObject{Node: -1, File: o.File, Line: o.Line, Raw: o.Raw, RawNil: o.Raw == nil, Overlay: o.Overlay, Fields: o.Fields, Path: o.Path}
 		if o.Node != nil {
 			wo.Node, ids = int32(ids[0]), ids[1:]
 		}
@@ -319,7 +320,7 @@ func (w *wireResponse) decode() (*templates.Result, error) {
 		res.Inputs = nil
 	}
 	for _, wo := range w.Objects {
-		o := templates.Object{File: wo.File, Line: wo.Line, Raw: wo.Raw, Overlay: wo.Overlay, Path: wo.Path}
+		o := templates.Object{File: wo.File, Line: wo.Line, Raw: wo.Raw, Overlay: wo.Overlay, Fields: wo.Fields, Path: wo.Path}
 		if wo.RawNil {
 			o.Raw = nil
 		} else if o.Raw == nil {

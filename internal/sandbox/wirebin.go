@@ -20,7 +20,7 @@ import (
 
 // wireVersion starts every encoding; a change of the layout below changes
 // it, and a reader refuses any other.
-const wireVersion = 6
+const wireVersion = 7
 
 // maxValueDepth bounds the nesting of a decoded value, so that crafted
 // bytes cannot exhaust the stack: YAML and JSON decoders refuse documents
@@ -54,6 +54,13 @@ func (w *wireResponse) tail(b []byte) []byte {
 		b = appendBytes(b, o.Raw)
 		b = appendBool(b, o.RawNil)
 		b = appendString(b, o.Overlay)
+		b = binary.AppendUvarint(b, uint64(len(o.Fields)))
+		for _, f := range o.Fields {
+			b = appendString(b, f.Path)
+			b = appendString(b, f.File)
+			b = binary.AppendVarint(b, int64(f.Line))
+			b = appendBool(b, f.Whole)
+		}
 		b = appendString(b, o.Path)
 	}
 	b = appendStrings(b, w.Inputs)
@@ -111,6 +118,12 @@ func (w *wireResponse) UnmarshalBinary(data []byte) error {
 			o.Raw = r.bytes()
 			o.RawNil = r.bool()
 			o.Overlay = r.str()
+			if n := r.count(); n > 0 {
+				o.Fields = make([]templates.FieldAt, n)
+				for j := range o.Fields {
+					o.Fields[j] = templates.FieldAt{Path: r.str(), File: r.str(), Line: int(r.varint()), Whole: r.bool()}
+				}
+			}
 			o.Path = r.str()
 		}
 	}

@@ -177,6 +177,10 @@ func (e *Engine) render(ctx context.Context, req *templates.Request, fsys *secur
 			objs[i].Overlay = kfile
 		}
 	}
+	if !built {
+		// A plain tree has no patches.
+		patchFields(fsys, kfile, objs)
+	}
 	res := &templates.Result{
 		Objects:     objs,
 		Inputs:      fsys.Opened(),

@@ -197,10 +197,13 @@ func overlayNote(o templates.Object, key *kyaml.Node) string {
 		return ""
 	}
 	if len(o.Patches) > 0 {
-		return fmt.Sprintf("; the field is not in %s as written: an env patch, or %s or a kustomization it includes (a patch, a replacement or a transformer), sets it", o.File, o.Overlay)
+		return fmt.Sprintf(overlayPrefix+"%s as written: an env patch, or %s or a kustomization it includes (a patch, a replacement or a transformer), sets it", o.File, o.Overlay)
 	}
-	return fmt.Sprintf("; the field is not in %s as written: %s, or a kustomization it includes, sets it (a patch, a replacement or a transformer)", o.File, o.Overlay)
+	return fmt.Sprintf(overlayPrefix+"%s as written: %s, or a kustomization it includes, sets it (a patch, a replacement or a transformer)", o.File, o.Overlay)
 }
+
+// overlayPrefix starts overlayNote's note.
+const overlayPrefix = "; the field is not in "
 
 // DottedPath is field path p with each map key joined by a dot, as
 // written brackets and all by the API server ("stringData[.x]" is

@@ -111,7 +111,7 @@ func (e *Env) ObjectsContext(ctx context.Context, app string, objs []templates.O
 			return
 		}
 		i -= len(needs)
-		perObject[i] = notePatches(e.object(ctx, app, objs[i], preps[i]), objs[i].Patches)
+		perObject[i] = notePatches(inPatch(e.object(ctx, app, objs[i], preps[i]), objs[i]), objs[i].Patches)
 	})
 	if err := ctx.Err(); err != nil {
 		return Stopped(app, err)
@@ -132,6 +132,37 @@ var ErrStopped = errors.New("validation stopped")
 func Stopped(app string, err error) error {
 	return &diag.Error{App: app, Msg: "validation stopped before it checked every object: " + err.Error(),
 		Err: fmt.Errorf("%w: %w", ErrStopped, err)}
+}
+
+// inPatch points each error about a field that a patch of o's kustomize
+// tree wrote (o.Fields) at the patch: o's resource file does not hold the
+// field as it was built, and a reviewer sent there would edit a base the
+// patch overrides again. The hint's note that the field is not in the
+// file as written goes: the patch is named instead. Left alone when an
+// env patch applies to o, which may have written the field after
+// kustomize (notePatches names those).
+func inPatch(errs []error, o templates.Object) []error {
+	if len(o.Fields) == 0 || len(o.Patches) > 0 {
+		return errs
+	}
+	for i, err := range errs {
+		var d *diag.Error
+		if !errors.As(err, &d) || d.Field == "" || d.File != o.File {
+			continue
+		}
+		f, ok := o.WrittenAt(DottedPath(d.Field))
+		if !ok {
+			continue
+		}
+		c := *d
+		c.File, c.Line = f.File, f.Line
+		if at := strings.Index(c.Hint, overlayPrefix); at >= 0 {
+			c.Hint = c.Hint[:at]
+		}
+		c.Hint += "; the patch writes the field over " + o.File + ", the object's resource file"
+		errs[i] = &c
+	}
+	return errs
 }
 
 // notePatches adds to the hint of each error about an object the env
