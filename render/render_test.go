@@ -339,8 +339,8 @@ data:
 	}
 	got := results[0].Err.Error()
 	for _, want := range []string{
-		"charts/redis/templates/random.yaml: app redis: Secret/instavote/redis-random: differs between two renders of the same inputs",
-		"charts/redis/templates/random.yaml: app redis: ConfigMap/instavote/redis-stamp: differs between two renders of the same inputs",
+		"charts/redis/templates/random.yaml:1: app redis: Secret/instavote/redis-random: differs between two renders of the same inputs",
+		"charts/redis/templates/random.yaml:8: app redis: ConfigMap/instavote/redis-stamp: differs between two renders of the same inputs",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("Validate error lacks %q:\n%s", want, got)
@@ -378,7 +378,7 @@ data:
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := "charts/redis/templates/random.yaml: app redis: ConfigMap/instavote/redis-random: differs between two renders of the same inputs"
+		want := "charts/redis/templates/random.yaml:1: app redis: ConfigMap/instavote/redis-random: differs between two renders of the same inputs"
 		if err := results[0].Err; err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s cache: Validate error = %v, want %q", run, err, want)
 		}

@@ -722,8 +722,8 @@ func TestSubchartAliasFolder(t *testing.T) {
 	sort.Strings(files)
 	want := []string{
 		"c/charts/db/crds/crd.yaml:1", // once, not once per alias (TestAliasedCRDOnce)
-		"c/charts/db/templates/cm.yaml:0", "c/charts/db/templates/cm.yaml:0",
-		"c/charts/s-folder/charts/t-folder/templates/cm.yaml:0",
+		"c/charts/db/templates/cm.yaml:1", "c/charts/db/templates/cm.yaml:1",
+		"c/charts/s-folder/charts/t-folder/templates/cm.yaml:1",
 	}
 	if diff := cmp.Diff(want, files); diff != "" {
 		t.Errorf("object files (-want +got):\n%s", diff)
@@ -1051,8 +1051,8 @@ func TestAliasedCRDOnce(t *testing.T) {
 		"CustomResourceDefinition/owns.example.com c/crds/own.yaml:1",
 		"CustomResourceDefinition/as.example.com c/charts/op/crds/a.yaml:1",
 		"CustomResourceDefinition/bs.example.com c/charts/op/crds/b.yaml:1",
-		"ConfigMap/op c/charts/op/templates/cm.yaml:0",
-		"ConfigMap/op c/charts/op/templates/cm.yaml:0",
+		"ConfigMap/op c/charts/op/templates/cm.yaml:1",
+		"ConfigMap/op c/charts/op/templates/cm.yaml:1",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("objects (-want +got):\n%s", diff)

@@ -40,6 +40,7 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 		err := &limits.Error{What: "the size of the rendered templates", Limit: limits.Bytes(int64(b.output))}
 		return nil, &diag.Error{File: src.file(""), Msg: err.Describe(), Err: err, Hint: limits.Hint}
 	}
+	texts := templateTexts(src)
 	add := func(source, body string) {
 		keepLines := crds[source]
 		if p := pre[source]; keepLines && p != nil && p.use(body, count) {
@@ -53,8 +54,15 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 		}
 		for i := range objs {
 			if !keepLines {
-				// A line of rendered output is not a line of the template.
+				// A line of rendered output is not a line of the
+				// template: the template's own lines, where they are
+				// clear (lines.go).
 				objs[i].Line = 0
+				if text, ok := texts[src.path(source)]; ok && objs[i].Node != nil && objs[i].Raw == nil {
+					if lines, first, ok := templateDoc(text, objs[i].Node.GetKind()); ok {
+						objs[i].Line = templateLines(objs[i].Node.YNode(), templateKeys(lines, first))
+					}
+				}
 			}
 		}
 		out = append(out, objs...)
@@ -85,6 +93,22 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 		return nil, errors.Join(errs...)
 	}
 	return out, nil
+}
+
+// templateTexts returns the text of each template of a local chart (and
+// of its subchart folders) by its repository-relative path. Archived
+// subcharts and remote charts have none here: their objects keep no line.
+func templateTexts(src *chartSource) map[string]string {
+	out := map[string]string{}
+	if src.dir == "" {
+		return out
+	}
+	for _, f := range src.files {
+		if strings.Contains(f.Name, "templates/") && !strings.Contains(f.Name, ".tgz/") && !strings.Contains(f.Name, ".tar.gz/") {
+			out[path.Join(src.dir, f.Name)] = string(f.Data)
+		}
+	}
+	return out
 }
 
 // renderedLines drops the lines from errors about rendered templates, whose

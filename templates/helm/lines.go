@@ -1,0 +1,288 @@
+package helm
+
+import (
+	"regexp"
+	"strings"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// A line of helm's output is no line of the template: actions print any
+// number of lines, or none. So kiln used to give an error about a
+// rendered object the template's file without a line, and a reviewer
+// searched a 300-line template for the key. Most keys of a template are
+// written as they are, though, only their values printed by actions: the
+// key's line is found by reading the template as YAML-shaped lines, each
+// key's path given by its indentation, and a key of the object is given
+// the line of the one key of the template at its path (list items being
+// any item of the list, as a range writes them all from one line). A key
+// the template does not write literally (from an include, a toYaml, a
+// templated key) gets the line of the nearest key above it that it does:
+// the line where the action that printed it stands. A path the template
+// writes on two lines (an if and its else) gives no line, nor does a
+// template whose document for the object's kind is not clear: then the
+// error names the file only, as before.
+
+// templateKey is a key the template writes literally: its path (list
+// indexes as "[]") and line.
+type templateKey struct {
+	path string
+	line int
+}
+
+var (
+	// keyLine is a line that starts with a literal key, after an
+	// optional list dash: its indentation, dash, key and what follows.
+	keyLine = regexp.MustCompile(`^( *)(- +)?("[^"{}]*"|'[^'{}]*'|[^\s#'"{}:\-][^\s{}:]*|-[^\s{}:]+):(?: +(.*))?$`)
+	// dashLine is a list item that holds no key.
+	dashLine = regexp.MustCompile(`^( *)- `)
+	// kindLine is a document's literal kind.
+	kindLine = regexp.MustCompile(`^kind: *["']?([A-Za-z0-9]+)["']? *$`)
+	// blockScalar is a value that opens a block scalar.
+	blockScalar = regexp.MustCompile(`^[|>][-+0-9]*\s*(#.*)?$`)
+)
+
+// templateDoc returns the lines of the document of text, a template,
+// that writes objects of kind: the template's only document, or its one
+// document with that literal kind. first is the line number of the
+// document's first line. ok is false when it is not clear which.
+func templateDoc(text, kind string) (lines []string, first int, ok bool) {
+	all := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	type doc struct{ start, end int }
+	var docs []doc
+	start := 0
+	for i, l := range all {
+		if strings.HasPrefix(l, "---") && strings.TrimSpace(strings.TrimLeft(l, "-")) == "" {
+			docs = append(docs, doc{start, i})
+			start = i + 1
+		}
+	}
+	docs = append(docs, doc{start, len(all)})
+	var written []doc // documents with a literal key: actions alone write no line kiln can name
+	for _, d := range docs {
+		for _, l := range all[d.start:d.end] {
+			if keyLine.MatchString(l) {
+				written = append(written, d)
+				break
+			}
+		}
+	}
+	if len(written) == 1 {
+		d := written[0]
+		return all[d.start:d.end], d.start + 1, true
+	}
+	var match []doc
+	for _, d := range written {
+		for _, l := range all[d.start:d.end] {
+			if m := kindLine.FindStringSubmatch(l); m != nil && m[1] == kind {
+				match = append(match, d)
+				break
+			}
+		}
+	}
+	if len(match) != 1 {
+		return nil, 0, false
+	}
+	return all[match[0].start:match[0].end], match[0].start + 1, true
+}
+
+// templateKeys lists the keys lines writes literally, by path; a path
+// written twice maps to 0. first is the number of lines[0]. A list item
+// whose first key is a literal name is listed a second time under its
+// name ("ports[=http].containerPort"), as two items of a list written one
+// after the other are told apart by it.
+func templateKeys(lines []string, first int) map[string]int {
+	type open struct {
+		indent int
+		path   string // list items as []
+		named  string // list items as [=name] where they have one
+		item   bool   // a list item: its keys stand at indent+2 or more
+	}
+	var stack []open
+	keys := map[string]int{}
+	note := func(p string, line int) {
+		if _, twice := keys[p]; twice {
+			keys[p] = 0
+		} else {
+			keys[p] = line
+		}
+	}
+	item := func(d int, name string) {
+		for len(stack) > 0 && (stack[len(stack)-1].indent > d || stack[len(stack)-1].indent == d && stack[len(stack)-1].item) {
+			stack = stack[:len(stack)-1]
+		}
+		var parent open
+		if len(stack) > 0 {
+			parent = stack[len(stack)-1]
+		}
+		o := open{indent: d, path: parent.path + "[]", named: parent.named + "[]", item: true}
+		if name != "" {
+			o.named = parent.named + "[=" + name + "]"
+		}
+		stack = append(stack, o)
+	}
+	block := -1 // the indentation of a key whose block scalar is being skipped
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		indent := len(l) - len(strings.TrimLeft(l, " "))
+		if block >= 0 {
+			if indent > block {
+				continue
+			}
+			block = -1
+		}
+		if strings.HasPrefix(t, "{{") {
+			// An action alone on its line: the keys it prints are not
+			// the template's, and it opens no structure of its own.
+			continue
+		}
+		m := keyLine.FindStringSubmatch(l)
+		if m == nil {
+			if dm := dashLine.FindStringSubmatch(l); dm != nil {
+				item(len(dm[1]), "")
+			}
+			continue
+		}
+		key := strings.Trim(m[3], `"'`)
+		value := strings.TrimSpace(m[4])
+		c := len(m[1])
+		if m[2] != "" {
+			item(c, itemNameAt(lines, i, c, len(m[2])))
+			c += len(m[2])
+		}
+		for len(stack) > 0 && stack[len(stack)-1].indent >= c {
+			stack = stack[:len(stack)-1]
+		}
+		p, named := key, key
+		if len(stack) > 0 {
+			p, named = stack[len(stack)-1].path+"."+key, stack[len(stack)-1].named+"."+key
+		}
+		note(p, first+i)
+		if named != p {
+			note(named, first+i)
+		}
+		stack = append(stack, open{indent: c, path: p, named: named})
+		if blockScalar.MatchString(value) {
+			block = c
+		}
+	}
+	return keys
+}
+
+// itemNameAt returns the literal name of the list item whose dash is on
+// lines[i] at indent d, its keys indented w more: the value of its name
+// key, on the dash's line or a later one of the item; "" for none.
+func itemNameAt(lines []string, i, d, w int) string {
+	for j := i; j < len(lines); j++ {
+		l := lines[j]
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, "{{") {
+			continue
+		}
+		indent := len(l) - len(strings.TrimLeft(l, " "))
+		if j > i && indent <= d {
+			return ""
+		}
+		m := keyLine.FindStringSubmatch(l)
+		if m == nil || (j == i) != (m[2] != "") || len(m[1])+len(m[2]) != d+w {
+			continue
+		}
+		if strings.Trim(m[3], `"'`) == "name" {
+			if v := strings.TrimSpace(m[4]); literalName.MatchString(v) {
+				return strings.Trim(v, `"'`)
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+// literalName is a list item's name the template writes as it is.
+var literalName = regexp.MustCompile(`^("[^"{}]+"|'[^'{}]+'|[A-Za-z0-9][A-Za-z0-9._-]*)$`)
+
+// templateLines gives root, an object helm rendered from a template
+// document, the lines of its keys in the template (templateKeys): each
+// node the line of its key, or of the nearest key above it the template
+// writes. It returns the root's line (the document's first key), 0 when
+// the template writes none of the object's top keys, and then leaves
+// the lines alone.
+func templateLines(root *kyaml.Node, keys map[string]int) int {
+	top := 0
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if l := keys[root.Content[i].Value]; l > 0 && (top == 0 || l < top) {
+			top = l
+		}
+	}
+	if top == 0 || root.Kind != kyaml.MappingNode {
+		return 0
+	}
+	var walk func(n *kyaml.Node, path string, named []string, line int)
+	walk = func(n *kyaml.Node, path string, named []string, line int) {
+		n.Line, n.Column = line, 0
+		switch n.Kind {
+		case kyaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				p := k.Value
+				if path != "" {
+					p = path + "." + k.Value
+				}
+				pn := make([]string, 0, len(named))
+				for _, c := range named {
+					pn = append(pn, c+"."+k.Value)
+				}
+				if len(named) == 0 {
+					pn = append(pn, k.Value)
+				}
+				l := line
+				for _, c := range append(pn, p) {
+					if at := keys[c]; at > 0 {
+						l = at
+						break
+					}
+				}
+				k.Line, k.Column = l, 0
+				walk(n.Content[i+1], p, pn, l)
+			}
+		case kyaml.SequenceNode:
+			for _, item := range n.Content {
+				// The item's name as the template may write it, or an item
+				// the template does not name (a name printed by an action).
+				var pn []string
+				name := itemName(item)
+				for _, c := range named {
+					if name != "" {
+						pn = append(pn, c+"[="+name+"]")
+					}
+					pn = append(pn, c+"[]")
+				}
+				if len(pn) > maxNamed {
+					pn = pn[:maxNamed]
+				}
+				walk(item, path+"[]", pn, line)
+			}
+		}
+	}
+	walk(root, "", nil, top)
+	return top
+}
+
+// maxNamed bounds the paths of a field by its items' names that are
+// looked up: each named item above it doubles them.
+const maxNamed = 16
+
+// itemName returns a list item's scalar name, "" for none.
+func itemName(n *kyaml.Node) string {
+	if n.Kind != kyaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "name" && n.Content[i+1].Kind == kyaml.ScalarNode {
+			return n.Content[i+1].Value
+		}
+	}
+	return ""
+}

@@ -1,0 +1,84 @@
+package helm
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// TestTemplateLines: an object of a chart's template has the template's
+// lines, so that an error names the line of the field in the template
+// (podinfo's chart, testdata/charts): a key written as it is at its line,
+// also in a list of items told apart by their names; a key an include or a
+// toYaml printed at the line of the key above it that the template writes,
+// where the action stands. Without them an error named the file only.
+func TestTemplateLines(t *testing.T) {
+	t.Parallel()
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{
+		Root: filepath.Join("..", "..", "testdata", "charts"), App: "podinfo", Namespace: "web", Path: "podinfo", KubeVersion: "1.31.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const file = "podinfo/templates/deployment.yaml"
+	var dep *templates.Object
+	for i, o := range res.Objects {
+		if o.Node.GetKind() == "Deployment" {
+			dep = &res.Objects[i]
+		}
+	}
+	if dep == nil || dep.File != file || dep.Line != 1 {
+		t.Fatalf("Deployment not at %s:1: %+v", file, dep)
+	}
+	for path, want := range map[string]int{
+		"spec.replicas": 10,
+		"spec.template.spec.terminationGracePeriodSeconds":                       30,
+		"spec.template.spec.containers.podinfo.ports.http.containerPort":         126,
+		"spec.template.spec.containers.podinfo.ports.http-metrics.containerPort": 141,
+		"spec.template.spec.containers.podinfo.ports.grpc.containerPort":         146,
+		"metadata.labels.app.kubernetes.io/name":                                 6,   // include "podinfo.labels", below labels:
+		"spec.template.spec.containers.podinfo.resources.requests.cpu":           201, // toYaml .Values.resources, below resources:
+	} {
+		n := keyAt(dep.Node.YNode(), path)
+		if n == nil {
+			t.Errorf("%s: no such field", path)
+			continue
+		}
+		if got := dep.LineOf(n); got != want {
+			t.Errorf("%s at line %d, want %d", path, got, want)
+		}
+	}
+}
+
+// keyAt returns the key node of the field at path in n: keys joined by
+// dots (a key may hold dots: the longest that is a key wins), list items
+// by their name.
+func keyAt(n *kyaml.Node, path string) *kyaml.Node {
+	var key *kyaml.Node
+	for path != "" {
+		found := false
+		switch n.Kind {
+		case kyaml.MappingNode:
+			for i := 0; i+1 < len(n.Content) && !found; i += 2 {
+				k := n.Content[i].Value
+				if path == k || strings.HasPrefix(path, k+".") {
+					key, n, path, found = n.Content[i], n.Content[i+1], strings.TrimPrefix(strings.TrimPrefix(path, k), "."), true
+				}
+			}
+		case kyaml.SequenceNode:
+			for _, item := range n.Content {
+				if name := itemName(item); name != "" && (path == name || strings.HasPrefix(path, name+".")) && !found {
+					key, n, path, found = item, item, strings.TrimPrefix(strings.TrimPrefix(path, name), "."), true
+				}
+			}
+		}
+		if !found {
+			return nil
+		}
+	}
+	return key
+}
