@@ -91,7 +91,7 @@ func templateDoc(text, kind string) (lines []string, first int, ok bool) {
 // whose first key is a literal name is listed a second time under its
 // name ("ports[=http].containerPort"), as two items of a list written one
 // after the other are told apart by it.
-func templateKeys(lines []string, first int) map[string]int {
+func templateKeys(lines []string, first int) keyLines {
 	type open struct {
 		indent int
 		path   string // list items as []
@@ -99,13 +99,14 @@ func templateKeys(lines []string, first int) map[string]int {
 		item   bool   // a list item: its keys stand at indent+2 or more
 	}
 	var stack []open
-	keys := map[string]int{}
-	note := func(p string, line int) {
-		if _, twice := keys[p]; twice {
-			keys[p] = 0
+	keys := keyLines{lines: map[string]int{}, values: map[string][]literalAt{}}
+	note := func(p string, line int, value string) {
+		if _, twice := keys.lines[p]; twice {
+			keys.lines[p] = 0
 		} else {
-			keys[p] = line
+			keys.lines[p] = line
 		}
+		keys.values[p] = append(keys.values[p], literalAt{line, value})
 	}
 	item := func(d int, name string) {
 		for len(stack) > 0 && (stack[len(stack)-1].indent > d || stack[len(stack)-1].indent == d && stack[len(stack)-1].item) {
@@ -160,9 +161,9 @@ func templateKeys(lines []string, first int) map[string]int {
 		if len(stack) > 0 {
 			p, named = stack[len(stack)-1].path+"."+key, stack[len(stack)-1].named+"."+key
 		}
-		note(p, first+i)
+		note(p, first+i, value)
 		if named != p {
-			note(named, first+i)
+			note(named, first+i, value)
 		}
 		stack = append(stack, open{indent: c, path: p, named: named})
 		if blockScalar.MatchString(value) {
@@ -200,6 +201,56 @@ func itemNameAt(lines []string, i, d, w int) string {
 	return ""
 }
 
+// keyLines are the keys a template document writes literally: lines
+// maps each path to its line, 0 when the template writes it on several;
+// values lists, for each path, every line that writes it with the text
+// after its colon.
+type keyLines struct {
+	lines  map[string]int
+	values map[string][]literalAt
+}
+
+type literalAt struct {
+	line  int
+	value string
+}
+
+// line returns the line of the key at path p whose value is the scalar
+// v: the one line that writes p, or of several the one that writes v as
+// it is (two items of a list the template writes one after the other,
+// the one whose value is wrong). 0 for none.
+func (k keyLines) line(p string, v *kyaml.Node) int {
+	if l := k.lines[p]; l > 0 || v == nil || v.Kind != kyaml.ScalarNode {
+		return l
+	}
+	at := 0
+	for _, c := range k.values[p] {
+		if literalValue(c.value) == v.Value {
+			if at > 0 {
+				return 0
+			}
+			at = c.line
+		}
+	}
+	return at
+}
+
+// literalValue is the scalar a literal value writes, quotes and a trailing
+// comment taken off; "\x00" for a value an action prints, which no output
+// value equals.
+func literalValue(v string) string {
+	if strings.Contains(v, "{{") {
+		return "\x00"
+	}
+	if i := strings.Index(v, " #"); i >= 0 {
+		v = strings.TrimSpace(v[:i])
+	}
+	if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+		return v[1 : len(v)-1]
+	}
+	return v
+}
+
 // literalName is a list item's name the template writes as it is.
 var literalName = regexp.MustCompile(`^("[^"{}]+"|'[^'{}]+'|[A-Za-z0-9][A-Za-z0-9._-]*)$`)
 
@@ -209,10 +260,10 @@ var literalName = regexp.MustCompile(`^("[^"{}]+"|'[^'{}]+'|[A-Za-z0-9][A-Za-z0-
 // writes. It returns the root's line (the document's first key), 0 when
 // the template writes none of the object's top keys, and then leaves
 // the lines alone.
-func templateLines(root *kyaml.Node, keys map[string]int) int {
+func templateLines(root *kyaml.Node, keys keyLines) int {
 	top := 0
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		if l := keys[root.Content[i].Value]; l > 0 && (top == 0 || l < top) {
+		if l := keys.lines[root.Content[i].Value]; l > 0 && (top == 0 || l < top) {
 			top = l
 		}
 	}
@@ -239,7 +290,7 @@ func templateLines(root *kyaml.Node, keys map[string]int) int {
 				}
 				l := line
 				for _, c := range append(pn, p) {
-					if at := keys[c]; at > 0 {
+					if at := keys.line(c, n.Content[i+1]); at > 0 {
 						l = at
 						break
 					}

@@ -82,3 +82,48 @@ func keyAt(n *kyaml.Node, path string) *kyaml.Node {
 	}
 	return key
 }
+
+// TestTemplateLinesByValue: items a template writes one after the other
+// without a literal name share their keys' paths (argo-workflows'
+// controller ports); the one whose value the template writes as it is,
+// as the output has it, is found by it, and the other, whose value an
+// action prints, is at the list's key.
+func TestTemplateLinesByValue(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "values.yaml"), "portName: metrics\nport: 9090\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "deploy.yaml"), `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  selector: {matchLabels: {app: x}}
+  template:
+    metadata: {labels: {app: x}}
+    spec:
+      containers:
+        - name: {{ .Chart.Name }}
+          image: x
+          ports:
+            - name: {{ .Values.portName }}
+              containerPort: {{ .Values.port }}
+            - containerPort: 6060
+`)
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "web", Namespace: "shop", Path: "c", KubeVersion: "1.31.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := res.Objects[0]
+	ports := keyAt(o.Node.YNode(), "spec.template.spec.containers.c")
+	if ports == nil {
+		t.Fatal("no container c")
+	}
+	_, list := ports.Content[4], ports.Content[5]
+	for i, want := range []int{13, 16} {
+		item := list.Content[i]
+		if got := o.LineOf(item.Content[len(item.Content)-2]); got != want {
+			t.Errorf("ports[%d].containerPort at line %d, want %d", i, got, want)
+		}
+	}
+}
