@@ -513,7 +513,7 @@ func TestSOPSValueOutsideSOPSRefused(t *testing.T) {
 }]
 `,
 			"apps/gen/secret.enc.yaml": string(enc),
-		}, "apps/gen/main.jsonnet", "spec.template.spec.containers[0].env[0].value", 2, "web"},
+		}, "apps/gen/main.jsonnet", "spec.template.spec.containers[0].env[0].value", 6, "web"},
 		// What a chart's b64enc and a connection string make of it.
 		"base64 in data": {map[string]string{
 			"apps/gen/main.jsonnet": "local s = std.parseYaml(importstr 'secret.enc.yaml');\n" +

@@ -158,15 +158,20 @@ func parentPath(p string) string {
 }
 
 // LineOf returns the line of n, a node of the object, in the object's
-// file: the object's line plus n's offset within the object when both are
-// known, the object's own line when n has none (it came from a patch), 0
+// file: the object's line plus n's offset from the object's node when
+// both are known, the object's own line when n has none (it came from a patch), 0
 // when the object's line is unknown.
 func (o Object) LineOf(n *kyaml.Node) int {
 	root := o.Node.YNode()
-	if o.Line <= 0 || n == nil || n.Line <= 0 || root.Line <= 0 || n.Line < root.Line {
+	if o.Line <= 0 || n == nil || n.Line <= 0 || root.Line <= 0 {
 		return o.Line
 	}
-	return o.Line + n.Line - root.Line
+	// A field may stand above its object: a jsonnet object's field whose
+	// value a local defined before it (jsonnet's fieldLines).
+	if l := o.Line + n.Line - root.Line; l > 0 {
+		return l
+	}
+	return o.Line
 }
 
 // Result is what an engine produced.

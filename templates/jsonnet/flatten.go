@@ -153,7 +153,35 @@ func (f *flattener) object(n *kyaml.Node, at string, o origin) {
 	for i := range objs {
 		objs[i].Path = strings.TrimPrefix(at, ".")
 	}
+	if len(objs) == 1 && objs[0].Node.YNode() == n {
+		fieldLines(n, o)
+	}
 	f.objs = append(f.objs, objs...)
+}
+
+// fieldLines gives n, a value of the output, and each key and value below
+// it the line origin finds for it in the main file: a key of an object
+// literal the line where its value is written there, a value the line of
+// the literal it resolves to (through locals), a value computed by an
+// expression the line where the expression starts. The output's JSON has
+// no lines of the file, so each field of an object used to be named at
+// the object's `{`, in a 60-line Deployment literal 30 lines from the
+// field. A field whose name only evaluation knows gets none (0: the
+// object's line).
+func fieldLines(n *kyaml.Node, o origin) {
+	n.Line = o.line
+	switch n.Kind {
+	case kyaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			c := o.field(n.Content[i].Value)
+			n.Content[i].Line = o.keyLine(n.Content[i].Value)
+			fieldLines(n.Content[i+1], c)
+		}
+	case kyaml.SequenceNode:
+		for i, item := range n.Content {
+			fieldLines(item, o.index(i))
+		}
+	}
 }
 
 // dataFields describes the fields of mapping n (no Kubernetes object

@@ -125,6 +125,26 @@ func (o origin) field(key string) origin {
 	return origin{}
 }
 
+// keyLine is the line where field key of the object this origin gave is
+// written: where its value's expression starts in the literal (a local
+// it names may stand elsewhere), the origin's line when the object is no
+// literal, 0 for a field whose name only evaluation knows.
+func (o origin) keyLine(key string) int {
+	obj, ok := o.node.(*ast.DesugaredObject)
+	if !ok {
+		return o.line
+	}
+	for _, f := range obj.Fields {
+		if f.Hide != ast.ObjectFieldHidden && canBeNamed(f.Name, key, 0) {
+			if l := lineOf(f.Body); l > 0 {
+				return l
+			}
+			return o.line
+		}
+	}
+	return 0
+}
+
 // canBeNamed reports whether a field name expression can only evaluate to
 // key or to null (no field): a plain name, or `[if c then 'key']`.
 func canBeNamed(name ast.Node, key string, depth int) bool {

@@ -1,10 +1,13 @@
 package jsonnet
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	gojsonnet "github.com/google/go-jsonnet"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -98,5 +101,71 @@ func TestOutputPath(t *testing.T) {
 				t.Errorf("paths (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestFieldLines: each field of an object literal is at the line where
+// its value is written, through nested literals, lists and locals; a
+// field of a value an expression computed (an import's, a call's) is at
+// the line where the expression starts; one whose name only evaluation
+// knows is at the object's line. They were all at the object's `{`.
+func TestFieldLines(t *testing.T) {
+	t.Parallel()
+	objs := flattenSnippet(t, `local params = {replicas: 1, image: 'web:1'};
+local probe = {
+  path: '/healthz',
+};
+{
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: {name: 'web'},
+  spec: {
+    replicas:
+      params.replicas,
+    template: {
+      spec: {
+        containers: [
+          {
+            name: 'web',
+            image: params.image,
+            readinessProbe: {httpGet: probe},
+            env: std.map(function(n) {name: n}, ['A']),
+          },
+        ],
+        [std.join('', ['host', 'Network'])]: true,
+      },
+    },
+  },
+}
+`)
+	if len(objs) != 1 {
+		t.Fatalf("%d objects, want 1", len(objs))
+	}
+	o := objs[0]
+	for path, want := range map[string]int{
+		"spec.replicas":                         11,
+		"spec.template.spec.containers.0.image": 17,
+		"spec.template.spec.containers.0.readinessProbe.httpGet.path": 3,
+		"spec.template.spec.containers.0.env.0.name":                  19,
+		"spec.template.spec.hostNetwork":                              5,
+		"metadata.name":                                               8,
+	} {
+		n := o.Node.YNode()
+		var key = n
+		for _, seg := range strings.Split(path, ".") {
+			if i, err := strconv.Atoi(seg); err == nil && n.Kind == kyaml.SequenceNode {
+				n = n.Content[i]
+				continue
+			}
+			for j := 0; j+1 < len(n.Content); j += 2 {
+				if n.Content[j].Value == seg {
+					key, n = n.Content[j], n.Content[j+1]
+					break
+				}
+			}
+		}
+		if got := o.LineOf(key); got != want {
+			t.Errorf("%s at line %d, want %d", path, got, want)
+		}
 	}
 }
