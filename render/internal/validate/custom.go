@@ -122,6 +122,7 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 		if c := closestProperty(st, segs); c != "" {
 			d.Hint = fmt.Sprintf("did you mean %q? check the spelling against %s, or remove the field", c, against)
 		}
+		d.Hint += overlayNote(o, key)
 		return &d
 	}
 	d.Msg = fmt.Sprintf("field %q: %s", field, fe.ErrorBody())

@@ -780,6 +780,9 @@ func strictError(o templates.Object, base diag.Error, idx *encoder, typed runtim
 				d.Hint = fmt.Sprintf("did you mean %q? check the spelling against %s, or remove the field", c, against)
 			}
 		}
+		if f != nil {
+			d.Hint += overlayNote(o, f.key)
+		}
 	}
 	return &d
 }
