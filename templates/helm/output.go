@@ -41,6 +41,7 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 		return nil, &diag.Error{File: src.file(""), Msg: err.Describe(), Err: err, Hint: limits.Hint}
 	}
 	texts := templateTexts(src)
+	keysOf := map[[2]string]keyLines{}
 	add := func(source, body string) {
 		keepLines := crds[source]
 		if p := pre[source]; keepLines && p != nil && p.use(body, count) {
@@ -59,8 +60,19 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 				// clear (lines.go).
 				objs[i].Line = 0
 				if text, ok := texts[src.path(source)]; ok && objs[i].Node != nil && objs[i].Raw == nil {
-					if lines, first, ok := templateDoc(text, objs[i].Node.GetKind()); ok {
-						objs[i].Line = templateLines(objs[i].Node.YNode(), templateKeys(lines, first))
+					kind := objs[i].Node.GetKind()
+					at := [2]string{source, kind}
+					k, read := keysOf[at]
+					if !read {
+						// Once per template and kind: a range may print
+						// thousands of objects from one template.
+						if lines, first, ok := templateDoc(text, kind); ok {
+							k = templateKeys(lines, first)
+						}
+						keysOf[at] = k
+					}
+					if k.lines != nil {
+						objs[i].Line = templateLines(objs[i].Node.YNode(), k)
 					}
 				}
 			}
