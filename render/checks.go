@@ -901,6 +901,19 @@ var cohabiting = map[[2]string]string{
 	{"extensions", "PodSecurityPolicy"}: "policy",
 }
 
+// appliedNamespace is the namespace the API server puts n in: none for a
+// kind it knows to be cluster-scoped, whose metadata.namespace it drops
+// (Helm charts often template one onto a ClusterRole or ClusterRoleBinding),
+// so that such an object needs no app to create that namespace first. A
+// kind of unknown scope keeps its namespace.
+func appliedNamespace(scopes *scope.Scopes, n *kyaml.RNode) string {
+	ns := n.GetNamespace()
+	if apiVersion, kind := n.GetApiVersion(), n.GetKind(); ns != "" && scopes.Known(apiVersion, kind) && !scopes.Namespaced(apiVersion, kind) {
+		return ""
+	}
+	return ns
+}
+
 // group returns the API group of an apiVersion ("" for the core group).
 func group(apiVersion string) string {
 	return schema.FromAPIVersionAndKind(apiVersion, "").Group
@@ -1076,10 +1089,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 	for _, run := range runs {
 		for _, o := range run.objs {
 			n := o.Node
-			ns := n.GetNamespace()
-			if apiVersion, kind := n.GetApiVersion(), n.GetKind(); ns != "" && scopes.Known(apiVersion, kind) && !scopes.Namespaced(apiVersion, kind) {
-				ns = ""
-			}
+			ns := appliedNamespace(scopes, n)
 			key := objectKey(group(n.GetApiVersion()), n.GetKind(), ns, n.GetName())
 			if prev, ok := owners[key]; ok && prev.app != run.app.Name {
 				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
@@ -1158,8 +1168,8 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 						Msg:  fmt.Sprintf("uses kind %s whose CustomResourceDefinition app %s defines, but does not depend on %s", n.GetKind(), def, def),
 						Hint: fmt.Sprintf("add %s to dependsOn of %s, so Flux applies the CRD first", def, run.app.Name)})
 				}
-				ns := n.GetNamespace()
-				if def, ok := nsOwner[ns]; ok && def != run.app.Name && !missingNS[ns] && !onCycle[appEdge{run.app.Name, def}] && !dependsOn(def) {
+				ns := appliedNamespace(scopes, n)
+				if def, ok := nsOwner[ns]; ok && ns != "" && def != run.app.Name && !missingNS[ns] && !onCycle[appEdge{run.app.Name, def}] && !dependsOn(def) {
 					missingNS[ns] = true
 					*warns = append(*warns, diag.Warning{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o),
 						Msg:  fmt.Sprintf("puts objects into namespace %s, which app %s creates, but does not depend on %s", ns, def, def),

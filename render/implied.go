@@ -51,10 +51,12 @@ func (r *Renderer) impliedEdges(res *envconfig.Resolved, runs []*appRun, scopes 
 					why: fmt.Sprintf("%s needs %s: %s%s uses kind %s, whose CustomResourceDefinition app %s defines%s",
 						app, def.app, objRef(o), at(o), n.GetKind(), def.app, at(def.obj))})
 			}
-			if def, ok := nsAt[n.GetNamespace()]; ok && n.GetNamespace() != "" {
-				add(impliedEdge{from: app, to: def.app, kind: "namespace",
-					why: fmt.Sprintf("%s needs %s: %s%s lives in namespace %s, which app %s creates%s",
-						app, def.app, objRef(o), at(o), n.GetNamespace(), def.app, at(def.obj))})
+			if ns := appliedNamespace(scopes, n); ns != "" {
+				if def, ok := nsAt[ns]; ok {
+					add(impliedEdge{from: app, to: def.app, kind: "namespace",
+						why: fmt.Sprintf("%s needs %s: %s%s lives in namespace %s, which app %s creates%s",
+							app, def.app, objRef(o), at(o), ns, def.app, at(def.obj))})
+				}
 			}
 		}
 	}
