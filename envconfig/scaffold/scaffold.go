@@ -21,9 +21,12 @@ import (
 	"github.com/google/go-jsonnet/toolutils"
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/jsonnetdepth"
 	"github.com/kiln-gitops/kiln/internal/limits"
+	"github.com/kiln-gitops/kiln/templates/kustomize"
 )
 
 // Engines, as kiln.yaml names them.
@@ -1607,6 +1610,14 @@ func readObject(node *yaml.Node) ([]object, bool) {
 		return nil, false
 	}
 	o := object{group: group, kind: doc.Kind, namespace: doc.Metadata.Namespace, name: doc.Metadata.Name}
+	if o.namespace != "" && clusterScoped(doc.APIVersion, doc.Kind) {
+		// The API server drops it (a Helm chart's ClusterRole templated
+		// with the release namespace): the object is in no namespace, and
+		// neither names the folder's namespace nor needs the app that
+		// creates it, whose dependsOn on this app's CRD it would turn
+		// into a cycle.
+		o.namespace = ""
+	}
 	if doc.Kind == "CustomResourceDefinition" && group == "apiextensions.k8s.io" {
 		o.crd = doc.Spec.Group + "/" + doc.Spec.Names.Kind
 	}
@@ -1614,4 +1625,16 @@ func readObject(node *yaml.Node) ([]object, bool) {
 		o.flux = readFluxKustomization(node, doc.Metadata.Namespace)
 	}
 	return []object{o}, true
+}
+
+// clusterScoped reports whether kind of apiVersion is a built-in kind
+// that lives in no namespace, from kyaml's table (kustomize.Unparsed
+// guards its globals against a build that rewrites them).
+func clusterScoped(apiVersion, kind string) bool {
+	var namespaced, found bool
+	_ = kustomize.Unparsed(context.Background(), func() error {
+		namespaced, found = openapi.IsNamespaceScoped(kyaml.TypeMeta{APIVersion: apiVersion, Kind: kind})
+		return nil
+	})
+	return found && !namespaced
 }

@@ -531,6 +531,25 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// kubeflow/manifests' spark-operator 2.5.0 templates the release
+			// namespace onto its ClusterRole: init made that folder's
+			// namespace kubeflow and its app depend on the app creating
+			// kubeflow, which uses its CRD, a cycle kiln validate refused.
+			name: "a cluster-scoped object's namespace is no namespace of its app",
+			files: map[string]string{
+				"crds/crd.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: sparkapplications.sparkoperator.k8s.io\n" +
+					"spec:\n  group: sparkoperator.k8s.io\n  names: {kind: SparkApplication}\n",
+				"crds/rbac.yaml":      "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: spark-operator-controller\n  namespace: kubeflow\n",
+				"kubeflow/ns.yaml":    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kubeflow\n",
+				"kubeflow/spark.yaml": "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata:\n  name: spark-pi\n  namespace: kubeflow\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "crds", Namespace: "crds", Engine: YAML, Path: "crds"},
+				{Name: "kubeflow", Namespace: "kubeflow", Engine: YAML, Path: "kubeflow", DependsOn: []string{"crds"}},
+			},
+		},
+		{
 			// christianh814/gitops-examples: four examples create the
 			// Namespace bgd; init made one depend on another, and kiln
 			// validate reported a cycle besides the double owner.
