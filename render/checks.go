@@ -729,6 +729,15 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun, assumed
 			gv, _ := schema.ParseGroupVersion(n.GetApiVersion())
 			if c := diag.Closest(n.GetKind(), venv.Kinds(gv.Group)); c != "" {
 				hint = fmt.Sprintf("did you mean %q? a CustomResourceDefinition of the env defines it; otherwise ", c) + hint
+			} else if gv.Group != "" && !strings.Contains(gv.Group, ".") {
+				// Not one of Kubernetes' groups (validation refuses an
+				// unknown kind of those), and no CRD can define it: the
+				// API server wants a dot in spec.group. Listing a CRD is
+				// no way out; a tool's own configuration (skaffold.yaml)
+				// in a YAML folder is the usual cause, and Flux fails
+				// the app on it with "no matches for kind".
+				hint = fmt.Sprintf("no CustomResourceDefinition can define group %s (a CRD's group has a dot), so unless an aggregated API of the cluster serves it, "+
+					"Flux fails the app with no matches for kind %s: if the file is some tool's configuration, not a Kubernetes object, leave it out of the app", gv.Group, n.GetKind())
 			}
 		}
 		w.Add(key, &diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
