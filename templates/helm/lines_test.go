@@ -2,6 +2,7 @@ package helm
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,5 +126,31 @@ spec:
 		if got := o.LineOf(item.Content[len(item.Content)-2]); got != want {
 			t.Errorf("ports[%d].containerPort at line %d, want %d", i, got, want)
 		}
+	}
+}
+
+// TestTemplateLinesBounded: a template over maxMappedTemplate (a chart's
+// templated CRD of megabytes, as argo-cd's) is not mapped: its objects
+// keep no line, and the render does not pay for reading it line by line
+// (a third of rendering argo-helm's charts).
+func TestTemplateLinesBounded(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n"
+	small := cm + "  a: b\n"
+	big := cm + strings.Repeat("  # padding of a large template\n", maxMappedTemplate/32+1) + "  a: b\n"
+	writeFile(t, filepath.Join(root, "c", "templates", "small.yaml"), small)
+	writeFile(t, filepath.Join(root, "c", "templates", "big.yaml"), strings.Replace(big, "{{ .Release.Name }}", "big", 1))
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "web", Namespace: "shop", Path: "c", KubeVersion: "1.31.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]int{}
+	for _, o := range res.Objects {
+		lines[o.File] = o.Line
+	}
+	if want := map[string]int{"c/templates/small.yaml": 1, "c/templates/big.yaml": 0}; !maps.Equal(lines, want) {
+		t.Errorf("lines %v, want %v", lines, want)
 	}
 }

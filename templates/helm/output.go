@@ -59,7 +59,7 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 				// template: the template's own lines, where they are
 				// clear (lines.go).
 				objs[i].Line = 0
-				if text, ok := texts[src.path(source)]; ok && objs[i].Node != nil && objs[i].Raw == nil {
+				if text, ok := texts[src.path(source)]; ok && len(text) <= maxMappedTemplate && objs[i].Node != nil && objs[i].Raw == nil {
 					kind := objs[i].Node.GetKind()
 					at := [2]string{source, kind}
 					k, read := keysOf[at]
@@ -106,6 +106,13 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 	}
 	return out, nil
 }
+
+// maxMappedTemplate bounds the templates whose lines kiln maps (lines.go):
+// the ones above it are CustomResourceDefinitions a chart templates (argo-cd's
+// 1.4 MB ApplicationSet CRD) and generated dashboards, whose mapping cost
+// a third of a render of argo-helm's charts for errors such files rarely
+// hold. Their objects' errors name the file without a line, as before.
+const maxMappedTemplate = 128 << 10
 
 // templateTexts returns the text of each template of a local chart (and
 // of its subchart folders) by its repository-relative path. Archived
