@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/builtinkinds"
 	"github.com/kiln-gitops/kiln/internal/cachedir"
 	"github.com/kiln-gitops/kiln/internal/carry"
 	"github.com/kiln-gitops/kiln/internal/deps"
@@ -1002,7 +1003,7 @@ func builtinObjects(objs []templates.Object) []templates.Object {
 	var out []templates.Object
 	for _, o := range objs {
 		g, kind := group(o.Node.GetApiVersion()), o.Node.GetKind()
-		if scope.Builtin(g, kind) || (g == "apiextensions.k8s.io" && kind == "CustomResourceDefinition") {
+		if builtinkinds.Builtin(g, kind) || (g == "apiextensions.k8s.io" && kind == "CustomResourceDefinition") {
 			out = append(out, o)
 		}
 	}

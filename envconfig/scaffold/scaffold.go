@@ -21,12 +21,10 @@ import (
 	"github.com/google/go-jsonnet/toolutils"
 	"gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/konfig"
-	"sigs.k8s.io/kustomize/kyaml/openapi"
-	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/builtinkinds"
 	"github.com/kiln-gitops/kiln/internal/jsonnetdepth"
 	"github.com/kiln-gitops/kiln/internal/limits"
-	"github.com/kiln-gitops/kiln/templates/kustomize"
 )
 
 // Engines, as kiln.yaml names them.
@@ -1628,13 +1626,17 @@ func readObject(node *yaml.Node) ([]object, bool) {
 }
 
 // clusterScoped reports whether kind of apiVersion is a built-in kind
-// that lives in no namespace, from kyaml's table (kustomize.Unparsed
-// guards its globals against a build that rewrites them).
+// that lives in no namespace: k8s.io/api's kinds (builtinkinds), and the
+// two of the API server's other groups.
 func clusterScoped(apiVersion, kind string) bool {
-	var namespaced, found bool
-	_ = kustomize.Unparsed(context.Background(), func() error {
-		namespaced, found = openapi.IsNamespaceScoped(kyaml.TypeMeta{APIVersion: apiVersion, Kind: kind})
-		return nil
-	})
-	return found && !namespaced
+	group, _, ok := strings.Cut(apiVersion, "/")
+	if !ok {
+		group = "" // the core group: "v1"
+	}
+	switch group + "/" + kind {
+	case "apiextensions.k8s.io/CustomResourceDefinition", "apiregistration.k8s.io/APIService":
+		return true
+	}
+	namespaced, known := builtinkinds.Namespaced(group, kind)
+	return known && !namespaced
 }

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/builtinkinds"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/kustomize"
@@ -110,8 +111,8 @@ func (s *Scopes) lookup(apiVersion, kind string) (namespaced, known bool) {
 	if ok {
 		return c.namespaced, true
 	}
-	if k, ok := builtinKinds()[groupKind{group, kind}]; ok {
-		return k.namespaced, true
+	if namespaced, ok := builtinkinds.Namespaced(group, kind); ok {
+		return namespaced, true
 	}
 	// Kinds of other API servers (apiextensions.k8s.io, the aggregator's
 	// apiregistration.k8s.io) and of removed versions: kyaml's table.

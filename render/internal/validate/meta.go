@@ -17,8 +17,8 @@ import (
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/builtinkinds"
 	"github.com/kiln-gitops/kiln/internal/diag"
-	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -284,7 +284,7 @@ func clusterScoped(gvk schema.GroupVersionKind, c *crd) bool {
 		gvk.Group == "apiregistration.k8s.io" && gvk.Kind == "APIService":
 		return true // not k8s.io/api's: kiln's own additions
 	}
-	namespaced, known := scope.BuiltinNamespaced(gvk.Group, gvk.Kind)
+	namespaced, known := builtinkinds.Namespaced(gvk.Group, gvk.Kind)
 	return known && !namespaced
 }
 

@@ -6,7 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/kiln-gitops/kiln/render/internal/scope"
+	"github.com/kiln-gitops/kiln/internal/builtinkinds"
 )
 
 // readOnly are the kinds of client-go's scheme whose generated client has
@@ -15,7 +15,7 @@ import (
 // rest.go) is a rest.Getter and rest.Lister, no Creater or Patcher. The
 // API server's discovery lists each resource's verbs, but k8s.io/api and
 // client-go carry no copy of it, so the client's markers
-// (scope.ClientOffers) are the data for every other kind, and this one,
+// (builtinkinds.ClientOffers) are the data for every other kind, and this one,
 // where they say more than the server does, is written here.
 // TestReadOnlyKindsAreClientGos fails when one is no kind of the scheme.
 var readOnly = map[schema.GroupKind]bool{
@@ -36,9 +36,9 @@ func unstored(gvk schema.GroupVersionKind) (msg, hint string) {
 	switch {
 	case readOnly[gvk.GroupKind()]:
 		why = "the API server offers only get and list of it, to report on the control plane, and no create"
-	case scope.ClientOffers(gvk.Group, gvk.Kind, "get"):
+	case builtinkinds.ClientOffers(gvk.Group, gvk.Kind, "get"):
 		return "", ""
-	case scope.ClientOffers(gvk.Group, gvk.Kind, "create"):
+	case builtinkinds.ClientOffers(gvk.Group, gvk.Kind, "create"):
 		why = "the API server answers a create of it once and keeps nothing to read back"
 	default:
 		why = "it is the body of a request to another object's subresource (a pod's eviction or binding, a workload's scale, a service account's token) or a type of the API machinery, not a resource of its own"

@@ -25,11 +25,11 @@ import (
 	kjson "sigs.k8s.io/json"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/builtinkinds"
 	"github.com/kiln-gitops/kiln/internal/carry"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/redact"
-	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -544,7 +544,7 @@ func groupKinds(group string) []string {
 			// (ListOptions, WatchEvent) are not objects one writes.
 			obj, err := s.New(k)
 			if _, ok := obj.(metav1.Object); err != nil || !ok || strings.HasSuffix(k.Kind, "List") || slices.Contains(kinds, k.Kind) ||
-				!addedGroup && !scope.Builtin(group, k.Kind) {
+				!addedGroup && !builtinkinds.Builtin(group, k.Kind) {
 				continue
 			}
 			kinds = append(kinds, k.Kind)

@@ -102,7 +102,7 @@ func (c *corpus) build(repo, rendered string) error {
 	if err := c.mutations(); err != nil {
 		return err
 	}
-	if err := c.names(filepath.Join(repo, "render", "internal", "scope", "builtin.txt")); err != nil {
+	if err := c.names(filepath.Join(repo, "internal", "builtinkinds", "builtin.txt")); err != nil {
 		return err
 	}
 	for _, d := range realDocs {

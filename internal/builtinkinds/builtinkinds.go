@@ -1,4 +1,9 @@
-package scope
+// Package builtinkinds knows the kinds k8s.io/api defines a client for:
+// their scope (namespaced or cluster-wide) and the verbs their clients
+// offer. Config reading (kiln init's scan) and rendering both need the
+// scope of a built-in kind, from the Kubernetes kiln pins rather than
+// kyaml's older table, whose globals a kustomize build may rewrite.
+package builtinkinds
 
 import (
 	_ "embed"
@@ -32,6 +37,9 @@ type builtinKind struct {
 }
 
 // builtinKinds parses builtinTable once.
+// groupKind is a kind and its API group ("" for the core group).
+type groupKind struct{ group, kind string }
+
 var builtinKinds = sync.OnceValue(func() map[groupKind]builtinKind {
 	m := map[groupKind]builtinKind{}
 	for line := range strings.Lines(builtinTable) {
@@ -80,9 +88,9 @@ func ClientOffers(group, kind, verb string) bool {
 	return false // noVerbs
 }
 
-// BuiltinNamespaced reports whether objects of the built-in kind of group
-// and kind live in a namespace, and whether it is one (Builtin).
-func BuiltinNamespaced(group, kind string) (namespaced, known bool) {
+// Namespaced reports whether objects of the built-in kind of group and
+// kind live in a namespace, and whether it is one (Builtin).
+func Namespaced(group, kind string) (namespaced, known bool) {
 	k, known := builtinKinds()[groupKind{group, kind}]
 	return k.namespaced, known
 }

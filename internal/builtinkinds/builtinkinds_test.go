@@ -1,7 +1,8 @@
-package scope
+package builtinkinds
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 )
+
+var update = flag.Bool("update", false, "rewrite builtin.txt from k8s.io/api")
 
 var (
 	groupNameRE = regexp.MustCompile(`(?m)^const GroupName = "([^"]*)"`)
@@ -86,7 +89,7 @@ func TestBuiltinScopesMatchAPI(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# The scope of every kind k8s.io/api %s defines a client for, and its client's verb marker (render/internal/scope/builtin.go).\n", ver)
+	fmt.Fprintf(&b, "# The scope of every kind k8s.io/api %s defines a client for, and its client's verb marker (internal/builtinkinds).\n", ver)
 	keys := make([]string, 0, len(scopes))
 	for k := range scopes {
 		keys = append(keys, k)
@@ -102,7 +105,7 @@ func TestBuiltinScopesMatchAPI(t *testing.T) {
 		return
 	}
 	if b.String() != builtinTable {
-		t.Errorf("builtin.txt is not what k8s.io/api %s says: run go test ./render/internal/scope -run TestBuiltinScopesMatchAPI -update", ver)
+		t.Errorf("builtin.txt is not what k8s.io/api %s says: run go test ./internal/builtinkinds -run TestBuiltinScopesMatchAPI -update", ver)
 	}
 }
 
