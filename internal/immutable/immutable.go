@@ -86,7 +86,7 @@ var rules = map[string][]rule{
 		{compare: storageShrinks, rule: "a PersistentVolumeClaim's storage request cannot shrink: Kubernetes does not shrink volumes (it may only be lowered back towards the capacity after a failed expansion)"},
 	},
 	"/Service": {{compare: serviceChanges,
-		rule: "a Service's clusterIP, clusterIPs and ipFamilies cannot change once set, but a second may be added or removed, and a Service may change to or from type ExternalName; a LoadBalancer Service's loadBalancerClass cannot change"}},
+		rule: "a Service's clusterIP, clusterIPs and ipFamilies cannot change once set, but a second may be added or removed, and a Service may change to or from type ExternalName; a Service given an address cannot become headless (clusterIP: None); a LoadBalancer Service's loadBalancerClass cannot change"}},
 	"/ConfigMap": {{fields: [][]string{{"data"}, {"binaryData"}, {"immutable"}}, rule: "a ConfigMap with immutable: true cannot change its data or be made mutable",
 		when: immutableSet}},
 	"/Secret": {

@@ -85,6 +85,12 @@ func TestChanges(t *testing.T) {
 		{"service clusterIP left out", svcIP, "  clusterIP: 10.0.0.10\n", "", nil},
 		{"service made ExternalName", svcIP, "type: ClusterIP\n  clusterIP: 10.0.0.10", "type: ExternalName\n  externalName: db.example.com", nil},
 		{"service made headless", svcIP, "10.0.0.10", "None", []string{"spec.clusterIP"}},
+		{"service with an allocated address made headless", svc, "type: ClusterIP", "type: ClusterIP\n  clusterIP: None", []string{"spec.clusterIP"}},
+		{"service with an empty clusterIP made headless", strings.Replace(svc, "type: ClusterIP", "type: ClusterIP\n  clusterIP: \"\"", 1), `clusterIP: ""`, "clusterIP: None", []string{"spec.clusterIP"}},
+		{"service with an allocated address made headless by clusterIPs", svc, "type: ClusterIP", "type: ClusterIP\n  clusterIPs: [None]", []string{"spec.clusterIPs"}},
+		{"headless service's clusterIP left out", strings.Replace(svc, "type: ClusterIP", "type: ClusterIP\n  clusterIP: None", 1), "  clusterIP: None\n", "", nil},
+		{"headless by clusterIPs stays headless", strings.Replace(svc, "type: ClusterIP", "type: ClusterIP\n  clusterIPs: [None]", 1), "clusterIPs: [None]", "clusterIP: None", nil},
+		{"external name service made headless", strings.Replace(svc, "type: ClusterIP", "type: ExternalName\n  externalName: db.example.com", 1), "type: ExternalName\n  externalName: db.example.com", "type: ClusterIP\n  clusterIP: None", nil},
 		{"service clusterIPs primary", svcIPs, "[10.0.0.10, 'fd00::10']", "[10.0.0.11, 'fd00::10']", []string{"spec.clusterIPs"}},
 		{"service clusterIPs second removed", svcIPs, "[10.0.0.10, 'fd00::10']", "[10.0.0.10]", nil},
 		{"service ipFamilies swapped", svcIPs, "[IPv4, IPv6]", "[IPv6, IPv4]", []string{"spec.ipFamilies"}},
@@ -165,6 +171,31 @@ func TestChanges(t *testing.T) {
 				t.Errorf("changed %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestHeadlessRestored: bitnami/elasticsearch 19.6.0 gave its headless
+// Services back their clusterIP: None after 19.5.15 had left it out, so an
+// upgrade of an install of 19.5.15 is refused by the API server ("may not
+// change once set"); kiln saw no change, the old manifest having no address.
+func TestHeadlessRestored(t *testing.T) {
+	read := func(f string) *kyaml.RNode {
+		b, err := os.ReadFile(filepath.Join("testdata", "bitnami-elasticsearch", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kyaml.MustParse(string(b))
+	}
+	old, cur := read("master-hl-19.5.15.yaml"), read("master-hl-19.6.0.yaml")
+	var got []string
+	for _, c := range Changes(old, cur) {
+		got = append(got, c.Field)
+	}
+	if strings.Join(got, " ") != "spec.clusterIP" {
+		t.Errorf("changed %v, want [spec.clusterIP]", got)
+	}
+	if got := Changes(cur, old); len(got) != 0 {
+		t.Errorf("a headless Service whose manifest leaves clusterIP out stays headless, yet changed %v", got)
 	}
 }
 

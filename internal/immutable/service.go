@@ -19,6 +19,19 @@ func serviceChanges(old, new *kyaml.RNode) []string {
 		return out // the API server bails out for addresses and families
 	}
 	o, n := scalar(lookup(old, "spec", "clusterIP")), scalar(lookup(new, "spec", "clusterIP"))
+	if primary(old) == "" && primary(new) == "None" {
+		// The old manifest left the address to the API server, which
+		// allocated one (a Service not of type ExternalName always gets
+		// one) and keeps it: made headless, the update changes it.
+		// Refused unless the Service was headless before that manifest
+		// (the API server keeps None too), which kiln cannot see.
+		if n == "None" {
+			out = append(out, "spec.clusterIP")
+		} else {
+			out = append(out, "spec.clusterIPs")
+		}
+		return out
+	}
 	oh, nh := o == "None", n == "None"
 	if oh && nh {
 		return out // headless before and after: families may change too
@@ -33,6 +46,18 @@ func serviceChanges(old, new *kyaml.RNode) []string {
 		out = append(out, "spec.ipFamilies")
 	}
 	return out
+}
+
+// primary is a Service's address as its manifest sets it: clusterIP, else
+// the first of clusterIPs, "" when it sets neither.
+func primary(svc *kyaml.RNode) string {
+	if ip := scalar(lookup(svc, "spec", "clusterIP")); ip != "" {
+		return ip
+	}
+	if ips := elements(lookup(svc, "spec", "clusterIPs")); len(ips) > 0 {
+		return scalar(ips[0])
+	}
+	return ""
 }
 
 // primaryChanged reports whether a list of addresses or families that both
