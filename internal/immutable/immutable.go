@@ -95,10 +95,13 @@ var rules = map[string][]rule{
 	},
 	"storage.k8s.io/StorageClass": {{fields: [][]string{{"provisioner"}, {"parameters"}, {"reclaimPolicy"}, {"volumeBindingMode"}},
 		rule: "a StorageClass's provisioner, parameters, reclaimPolicy and volumeBindingMode cannot change"}},
-	"networking.k8s.io/IngressClass":                {{fields: [][]string{{"spec", "controller"}}, rule: "an IngressClass's controller cannot change"}},
-	"apiextensions.k8s.io/CustomResourceDefinition": {{fields: [][]string{{"spec", "scope"}}, rule: "a CRD's scope cannot change"}},
-	"scheduling.k8s.io/PriorityClass":               {{fields: [][]string{{"value"}, {"preemptionPolicy"}}, rule: "a PriorityClass's value and preemptionPolicy cannot change"}},
-	"node.k8s.io/RuntimeClass":                      {{fields: [][]string{{"handler"}}, rule: "a RuntimeClass's handler cannot change"}},
+	"networking.k8s.io/IngressClass": {{fields: [][]string{{"spec", "controller"}}, rule: "an IngressClass's controller cannot change"}},
+	"apiextensions.k8s.io/CustomResourceDefinition": {
+		{fields: [][]string{{"spec", "scope"}}, rule: "a CRD's scope cannot change"},
+		{compare: storageVersionDropped, rule: "a CRD cannot drop a version its custom resources are stored in (status.storedVersions) until a storage migration has rewritten them in another version and removed it from status.storedVersions"},
+	},
+	"scheduling.k8s.io/PriorityClass": {{fields: [][]string{{"value"}, {"preemptionPolicy"}}, rule: "a PriorityClass's value and preemptionPolicy cannot change"}},
+	"node.k8s.io/RuntimeClass":        {{fields: [][]string{{"handler"}}, rule: "a RuntimeClass's handler cannot change"}},
 	"storage.k8s.io/CSIDriver": {{fields: [][]string{{"spec", "attachRequired"}, {"spec", "volumeLifecycleModes"}},
 		rule: "a CSIDriver's attachRequired and volumeLifecycleModes cannot change"}},
 	"discovery.k8s.io/EndpointSlice":         {{fields: [][]string{{"addressType"}}, rule: "an EndpointSlice's addressType cannot change"}},
@@ -165,6 +168,29 @@ func storageShrinks(old, new *kyaml.RNode) []string {
 		return nil
 	}
 	return []string{strings.Join(path, ".")}
+}
+
+// storageVersionDropped reports spec.versions when old's storage version
+// is not among new's versions: the API server keeps every version objects
+// were stored in in status.storedVersions and refuses a CRD whose versions
+// leave one out (ValidateCustomResourceDefinitionStoredVersions). Older
+// storage versions may be listed there too; kiln sees only old's.
+func storageVersionDropped(old, new *kyaml.RNode) []string {
+	stored := ""
+	for _, v := range elements(lookup(old, "spec", "versions")) {
+		if scalar(lookup(v, "storage")) == "true" {
+			stored = scalar(lookup(v, "name"))
+		}
+	}
+	if stored == "" {
+		return nil
+	}
+	for _, v := range elements(lookup(new, "spec", "versions")) {
+		if scalar(lookup(v, "name")) == stored {
+			return nil
+		}
+	}
+	return []string{"spec.versions"}
 }
 
 // persistentVolumeSources returns the paths of a PersistentVolume's

@@ -199,6 +199,46 @@ func TestHeadlessRestored(t *testing.T) {
 	}
 }
 
+// TestStorageVersionDropped: Strimzi 1.0.0's CRDs drop v1beta2, the
+// storage version of 0.51.0's; a kube-apiserver refuses the update
+// ("v1beta2 was previously a storage version, and must remain in
+// spec.versions") until a storage migration, and kiln said nothing. A CRD
+// whose storage version stays, served or not, is no such change.
+func TestStorageVersionDropped(t *testing.T) {
+	read := func(f string) string {
+		b, err := os.ReadFile(filepath.Join("testdata", "strimzi", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	old, cur := read("042-Crd-strimzipodset-0.51.0.yaml"), read("042-Crd-strimzipodset-1.0.0.yaml")
+	fields := func(a, b string) string {
+		var got []string
+		for _, c := range Changes(kyaml.MustParse(a), kyaml.MustParse(b)) {
+			got = append(got, c.Field)
+			if c.Recreate == "" {
+				t.Errorf("%s: recreating a CRD is not said to delete its custom resources", c.Field)
+			}
+		}
+		return strings.Join(got, " ")
+	}
+	if got := fields(old, cur); got != "spec.versions" {
+		t.Errorf("0.51.0 to 1.0.0 changed %q, want spec.versions", got)
+	}
+	if got := fields(cur, old); got != "" {
+		t.Errorf("1.0.0 back to 0.51.0 keeps v1 and changed %q", got)
+	}
+	// v1beta2 no longer served but still listed: allowed.
+	unserved := strings.Replace(old, "      served: true\n      storage: true", "      served: false\n      storage: true", 1)
+	if unserved == old {
+		t.Fatal("mutation not applied")
+	}
+	if got := fields(old, unserved); got != "" {
+		t.Errorf("v1beta2 unserved changed %q", got)
+	}
+}
+
 func TestForced(t *testing.T) {
 	if Forced(kyaml.MustParse(job)) {
 		t.Error("a Job without the annotation is forced")
