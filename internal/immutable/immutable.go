@@ -48,6 +48,9 @@ type rule struct {
 	// compare, if set, finds the changed fields itself: for a Pod's
 	// spec, where some fields may change only one way.
 	compare func(old, new *kyaml.RNode) []string
+	// normalize, if set, drops from a copy of spec what the API server
+	// does not compare, before specExcept compares it.
+	normalize func(spec *kyaml.RNode)
 }
 
 // rules are keyed by API group and kind; every version of a kind shares
@@ -74,7 +77,8 @@ var rules = map[string][]rule{
 	"apps/ReplicaSet": {{fields: [][]string{{"spec", "selector"}}, rule: "a ReplicaSet's selector cannot change (apps/v1)"}},
 	"apps/DaemonSet":  {{fields: [][]string{{"spec", "selector"}}, rule: "a DaemonSet's selector cannot change (apps/v1)"}},
 	"apps/StatefulSet": {{specExcept: []string{"replicas", "ordinals", "template", "updateStrategy", "revisionHistoryLimit", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"},
-		rule: "a StatefulSet's spec can change only in replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds"}},
+		normalize: claimTemplatesTypeMeta,
+		rule:      "a StatefulSet's spec can change only in replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds"}},
 	"rbac.authorization.k8s.io/RoleBinding":        {{fields: [][]string{{"roleRef"}}, rule: "a RoleBinding's roleRef cannot change"}},
 	"rbac.authorization.k8s.io/ClusterRoleBinding": {{fields: [][]string{{"roleRef"}}, rule: "a ClusterRoleBinding's roleRef cannot change"}},
 	"/PersistentVolumeClaim": {
@@ -170,6 +174,17 @@ func storageShrinks(old, new *kyaml.RNode) []string {
 	return []string{strings.Join(path, ".")}
 }
 
+// claimTemplatesTypeMeta drops the apiVersion and kind of each of a
+// StatefulSet spec's volumeClaimTemplates: the API server does not keep
+// them, so a chart that adds or removes them (bitnami's charts did both,
+// in 2024 and 2025) changes nothing it compares.
+func claimTemplatesTypeMeta(spec *kyaml.RNode) {
+	for _, t := range elements(lookup(spec, "volumeClaimTemplates")) {
+		_ = t.PipeE(kyaml.Clear("apiVersion")) // only fails on a non-mapping, compared as is
+		_ = t.PipeE(kyaml.Clear("kind"))
+	}
+}
+
 // storageVersionDropped reports spec.versions when old's storage version
 // is not among new's versions: the API server keeps every version objects
 // were stored in in status.storedVersions and refuses a CRD whose versions
@@ -245,8 +260,15 @@ func Changes(old, new *kyaml.RNode) []Change {
 				out = append(out, Change{Field: f, Rule: r.rule, Recreate: Destroys(old)})
 			}
 		}
-		if r.specExcept != nil && !same(without(lookup(old, "spec"), r.specExcept), without(lookup(new, "spec"), r.specExcept)) {
-			out = append(out, Change{Field: "spec", Rule: r.rule, Recreate: Destroys(old)})
+		if r.specExcept != nil {
+			o, n := without(lookup(old, "spec"), r.specExcept), without(lookup(new, "spec"), r.specExcept)
+			if r.normalize != nil {
+				r.normalize(o)
+				r.normalize(n)
+			}
+			if !same(o, n) {
+				out = append(out, Change{Field: "spec", Rule: r.rule, Recreate: Destroys(old)})
+			}
 		}
 	}
 	return out

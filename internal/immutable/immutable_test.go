@@ -199,6 +199,39 @@ func TestHeadlessRestored(t *testing.T) {
 	}
 }
 
+// TestClaimTemplatesTyped: bitnami/elasticsearch 21.3.16 gave its
+// StatefulSets' volumeClaimTemplates an apiVersion and a kind (and
+// bitnami/mongodb later took them away); the API server keeps neither and
+// accepts both updates, which kiln had warned about as a change of spec.
+// A change of a claim template's size is still one.
+func TestClaimTemplatesTyped(t *testing.T) {
+	read := func(f string) string {
+		b, err := os.ReadFile(filepath.Join("testdata", "bitnami-elasticsearch", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	old, cur := read("master-sts-21.3.15.yaml"), read("master-sts-21.3.16.yaml")
+	resized := strings.Replace(cur, `storage: "8Gi"`, `storage: "16Gi"`, 1)
+	if resized == cur {
+		t.Fatal("mutation not applied")
+	}
+	for _, tc := range []struct{ name, old, new, want string }{
+		{"typed", old, cur, ""},
+		{"untyped", cur, old, ""},
+		{"typed and resized", old, resized, "spec"},
+	} {
+		var got []string
+		for _, c := range Changes(kyaml.MustParse(tc.old), kyaml.MustParse(tc.new)) {
+			got = append(got, c.Field)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s: changed %v, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
 // TestStorageVersionDropped: Strimzi 1.0.0's CRDs drop v1beta2, the
 // storage version of 0.51.0's; a kube-apiserver refuses the update
 // ("v1beta2 was previously a storage version, and must remain in
