@@ -50,6 +50,9 @@ func immutableWarnings(changes []treediff.Change) []diag.Warning {
 					ch.Field, ch.Rule)
 				w.Hint = fmt.Sprintf("annotate the object with %s: enabled so that Flux deletes and recreates it, or give the new version a new name", immutable.ForceAnnotation)
 			}
+			if ch.Hint != "" {
+				w.Hint = ch.Hint
+			}
 			if key := c.App + "\x00" + w.Msg; !out.Seen(key) {
 				out.Add(key, &w)
 			}

@@ -232,6 +232,28 @@ func TestImmutableWarningsOfObjectsThatBecomeOthers(t *testing.T) {
 	}
 }
 
+// TestStorageVersionDroppedHint: a CRD that drops its storage version
+// (Strimzi 1.0's drop v1beta2) cannot take a new name, and deleting it
+// deletes its custom resources: the hint says to keep the version until a
+// storage migration, not to rename the object or annotate it for Flux to
+// recreate it.
+func TestStorageVersionDroppedHint(t *testing.T) {
+	t.Parallel()
+	crd := func(versions string) []byte {
+		return []byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: kafkas.kafka.strimzi.io\nspec:\n  group: kafka.strimzi.io\n  scope: Namespaced\n  names: {kind: Kafka, plural: kafkas}\n  versions:\n" + versions)
+	}
+	const path = "apps/strimzi/customresourcedefinition_kafkas.kafka.strimzi.io.yaml"
+	old := map[string][]byte{path: crd("  - {name: v1beta2, served: true, storage: true}\n")}
+	new := map[string][]byte{path: crd("  - {name: v1, served: true, storage: true}\n")}
+	ws := immutableWarnings(treediff.Trees(old, new))
+	if len(ws) != 1 {
+		t.Fatalf("warnings %v, want one", ws)
+	}
+	if !strings.Contains(ws[0].Hint, "storage migration") || strings.Contains(ws[0].Hint, "another name") || strings.Contains(ws[0].Hint, "so that Flux deletes") {
+		t.Errorf("hint: %s", ws[0].Hint)
+	}
+}
+
 // TestBodyLinesEscapeHTML: a warning's message quotes text kiln does not
 // write: a CustomResourceDefinition's rule message (a chart's CRD, its
 // messageExpression may quote the object), an app name of the manifests

@@ -25,6 +25,9 @@ type Change struct {
 	// destroys (a CRD's custom resources, a claim's data): then the force
 	// annotation, the usual answer, is no answer.
 	Recreate string
+	// Hint, when set, is what to do instead of the usual answers (keep the
+	// field, a new name, the force annotation), which do not apply.
+	Hint string
 }
 
 // rule is one kind's immutable fields.
@@ -35,6 +38,8 @@ type rule struct {
 	specExcept []string
 	// rule is the API server's rule, for people.
 	rule string
+	// hint, if set, is the Change's Hint.
+	hint string
 	// when, if set, decides whether the rule applies, from the old object.
 	when func(old *kyaml.RNode) bool
 	// allowed, if set, accepts a change the fields show (a ServiceCIDR
@@ -102,7 +107,9 @@ var rules = map[string][]rule{
 	"networking.k8s.io/IngressClass": {{fields: [][]string{{"spec", "controller"}}, rule: "an IngressClass's controller cannot change"}},
 	"apiextensions.k8s.io/CustomResourceDefinition": {
 		{fields: [][]string{{"spec", "scope"}}, rule: "a CRD's scope cannot change"},
-		{compare: storageVersionDropped, rule: "a CRD cannot drop a version its custom resources are stored in (status.storedVersions) until a storage migration has rewritten them in another version and removed it from status.storedVersions"},
+		{compare: storageVersionDropped, rule: "a CRD cannot drop a version its custom resources are stored in (status.storedVersions) until a storage migration has rewritten them in another version and removed it from status.storedVersions",
+			// A CRD's name is fixed by its group and plural: no new name.
+			hint: "keep the old storage version in spec.versions (served: false) until a storage migration (the operator's upgrade steps, or kube-storage-version-migrator) has removed it from the CRD's status.storedVersions; do not delete the CRD, which deletes its custom resources"},
 	},
 	"scheduling.k8s.io/PriorityClass": {{fields: [][]string{{"value"}, {"preemptionPolicy"}}, rule: "a PriorityClass's value and preemptionPolicy cannot change"}},
 	"node.k8s.io/RuntimeClass":        {{fields: [][]string{{"handler"}}, rule: "a RuntimeClass's handler cannot change"}},
@@ -257,7 +264,7 @@ func Changes(old, new *kyaml.RNode) []Change {
 		}
 		if r.compare != nil {
 			for _, f := range r.compare(old, new) {
-				out = append(out, Change{Field: f, Rule: r.rule, Recreate: Destroys(old)})
+				out = append(out, Change{Field: f, Rule: r.rule, Recreate: Destroys(old), Hint: r.hint})
 			}
 		}
 		if r.specExcept != nil {

@@ -253,6 +253,9 @@ func TestStorageVersionDropped(t *testing.T) {
 			if c.Recreate == "" {
 				t.Errorf("%s: recreating a CRD is not said to delete its custom resources", c.Field)
 			}
+			if !strings.Contains(c.Hint, "storage migration") {
+				t.Errorf("%s: hint %q", c.Field, c.Hint)
+			}
 		}
 		return strings.Join(got, " ")
 	}
