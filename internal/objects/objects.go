@@ -754,3 +754,18 @@ func selfContained(rn *kyaml.RNode, file string, lineOffset int, helm bool) erro
 	}
 	return nil
 }
+
+// ItemName returns the scalar name field of n, a list item (a container,
+// a port, an env var: the key kubectl and strategic merge tell such items
+// apart by), "" for none.
+func ItemName(n *kyaml.Node) string {
+	if n == nil || n.Kind != kyaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "name" && n.Content[i+1].Kind == kyaml.ScalarNode {
+			return n.Content[i+1].Value
+		}
+	}
+	return ""
+}

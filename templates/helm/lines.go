@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/objects"
 )
 
 // A line of helm's output is no line of the template: actions print any
@@ -303,7 +305,7 @@ func templateLines(root *kyaml.Node, keys keyLines) int {
 				// The item's name as the template may write it, or an item
 				// the template does not name (a name printed by an action).
 				var pn []string
-				name := itemName(item)
+				name := objects.ItemName(item)
 				for _, c := range named {
 					if name != "" {
 						pn = append(pn, c+"[="+name+"]")
@@ -324,16 +326,3 @@ func templateLines(root *kyaml.Node, keys keyLines) int {
 // maxNamed bounds the paths of a field by its items' names that are
 // looked up: each named item above it doubles them.
 const maxNamed = 16
-
-// itemName returns a list item's scalar name, "" for none.
-func itemName(n *kyaml.Node) string {
-	if n.Kind != kyaml.MappingNode {
-		return ""
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "name" && n.Content[i+1].Kind == kyaml.ScalarNode {
-			return n.Content[i+1].Value
-		}
-	}
-	return ""
-}

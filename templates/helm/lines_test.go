@@ -9,6 +9,7 @@ import (
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -72,7 +73,7 @@ func keyAt(n *kyaml.Node, path string) *kyaml.Node {
 			}
 		case kyaml.SequenceNode:
 			for _, item := range n.Content {
-				if name := itemName(item); name != "" && (path == name || strings.HasPrefix(path, name+".")) && !found {
+				if name := objects.ItemName(item); name != "" && (path == name || strings.HasPrefix(path, name+".")) && !found {
 					key, n, path, found = item, item, strings.TrimPrefix(strings.TrimPrefix(path, name), "."), true
 				}
 			}

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates/internal/enginetest"
 
 	gold "github.com/kiln-gitops/kiln/internal/golden"
@@ -823,7 +824,7 @@ func fieldKey(n *kyaml.Node, path []string) *kyaml.Node {
 		case kyaml.SequenceNode:
 			var next *kyaml.Node
 			for i, item := range n.Content {
-				if strconv.Itoa(i) == p || itemName(item) == p {
+				if strconv.Itoa(i) == p || objects.ItemName(item) == p {
 					next = item
 				}
 			}

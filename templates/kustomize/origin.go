@@ -1,10 +1,8 @@
 package kustomize
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -284,9 +282,9 @@ func mappingValue(m *kyaml.Node, key string) (k, v *kyaml.Node) {
 // a list kustomize wrote, came from: the item with its name when it has
 // one, else the item at i, nil for none.
 func counterpart(src, item *kyaml.Node, i int) *kyaml.Node {
-	if name := itemName(item); name != "" {
+	if name := objects.ItemName(item); name != "" {
 		for _, s := range src.Content {
-			if itemName(s) == name {
+			if objects.ItemName(s) == name {
 				return s
 			}
 		}
@@ -298,17 +296,6 @@ func counterpart(src, item *kyaml.Node, i int) *kyaml.Node {
 	return nil
 }
 
-// itemName returns the scalar name field of a list item, "" for none.
-func itemName(n *kyaml.Node) string {
-	if n.Kind != kyaml.MappingNode {
-		return ""
-	}
-	if _, v := mappingValue(n, "name"); v != nil && v.Kind == kyaml.ScalarNode {
-		return v.Value
-	}
-	return ""
-}
-
 func zeroLines(n *kyaml.Node) {
 	n.Line, n.Column = 0, 0
 	for _, c := range n.Content {
@@ -316,23 +303,16 @@ func zeroLines(n *kyaml.Node) {
 	}
 }
 
-// documents lists the documents of a YAML stream.
+// documents lists the mapping documents of a YAML stream.
 func documents(data []byte) []docAt {
-	dec := kyaml.NewDecoder(bytes.NewReader(data))
 	var out []docAt
-	for {
-		var n kyaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) || err != nil {
-			return out
-		}
-		if n.Kind == kyaml.DocumentNode && len(n.Content) == 1 {
-			rn := kyaml.NewRNode(n.Content[0])
-			if rn.YNode().Kind == kyaml.MappingNode {
-				out = append(out, docAt{kind: rn.GetKind(), name: rn.GetName(), line: rn.YNode().Line, node: rn.YNode()})
-			}
+	for _, n := range patchDocs(data) {
+		if n.Kind == kyaml.MappingNode {
+			rn := kyaml.NewRNode(n)
+			out = append(out, docAt{kind: rn.GetKind(), name: rn.GetName(), line: n.Line, node: n})
 		}
 	}
+	return out
 }
 
 // lineOf finds the line of the document an output object came from: the

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
@@ -216,7 +217,8 @@ func applyPatch(p patchText, objs []templates.Object, found []map[string]templat
 	}
 }
 
-// patchDocs returns the root nodes of a patch's documents.
+// patchDocs returns the root nodes of the documents of a YAML stream (a
+// patch's, a resource file's), up to the first it cannot read.
 func patchDocs(data []byte) []*kyaml.Node {
 	dec := kyaml.NewDecoder(bytes.NewReader(data))
 	var out []*kyaml.Node
@@ -338,9 +340,9 @@ func merged(p, out, src *kyaml.Node, at string, rec func(string, int, bool)) {
 // patch's list item came to be: the one with its name, else the only one
 // holding every scalar it writes; -1 for none or several.
 func itemIn(out, item *kyaml.Node) int {
-	if name := itemName(item); name != "" {
+	if name := objects.ItemName(item); name != "" {
 		for j, o := range out.Content {
-			if itemName(o) == name {
+			if objects.ItemName(o) == name {
 				return j
 			}
 		}

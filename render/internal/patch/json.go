@@ -196,9 +196,9 @@ func copyLayout(old, new *kyaml.Node) {
 // the list kept its length, else an equal scalar.
 func counterpart(old, new *kyaml.Node, i int) *kyaml.Node {
 	n := new.Content[i]
-	if name := nameOf(n); name != "" {
+	if name := objects.ItemName(n); name != "" {
 		for _, o := range old.Content {
-			if nameOf(o) == name {
+			if objects.ItemName(o) == name {
 				return o
 			}
 		}
@@ -215,18 +215,6 @@ func counterpart(old, new *kyaml.Node, i int) *kyaml.Node {
 		}
 	}
 	return nil
-}
-
-func nameOf(n *kyaml.Node) string {
-	if n.Kind != kyaml.MappingNode {
-		return ""
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "name" && n.Content[i+1].Kind == kyaml.ScalarNode {
-			return n.Content[i+1].Value
-		}
-	}
-	return ""
 }
 
 // renamedGenerated refuses a JSON6902 patch that moved a generated
