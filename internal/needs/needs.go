@@ -2,10 +2,11 @@
 // the ConfigMaps, Secrets, ServiceAccount, PriorityClass and RuntimeClass
 // a workload's pod template names, the Service an admission webhook, an
 // aggregated API or a CRD's conversion webhook calls, the Role a binding
-// grants and the Service an Ingress sends requests to. promote uses it to
-// warn when a promotion deletes one of them while an object the env keeps
-// still names it. kiln renders do not check such references, since an
-// operator or a controller may make what a template names.
+// grants and the Service an Ingress or a Gateway API route sends requests
+// to. promote uses it to warn when a promotion deletes one of them while
+// an object the env keeps still names it. kiln renders do not check such
+// references, since an operator or a controller may make what a template
+// names.
 package needs
 
 import (
@@ -59,6 +60,7 @@ const (
 	conversion = "the API server cannot convert the custom resources between versions, so reading or writing them in another version fails"
 	binding    = "the binding grants nothing, so its subjects lose what the role allowed them"
 	ingress    = "requests the Ingress routes to it fail"
+	route      = "requests the route sends to it fail (its share of them, when the rule splits traffic)"
 )
 
 // podSpecs is where each workload kind keeps its pod spec, by API group
@@ -90,6 +92,11 @@ var readers = map[string]bool{
 	"rbac.authorization.k8s.io\x00RoleBinding":                       true,
 	"rbac.authorization.k8s.io\x00ClusterRoleBinding":                true,
 	"networking.k8s.io\x00Ingress":                                   true,
+	"gateway.networking.k8s.io\x00HTTPRoute":                         true,
+	"gateway.networking.k8s.io\x00GRPCRoute":                         true,
+	"gateway.networking.k8s.io\x00TLSRoute":                          true,
+	"gateway.networking.k8s.io\x00TCPRoute":                          true,
+	"gateway.networking.k8s.io\x00UDPRoute":                          true,
 }
 
 func groupOf(apiVersion string) string {
@@ -144,6 +151,23 @@ func Of(obj *kyaml.Node) []Ref {
 		for i, r := range items(lookup(obj, "spec"), "rules") {
 			for j, p := range items(lookup(r, "http"), "paths") {
 				w.backend(lookup(p, "backend"), fmt.Sprintf("spec.rules[%d].http.paths[%d].backend", i, j))
+			}
+		}
+	case "gateway.networking.k8s.io\x00HTTPRoute", "gateway.networking.k8s.io\x00GRPCRoute", "gateway.networking.k8s.io\x00TLSRoute",
+		"gateway.networking.k8s.io\x00TCPRoute", "gateway.networking.k8s.io\x00UDPRoute":
+		for i, r := range items(lookup(obj, "spec"), "rules") {
+			for j, b := range items(r, "backendRefs") {
+				// A Service unless the reference names another kind; in the
+				// route's namespace unless it names one (a ReferenceGrant
+				// allows that).
+				if scalar(b, "group") != "" || (scalar(b, "kind") != "" && scalar(b, "kind") != "Service") {
+					continue
+				}
+				ns := scalar(b, "namespace")
+				if ns == "" {
+					ns = w.ns
+				}
+				w.add(Ref{Kind: "Service", Namespace: ns, Name: scalar(b, "name"), Field: fmt.Sprintf("spec.rules[%d].backendRefs[%d].name", i, j), Effect: route})
 			}
 		}
 	}

@@ -203,6 +203,21 @@ func TestRefsOutsidePods(t *testing.T) {
 		t.Errorf("real objects:\n%q\nwant:\n%q", got, want)
 	}
 
+	// Gateway API's own example (testdata/manifests/gateway-api): a
+	// header-matched canary Service and the default one, the route given
+	// a namespace here, as kiln writes every namespaced object.
+	route := strings.Replace(realFile(t, "gateway-api/http-routing_bar-httproute.yaml"), "metadata:\n", "metadata:\n  namespace: shop\n", 1)
+	got = nil
+	for _, r := range of(t, route) {
+		got = append(got, short([]Ref{r})[0]+": "+r.Effect)
+	}
+	if want := []string{
+		"Service shop/bar-svc-canary at spec.rules[0].backendRefs[0].name: requests the route sends to it fail (its share of them, when the rule splits traffic)",
+		"Service shop/bar-svc at spec.rules[1].backendRefs[0].name: requests the route sends to it fail (its share of them, when the rule splits traffic)",
+	}; !slices.Equal(got, want) {
+		t.Errorf("HTTPRoute:\n%q\nwant:\n%q", got, want)
+	}
+
 	for _, tc := range []struct{ body, want string }{
 		{"apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nwebhooks:\n- name: webhook.cert-manager.io\n  clientConfig:\n    service: {name: cert-manager-webhook, namespace: cert-manager}\n",
 			"Service cert-manager/cert-manager-webhook at webhooks[0].clientConfig.service.name: the API server cannot call the webhook, and under failurePolicy Fail (the default) refuses every request the webhook matches"},
@@ -219,6 +234,10 @@ func TestRefsOutsidePods(t *testing.T) {
 		{"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}\n", ""},
 		{"apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {namespace: shop}\nroleRef: {apiGroup: example.com, kind: Role, name: r}\n", ""},
 		{"apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nwebhooks:\n- name: w\n  clientConfig: {url: https://example.com/hook}\n", ""},
+		// A route's backend in another namespace (a ReferenceGrant allows
+		// it) is that namespace's; one of another kind is no Service.
+		{"apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: g, namespace: shop}\nspec:\n  rules:\n  - backendRefs:\n    - {name: api, namespace: backend, port: 9000}\n    - {group: example.com, kind: Bucket, name: b}\n",
+			"Service backend/api at spec.rules[0].backendRefs[0].name: requests the route sends to it fail (its share of them, when the rule splits traffic)"},
 	} {
 		var lines []string
 		for _, r := range of(t, (tc.body)) {
