@@ -845,11 +845,42 @@ func replacedInputs(secrets map[string]string, old, new map[string][]byte) []str
 	return slices.Compact(out)
 }
 
-// inputPlaces maps each scalar value of an input file (as inputValues
-// reads it) to its place: its document and path in a YAML or JSON file,
-// its key on a KEY=value line.
+// inputPlaces maps each scalar value of an input file (inputScalars) to
+// its place: its document and path in a YAML or JSON file, its key on a
+// KEY=value line.
 func inputPlaces(p string, data []byte) map[string]string {
 	out := map[string]string{}
+	for _, sc := range inputScalars(p, data) {
+		out[sc.place] = sc.value
+	}
+	return out
+}
+
+// inputValues returns the values of the input file p: every scalar but
+// booleans and nulls of a YAML or JSON file, and of any other (a .env
+// file, which YAML reads as one plain scalar) what follows the first =
+// of each line, without quotes around it.
+func inputValues(p string, data []byte) []string {
+	var out []string
+	for _, sc := range inputScalars(p, data) {
+		if !sc.boolOrNull {
+			out = append(out, sc.value)
+		}
+	}
+	return out
+}
+
+// inputScalar is one value of an input file, with its place (inputPlaces).
+type inputScalar struct {
+	place, value string
+	boolOrNull   bool
+}
+
+// inputScalars reads the input file p once for inputPlaces and
+// inputValues: the scalars of a YAML or JSON file in document order, or,
+// for any other or one that does not parse, each KEY=value line's value.
+func inputScalars(p string, data []byte) []inputScalar {
+	var out []inputScalar
 	switch path.Ext(p) {
 	case ".yaml", ".yml", ".json":
 		dec := kyaml.NewDecoder(bytes.NewReader(data))
@@ -861,9 +892,9 @@ func inputPlaces(p string, data []byte) map[string]string {
 				}
 				break
 			}
-			placeValues(&doc, strconv.Itoa(i), out)
+			out = placedScalars(&doc, strconv.Itoa(i), out)
 		}
-		clear(out)
+		out = out[:0]
 	}
 	for line := range strings.Lines(string(data)) {
 		if k, v, ok := strings.Cut(line, "="); ok {
@@ -871,76 +902,24 @@ func inputPlaces(p string, data []byte) map[string]string {
 			if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
 				v = v[1 : len(v)-1]
 			}
-			out[strings.TrimSpace(k)] = v
+			out = append(out, inputScalar{place: strings.TrimSpace(k), value: v})
 		}
 	}
 	return out
 }
 
-func placeValues(n *kyaml.Node, at string, out map[string]string) {
+func placedScalars(n *kyaml.Node, at string, out []inputScalar) []inputScalar {
 	switch n.Kind {
 	case kyaml.ScalarNode:
-		out[at] = n.Value
+		t := n.ShortTag()
+		out = append(out, inputScalar{place: at, value: n.Value, boolOrNull: t == "!!bool" || t == "!!null"})
 	case kyaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			placeValues(n.Content[i+1], at+"\x00"+n.Content[i].Value, out)
+			out = placedScalars(n.Content[i+1], at+"\x00"+n.Content[i].Value, out)
 		}
 	default:
 		for i, c := range n.Content {
-			placeValues(c, at+"\x00["+strconv.Itoa(i)+"]", out)
-		}
-	}
-}
-
-// inputValues returns the values of the input file p: every scalar but
-// booleans and nulls of a YAML or JSON file, and of any other (a .env
-// file, which YAML reads as one plain scalar) what follows the first =
-// of each line, without "export" and quotes around it.
-func inputValues(p string, data []byte) []string {
-	var out []string
-	switch path.Ext(p) {
-	case ".yaml", ".yml", ".json":
-		dec := kyaml.NewDecoder(bytes.NewReader(data))
-		for {
-			var doc kyaml.Node
-			err := dec.Decode(&doc)
-			if err == io.EOF {
-				return out
-			}
-			if err != nil {
-				break
-			}
-			out = scalarValues(&doc, out)
-		}
-		out = out[:0]
-	}
-	for line := range strings.Lines(string(data)) {
-		if _, v, ok := strings.Cut(line, "="); ok {
-			v = strings.TrimSpace(v)
-			if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-				v = v[1 : len(v)-1]
-			}
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// scalarValues appends the values of n's scalars but booleans and nulls;
-// mapping keys are names, not values.
-func scalarValues(n *kyaml.Node, out []string) []string {
-	switch n.Kind {
-	case kyaml.ScalarNode:
-		if t := n.ShortTag(); t != "!!bool" && t != "!!null" {
-			out = append(out, n.Value)
-		}
-	case kyaml.MappingNode:
-		for i := 1; i < len(n.Content); i += 2 {
-			out = scalarValues(n.Content[i], out)
-		}
-	default:
-		for _, c := range n.Content {
-			out = scalarValues(c, out)
+			out = placedScalars(c, at+"\x00["+strconv.Itoa(i)+"]", out)
 		}
 	}
 	return out
