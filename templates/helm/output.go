@@ -59,7 +59,7 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 				// template: the template's own lines, where they are
 				// clear (lines.go).
 				objs[i].Line = 0
-				if text, ok := texts[src.path(source)]; ok && len(text) <= maxMappedTemplate && objs[i].Node != nil && objs[i].Raw == nil {
+				if text, ok := texts[src.path(source)]; ok && objs[i].Node != nil && objs[i].Raw == nil {
 					kind := objs[i].Node.GetKind()
 					at := [2]string{source, kind}
 					k, read := keysOf[at]
@@ -115,15 +115,17 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 const maxMappedTemplate = 128 << 10
 
 // templateTexts returns the text of each template of a local chart (and
-// of its subchart folders) by its repository-relative path. Archived
-// subcharts and remote charts have none here: their objects keep no line.
+// of its subchart folders) up to maxMappedTemplate, by its
+// repository-relative path. Archived subcharts, remote charts and larger
+// templates have none here: their objects keep no line, and a chart's
+// megabytes of templated CRDs are not copied at every render.
 func templateTexts(src *chartSource) map[string]string {
 	out := map[string]string{}
 	if src.dir == "" {
 		return out
 	}
 	for _, f := range src.files {
-		if strings.Contains(f.Name, "templates/") && !strings.Contains(f.Name, ".tgz/") && !strings.Contains(f.Name, ".tar.gz/") {
+		if len(f.Data) <= maxMappedTemplate && strings.Contains(f.Name, "templates/") && !strings.Contains(f.Name, ".tgz/") && !strings.Contains(f.Name, ".tar.gz/") {
 			out[path.Join(src.dir, f.Name)] = string(f.Data)
 		}
 	}
