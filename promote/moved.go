@@ -105,11 +105,16 @@ func identity(data []byte, object string) string {
 		APIVersion string `json:"apiVersion"`
 	}
 	_ = yaml.Unmarshal(data, &m)
-	group, _, ok := strings.Cut(m.APIVersion, "/")
+	return apiGroup(m.APIVersion) + "\x00" + object
+}
+
+// apiGroup is the API group of apiVersion, "" for the core group ("v1").
+func apiGroup(apiVersion string) string {
+	group, _, ok := strings.Cut(apiVersion, "/")
 	if !ok {
-		group = "" // the core group: "v1"
+		return ""
 	}
-	return group + "\x00" + object
+	return group
 }
 
 // became reports whether the changed object file c holds another object

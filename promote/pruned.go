@@ -172,7 +172,7 @@ func keptObjects(old map[string][]byte, changes []treediff.Change, needed bool) 
 		m[key][app]++
 	}
 	count := func(p string, data []byte) {
-		o := treediff.ObjectOf(data)
+		o, apiVersion := treediff.Header(data)
 		if o.Kind == "" {
 			return
 		}
@@ -180,7 +180,7 @@ func keptObjects(old map[string][]byte, changes []treediff.Change, needed bool) 
 		if o.Namespace != "" {
 			add(k.namespaces, o.Namespace, app)
 		}
-		group, _, _ := strings.Cut(identity(data, o.String()), "\x00")
+		group := apiGroup(apiVersion)
 		add(k.kinds, group+"\x00"+o.Kind, app)
 		if !needed || !needs.Reads(group, o.Kind) {
 			return

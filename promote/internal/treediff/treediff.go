@@ -175,9 +175,16 @@ func objectName(data []byte) string { return ObjectOf(data).String() }
 // ObjectOf reads the kind, namespace and name of the object in a
 // one-document YAML file; the zero Object when it holds none.
 func ObjectOf(data []byte) diag.Object {
+	o, _ := Header(data)
+	return o
+}
+
+// Header is ObjectOf with the object's apiVersion, read in the same pass.
+func Header(data []byte) (diag.Object, string) {
 	var m struct {
-		Kind     string `yaml:"kind"`
-		Metadata struct {
+		APIVersion string `yaml:"apiVersion"`
+		Kind       string `yaml:"kind"`
+		Metadata   struct {
 			Name      string `yaml:"name"`
 			Namespace string `yaml:"namespace"`
 		} `yaml:"metadata"`
@@ -185,9 +192,9 @@ func ObjectOf(data []byte) diag.Object {
 	// A file that is not a YAML mapping (kiln.lock.json is, but has no
 	// kind) just has no object name.
 	if err := yaml.Unmarshal(data, &m); err != nil || m.Kind == "" || m.Metadata.Name == "" {
-		return diag.Object{}
+		return diag.Object{}, ""
 	}
-	return diag.Object{Kind: m.Kind, Namespace: m.Metadata.Namespace, Name: m.Metadata.Name}
+	return diag.Object{Kind: m.Kind, Namespace: m.Metadata.Namespace, Name: m.Metadata.Name}, m.APIVersion
 }
 
 // Summary counts an app's changed objects.
