@@ -3,7 +3,6 @@ package promote
 import (
 	"bytes"
 	"encoding/base64"
-	"errors"
 	"index/suffixarray"
 	"io"
 	"maps"
@@ -208,13 +207,13 @@ func isInput(p string) bool { return strings.HasPrefix(p, "high-level/") }
 func shownPair(ids sopsyaml.Identities, old, new []byte, found func(string)) (o, n []byte, sops bool) {
 	// A file that did not change holds the values the render encrypted
 	// (shownTrees' sealed: kept ciphertext too), or a source's encrypted
-	// document, whose inputs hold only its ciphertext: decrypting every
-	// such file again would cost a key unwrap per Secret of the env.
-	if found != nil && !bytes.Equal(old, new) {
-		encryptedValues(ids, old, found)
-		encryptedValues(ids, new, found)
+	// document, whose inputs hold only its ciphertext: its values would
+	// only grow the redactor.
+	encrypted := found
+	if bytes.Equal(old, new) {
+		encrypted = nil
 	}
-	if o, n, ok := sopsreview.Pair(old, new, ids); ok {
+	if o, n, ok := sopsreview.Pair(old, new, ids, encrypted); ok {
 		return o, n, true
 	}
 	// One side SOPS-encrypted, the other not: each is masked on its own,
@@ -235,30 +234,6 @@ func shownPair(ids sopsyaml.Identities, old, new []byte, found func(string)) (o,
 		n = sn
 	}
 	return o, n, false
-}
-
-// encryptedValues gives found the plaintext of data, one SOPS-encrypted v1
-// Secret, when ids decrypt it: its inputs in high-level/ (a jsonnet app's
-// extVars in args.json, all of whose Secrets kiln encrypts; a chart's
-// values beside a secret var that made kiln encrypt the Secret) hold them
-// as a plain Secret's inputs do, and a plain Secret's are masked there.
-// Without the key they cannot be known.
-func encryptedValues(ids sopsyaml.Identities, data []byte, found func(string)) {
-	if len(ids) == 0 || !bytes.Contains(data, []byte("sops:")) || !bytes.Contains(data, []byte("Secret")) {
-		return
-	}
-	p, err := sopsyaml.Decrypt(data, ids)
-	if errors.Is(err, sopsyaml.ErrMAC) {
-		// kustomize and jsonnet rewrite what they pass through: Flux
-		// decrypts it all the same.
-		p, err = sopsyaml.DecryptUnchecked(data, ids)
-	}
-	if err != nil || p.Object == nil {
-		return
-	}
-	for _, v := range objects.SecretValues(kyaml.NewRNode(p.Object)) {
-		found(v)
-	}
 }
 
 // maskSecretPair masks the Secret data of one file's old and new content

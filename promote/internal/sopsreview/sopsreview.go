@@ -40,10 +40,15 @@ const (
 // differ, the side that exists last starts with a comment naming the
 // values added, removed, changed and unchanged, and how they were
 // compared: by plaintext when ids decrypt every side, else by ciphertext.
-func Pair(old, new []byte, ids sopsyaml.Identities) (o, n []byte, ok bool) {
+//
+// found, when not nil, gets the plaintext values of each side that is a
+// v1 Secret ids decrypt, also when ok is false (the other side is not one
+// SOPS document): the caller masks them where the inputs beside the file
+// hold them. Each side is decrypted once, for both uses.
+func Pair(old, new []byte, ids sopsyaml.Identities, found func(string)) (o, n []byte, ok bool) {
 	keys := invalidKeys(old, new)
-	so, okO := read(old, ids, keys)
-	sn, okN := read(new, ids, keys)
+	so, okO := read(old, ids, keys, found)
+	sn, okN := read(new, ids, keys, found)
 	if !okO || !okN || (so == nil && sn == nil) {
 		return old, new, false
 	}
@@ -103,7 +108,7 @@ func Pair(old, new []byte, ids sopsyaml.Identities) (o, n []byte, ok bool) {
 // masks it its own way. Without Alone such a pair was shown as plain YAML,
 // the wrapped data keys and the MAC's ciphertext included.
 func Alone(data []byte) (out []byte, ok bool) {
-	s, ok := read(data, nil, invalidKeys(data))
+	s, ok := read(data, nil, invalidKeys(data), nil)
 	if !ok || s == nil {
 		return data, false
 	}
@@ -223,8 +228,9 @@ func invalidKeys(sides ...[]byte) map[string]string {
 // read parses data; a nil side and ok for nil data, ok false for data
 // that is not exactly one SOPS document. keys masks the invalid keys of a
 // Secret's data and stringData (invalidKeys), in the document and in the
-// names of its values.
-func read(data []byte, ids sopsyaml.Identities, keys map[string]string) (*side, bool) {
+// names of its values. found, when not nil, gets the plaintext values of a
+// Secret ids decrypt.
+func read(data []byte, ids sopsyaml.Identities, keys map[string]string, found func(string)) (*side, bool) {
 	if data == nil {
 		return nil, true
 	}
@@ -263,6 +269,11 @@ func read(data []byte, ids sopsyaml.Identities, keys map[string]string) (*side, 
 		}
 	}
 	secret := objects.IsSecret(rn)
+	if found != nil && plainDoc != nil && secret {
+		for _, v := range objects.SecretValues(kyaml.NewRNode(plainDoc)) {
+			found(v)
+		}
+	}
 	s.walk(doc, plainDoc, nil, secret)
 	if secret && len(keys) > 0 {
 		for i := 0; i+1 < len(doc.Content); i += 2 {

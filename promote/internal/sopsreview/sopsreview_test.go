@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,7 +102,7 @@ func TestPair(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			o, n, ok := Pair(tc.old, tc.new, tc.ids)
+			o, n, ok := Pair(tc.old, tc.new, tc.ids, nil)
 			if !ok {
 				t.Fatal("a SOPS-encrypted Secret was not recognised")
 			}
@@ -150,7 +151,7 @@ func TestPairSame(t *testing.T) {
 	t.Parallel()
 	k := testKey(t, 0)
 	doc := encrypt(t, k, "  password: hunter2-old-password\n", nil)
-	o, n, ok := Pair(doc, doc, k.ids)
+	o, n, ok := Pair(doc, doc, k.ids, nil)
 	if !ok || string(o) != string(n) || strings.Contains(string(n), "kiln:") {
 		t.Errorf("ok %v; old\n%s\nnew\n%s", ok, o, n)
 	}
@@ -165,7 +166,7 @@ func TestPairOthers(t *testing.T) {
 		`{"version": 1, "sops": "not metadata"}`,
 		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  sops: yes\n",
 	} {
-		if _, _, ok := Pair([]byte(data), []byte(data+"\n"), nil); ok {
+		if _, _, ok := Pair([]byte(data), []byte(data+"\n"), nil, nil); ok {
 			t.Errorf("Pair took %q", data)
 		}
 	}
@@ -189,7 +190,7 @@ func TestPairHandEdited(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			o, n, ok := Pair([]byte(doc), []byte(strings.Replace(doc, "readable-value", "readable-other", -1)), nil)
+			o, n, ok := Pair([]byte(doc), []byte(strings.Replace(doc, "readable-value", "readable-other", -1)), nil, nil)
 			if !ok {
 				t.Fatal("not reviewed as a SOPS document")
 			}
@@ -215,7 +216,7 @@ func TestPairInvalidKey(t *testing.T) {
 	const enc = "ENC[AES256_GCM,data:aa,iv:bb,tag:cc,type:str]"
 	old := head + "stringData:\n  password: " + enc + "\n  Word rest of passphrase: " + enc + "\n  'PASSWORD hunter2': " + enc + "\n" + sops
 	newer := head + "stringData:\n  password: " + enc + "\n  Word rest of passphrase: " + enc + "\n" + sops
-	o, n, ok := Pair([]byte(old), []byte(newer), nil)
+	o, n, ok := Pair([]byte(old), []byte(newer), nil, nil)
 	if !ok {
 		t.Fatal("not reviewed as a SOPS document")
 	}
@@ -246,7 +247,7 @@ func TestPairLastApplied(t *testing.T) {
 	doc := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ns\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: |\n      " +
 		`{"apiVersion":"v1","kind":"Secret","stringData":{"password":"readable-value-1"}}` + "\n" +
 		"stringData:\n  password: ENC[AES256_GCM,data:aa,iv:bb,tag:cc,type:str]\n" + sops
-	o, n, ok := Pair([]byte(doc), []byte(strings.Replace(doc, "readable-value", "readable-other", 1)), nil)
+	o, n, ok := Pair([]byte(doc), []byte(strings.Replace(doc, "readable-value", "readable-other", 1)), nil, nil)
 	if !ok {
 		t.Fatal("not reviewed as a SOPS document")
 	}
@@ -260,5 +261,35 @@ func TestPairLastApplied(t *testing.T) {
 	}
 	if a, ok := Alone([]byte(doc)); !ok || strings.Contains(string(a), "readable-") {
 		t.Errorf("alone, a value shows:\n%s", a)
+	}
+}
+
+// TestPairFound: the plaintext of each side the key decrypts reaches
+// found, which the caller masks in the inputs beside the file, also when
+// the other side is no SOPS document; without the key nothing does.
+func TestPairFound(t *testing.T) {
+	t.Parallel()
+	k := testKey(t, 0)
+	old := encrypt(t, k, "  password: hunter2-old-password\n", nil)
+	cur := encrypt(t, k, "  password: hunter3-new-password\n  user: app-user-name\n", old)
+	plain := []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: fresh-added-value\n")
+	for _, tc := range []struct {
+		name     string
+		old, new []byte
+		ids      sopsyaml.Identities
+		want     []string
+	}{
+		{"both sides", old, cur, k.ids, []string{"hunter2-old-password", "hunter3-new-password", "app-user-name"}},
+		{"added", nil, cur, k.ids, []string{"hunter3-new-password", "app-user-name"}},
+		{"stops encrypting", old, plain, k.ids, []string{"hunter2-old-password"}},
+		{"no key", old, cur, nil, nil},
+	} {
+		var got []string
+		Pair(tc.old, tc.new, tc.ids, func(v string) { got = append(got, v) })
+		slices.Sort(got)
+		slices.Sort(tc.want)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: found %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
