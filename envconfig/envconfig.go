@@ -82,6 +82,11 @@ type Validation struct {
 	// custom resources of their kinds are checked against them, and they
 	// tell which of those kinds are cluster-scoped.
 	CRDs []FileRef
+	// Namespaces exist in every cluster without an app creating them
+	// (made by Terraform, a bootstrap, a Kustomization kiln does not
+	// manage): an app putting objects into one needs no Namespace object
+	// in the env.
+	Namespaces []string
 }
 
 // FileRef is a repository-relative path and the line of kiln.yaml that names it.

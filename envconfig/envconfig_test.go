@@ -205,6 +205,7 @@ apps:
     namespace: report
     jsonnet: {file: report/main.jsonnet, jpath: [lib, vendor]}
     dependsOn: []
+validation: {namespaces: [made-by-terraform, monitoring]}
 `
 	got, err := Parse([]byte(src), "kiln.yaml", "/repo")
 	if err != nil {
@@ -219,6 +220,7 @@ apps:
 			Interval: "1h30m", Timeout: "90s", Prune: false, Wait: true, DecryptionSecret: "fleet-keys", NameLine: 11, NamespaceLine: 12, SourceRefLine: 13,
 			Bootstrap: &Bootstrap{Name: "fleet-{env}", Namespace: "flux", Line: 19}},
 		Notifications: &Notifications{SecretRef: "gh", Dispatch: "acme/app", Line: 20},
+		Validation:    Validation{Namespaces: []string{"made-by-terraform", "monitoring"}},
 		Apps: []App{
 			{Name: "cache", Namespace: "cache", Engine: "helm",
 				Helm: &Helm{Chart: "redis", Repo: "oci://ghcr.io/acme/charts", Version: "17.3", Values: []string{"values/common.yaml", "values/{env}.yaml"}},

@@ -168,9 +168,9 @@ func DispatchEventType(name, namespace string) string {
 	return "Kustomization/" + name + "." + namespace
 }
 
-// validation reads validation: {crds: [paths]}: files of
-// CustomResourceDefinitions installed by other means, against which custom
-// resources are checked.
+// validation reads validation: {crds: [paths], namespaces: [names]}:
+// files of CustomResourceDefinitions installed by other means, against
+// which custom resources are checked, and namespaces made by other means.
 func (d *decoder) validation(n *yaml.Node) Validation {
 	var out Validation
 	f, ok := d.fields(n, "validation", validationKeys)
@@ -181,6 +181,12 @@ func (d *decoder) validation(n *yaml.Node) Validation {
 	for i, p := range paths {
 		if d.relPath(nodes[i], fmt.Sprintf("validation.crds[%d]", i), p) {
 			out.CRDs = append(out.CRDs, FileRef{Path: p, Line: line(nodes[i])})
+		}
+	}
+	names, nodes := d.strList(f["namespaces"], "validation.namespaces")
+	for i, ns := range names {
+		if d.dnsLabel(nodes[i], fmt.Sprintf("validation.namespaces[%d]", i), ns) {
+			out.Namespaces = append(out.Namespaces, ns)
 		}
 	}
 	return out

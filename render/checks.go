@@ -1148,6 +1148,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 	if g != nil {
 		errs = append(errs, r.fluxDependsOn(res, runs, g)...)
 		errs = append(errs, r.healthCheckCycles(res, scopes, owners, g)...)
+		*warns = append(*warns, r.uncreatedNamespaces(scopes, runs, g, nsOwner)...)
 		cycleErrs, cycleWarns, onCycle := r.impliedCycles(res, r.impliedEdges(res, runs, scopes, owners, crdAt, nsAt), g)
 		errs = append(errs, cycleErrs...)
 		*warns = append(*warns, cycleWarns...)

@@ -17,7 +17,7 @@ type Pipeline struct {
 	Environments []Environment `yaml:"environments" jsonschema:"required,minItems=1"`
 	// What Helm's .Capabilities.KubeVersion says, such as "1.31.0"; by default the newest Kubernetes kiln knows.
 	KubeVersion KubeVersion `yaml:"kubeVersion"`
-	// What validation checks custom resources against, beyond the CRDs rendered in the environment.
+	// What validation checks custom resources against, beyond the CRDs rendered in the environment, and the namespaces clusters have without kiln.
 	Validation *Validation `yaml:"validation" jsonschema:"nullable"`
 	// The manifests repository promote writes to.
 	Manifests *Manifests `yaml:"manifests" jsonschema:"nullable"`
@@ -29,10 +29,13 @@ type Pipeline struct {
 	Apps []App `yaml:"apps" jsonschema:"required,minItems=1"`
 }
 
-// Validation lists what custom resources are checked against.
+// Validation lists what custom resources are checked against, and the
+// namespaces every cluster has without an app creating them.
 type Validation struct {
 	// Files of CustomResourceDefinitions installed by other means (cert-manager, the Prometheus operator…).
 	CRDs []RelPath `yaml:"crds" jsonschema:"nullable"`
+	// Namespaces made by other means (Terraform, a cluster's bootstrap, a Kustomization kiln does not manage): apps may put objects into them although no app creates them.
+	Namespaces []DNSLabel `yaml:"namespaces" jsonschema:"nullable"`
 }
 
 // Environment is one environment of the pipeline.

@@ -1,0 +1,75 @@
+package render_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestUncreatedNamespaces: in an env where an app creates a Namespace, an
+// app putting objects into a namespace that no app creates is warned of
+// once per namespace (Flux's apply fails on a fresh cluster: namespaces
+// "X" not found); not for the namespaces every cluster has, those listed
+// under validation.namespaces, a cluster-scoped object's dropped
+// namespace, apps ordered after a Kustomization kiln does not manage, or
+// an env where no app creates any Namespace.
+func TestUncreatedNamespaces(t *testing.T) {
+	t.Parallel()
+	cm := func(name, ns string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + ", namespace: " + ns + "}\n---\n"
+	}
+	files := map[string]string{
+		"envs/dev.yaml":        "vars: {}\n",
+		"platform/ns.yaml":     "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
+		"web/objs.yaml":        cm("web", "shop") + cm("web-cache", "cache") + cm("web-cache2", "cache") + cm("probe", "kube-system") + cm("src", "flux-system") + "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: web, namespace: nowhere}\n",
+		"listed/objs.yaml":     cm("listed", "made-by-terraform"),
+		"ordered/objs.yaml":    cm("ordered", "made-by-flux"),
+		"downstream/objs.yaml": cm("downstream", "made-by-flux-too"),
+	}
+	pipeline := func(namespaces string) string {
+		return "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\n" + namespaces + "apps:\n" +
+			"  - {name: platform, namespace: shop, yaml: platform}\n" +
+			"  - {name: web, namespace: shop, yaml: web, dependsOn: [platform]}\n" +
+			"  - {name: listed, namespace: shop, yaml: listed}\n" +
+			"  - {name: ordered, namespace: shop, yaml: ordered, dependsOn: [flux-system/namespaces]}\n" +
+			"  - {name: downstream, namespace: shop, yaml: downstream, dependsOn: [ordered]}\n"
+	}
+	warned := func(files map[string]string) []string {
+		var got []string
+		for _, er := range renderAll(t, loadProject(t, t.TempDir(), files), checkOptions(false)) {
+			if er.Err != nil {
+				t.Fatalf("render %s: %v", er.Env, er.Err)
+			}
+			for _, w := range er.Warnings {
+				if s := w.String(); strings.Contains(s, "which no app creates") {
+					got = append(got, s)
+				}
+			}
+		}
+		return got
+	}
+
+	files["kiln.yaml"] = pipeline("")
+	want := []string{
+		`kiln.yaml:6: app web: ConfigMap/cache/web-cache: puts objects into namespace cache, which no app creates: on a cluster without it Flux's apply fails (namespaces "cache" not found)` +
+			"\n  hint: add a Namespace cache to app web or to an app it depends on; if clusters make it by other means, list it under validation.namespaces in kiln.yaml, or add the Kustomization that creates it to dependsOn (namespace/name)",
+		`kiln.yaml:7: app listed: ConfigMap/made-by-terraform/listed: puts objects into namespace made-by-terraform, which no app creates: on a cluster without it Flux's apply fails (namespaces "made-by-terraform" not found)` +
+			"\n  hint: add a Namespace made-by-terraform to app listed or to an app it depends on; if clusters make it by other means, list it under validation.namespaces in kiln.yaml, or add the Kustomization that creates it to dependsOn (namespace/name)",
+	}
+	got := warned(files)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	files["kiln.yaml"] = pipeline("validation: {namespaces: [made-by-terraform, cache]}\n")
+	if got := warned(files); len(got) != 0 {
+		t.Errorf("namespaces listed under validation.namespaces warned of:\n%s", strings.Join(got, "\n"))
+	}
+
+	files["kiln.yaml"] = pipeline("")
+	files["platform/ns.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: platform}\n"
+	if got := warned(files); len(got) != 0 {
+		t.Errorf("an env that creates no Namespace warned of:\n%s", strings.Join(got, "\n"))
+	}
+}
