@@ -85,3 +85,36 @@ func TestCloseCommentMentionsNoOne(t *testing.T) {
 		}
 	}
 }
+
+// TestCommitTitleNamesImages: a promotion's title names the images CI gave
+// that its apps run, so that two promotions of one source commit with
+// other images read apart; an image no app runs is left out, and the
+// title stays under GitHub's 256 characters however long the tags.
+func TestCommitTitleNamesImages(t *testing.T) {
+	t.Parallel()
+	lock := &render.Lock{Images: map[string]string{
+		"ghcr.io/acme/vote":    "ghcr.io/acme/vote:1.4.2",
+		"ghcr.io/acme/worker":  "ghcr.io/acme/worker@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"ghcr.io/acme/unused":  "ghcr.io/acme/unused:9.9.9",
+		"docker.io/library/db": "db:16.1",
+	}, Apps: map[string]render.LockApp{
+		"vote":   {Images: []string{"ghcr.io/acme/vote:1.4.2", "db:16.1"}},
+		"worker": {Images: []string{"ghcr.io/acme/worker@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}},
+	}}
+	lock.Source.Commit = "0123456789abcdef"
+	title, _ := commitMessage("prod", "staging", "clusters/prod", lock)
+	if want := "kiln: prod ← 0123456 (db:16.1, vote:1.4.2, worker@sha256:0123456789ab)"; title != want {
+		t.Errorf("title %q, want %q", title, want)
+	}
+	long := strings.Repeat("t", 128)
+	lock.Images, lock.Apps = map[string]string{}, map[string]render.LockApp{}
+	for _, app := range []string{"a", "b", "c", "d"} {
+		ref := "ghcr.io/acme/" + app + ":" + long
+		lock.Images["ghcr.io/acme/"+app] = ref
+		lock.Apps[app] = render.LockApp{Images: []string{ref}}
+	}
+	title, _ = commitMessage("prod", "", "clusters/prod", lock)
+	if n := utf8.RuneCountInString(title); n > 256 || !strings.HasSuffix(title, " and 3 more)") {
+		t.Errorf("title of %d characters: %q", n, title)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/caret"
@@ -1749,6 +1750,9 @@ func commitMessage(env, from, dir string, lock *render.Lock) (string, string) {
 		// an escape ("\u200" of "\u200B").
 		title += " ← " + caret.String(short(lock.Source.Commit))
 	}
+	if imgs := titleImages(lock); imgs != "" {
+		title += " (" + caret.String(imgs) + ")"
+	}
 	var b strings.Builder
 	b.WriteString(title + "\n\n")
 	switch {
@@ -1774,6 +1778,37 @@ func commitMessage(env, from, dir string, lock *render.Lock) (string, string) {
 		b.WriteString("Kiln-Promoted-From: " + from + "\n")
 	}
 	return title, b.String()
+}
+
+// maxTitleImages bounds, in characters, the images a title names: GitHub
+// refuses a pull request's title over 256, and a tag may have 128.
+const maxTitleImages = 120
+
+// titleImages is what a promotion's title says of the images CI gave
+// that its apps run (render.RanImages): each by its repository's last
+// element and version, sorted, as many as fit in maxTitleImages, so that
+// two promotions of one source commit with other images (a rebuild,
+// --from an env that ran other ones) read apart in the list of pull
+// requests and in git log; "" for none.
+func titleImages(lock *render.Lock) string {
+	ran := render.RanImages(lock)
+	var parts []string
+	n := 0
+	for _, repo := range slices.Sorted(maps.Keys(ran)) {
+		img := prbody.ShortImage(ran[repo])
+		if w := utf8.RuneCountInString(img) + 2; len(parts) > 0 && n+w > maxTitleImages {
+			break
+		} else if len(parts) == 0 && w > maxTitleImages {
+			img = string([]rune(img)[:maxTitleImages-1]) + "…"
+		}
+		parts = append(parts, img)
+		n += utf8.RuneCountInString(img) + 2
+	}
+	out := strings.Join(parts, ", ")
+	if more := len(ran) - len(parts); more > 0 {
+		out += fmt.Sprintf(" and %d more", more)
+	}
+	return out
 }
 
 // pullRequest commits the tree on kiln/<env>, freshly branched from the

@@ -312,7 +312,7 @@ func TestPromotePullRequestLifecycle(t *testing.T) {
 	}
 	msg := gittest.Git(t, f.remote, "log", "-1", "--format=%B", "kiln/staging")
 	sha := f.head(t)
-	for _, want := range []string{"kiln: staging ← " + sha[:7], "Kiln-Env: staging", "Kiln-Source-Commit: " + sha} {
+	for _, want := range []string{"kiln: staging ← " + sha[:7] + " (web:1.2.3)", "Kiln-Env: staging", "Kiln-Source-Commit: " + sha} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("commit message lacks %q:\n%s", want, msg)
 		}
@@ -324,7 +324,7 @@ func TestPromotePullRequestLifecycle(t *testing.T) {
 		t.Errorf("kiln/staging's parent = %s, want main %s", got, mainBefore)
 	}
 	pr := f.gh.pr(1)
-	if pr.Head != "kiln/staging" || pr.Base != "main" || pr.Title != "kiln: staging ← "+sha[:7] || pr.Body != res.Body || pr.Body == "" {
+	if pr.Head != "kiln/staging" || pr.Base != "main" || pr.Title != "kiln: staging ← "+sha[:7]+" (web:1.2.3)" || pr.Body != res.Body || pr.Body == "" {
 		t.Errorf("PR = %+v", pr)
 	}
 	if diff := cmp.Diff([]string{"env/staging", "kiln"}, f.gh.labelsOf(1)); diff != "" {
@@ -357,7 +357,7 @@ func TestPromotePullRequestLifecycle(t *testing.T) {
 	if res3.PRNumber != 1 || f.gh.count() != 1 || res3.Apps["web"] != (AppChanges{Added: 2}) {
 		t.Errorf("update: %+v, %d PRs", res3, f.gh.count())
 	}
-	if got := f.gh.pr(1).Title; got != "kiln: staging ← "+sha2[:7] {
+	if got := f.gh.pr(1).Title; got != "kiln: staging ← "+sha2[:7]+" (web:1.2.3)" {
 		t.Errorf("updated title = %q", got)
 	}
 	if got := gittest.Log(t, f.remote, "kiln/staging"); len(got) != 2 {
@@ -398,7 +398,7 @@ func TestPromotePushMode(t *testing.T) {
 	if got := gittest.Git(t, f.remote, "rev-parse", "main"); got != res.Commit {
 		t.Errorf("main = %s, want %s", got, res.Commit)
 	}
-	if diff := cmp.Diff([]string{"kiln: dev ← " + f.head(t)[:7], "seed"}, gittest.Log(t, f.remote, "main")); diff != "" {
+	if diff := cmp.Diff([]string{"kiln: dev ← " + f.head(t)[:7] + " (web:1.2.3)", "seed"}, gittest.Log(t, f.remote, "main")); diff != "" {
 		t.Errorf("main history (-want +got):\n%s", diff)
 	}
 	files := gittest.Files(t, f.remote, "main")
@@ -436,7 +436,7 @@ func TestPromotePushRace(t *testing.T) {
 		if res.Attempts != 3 {
 			t.Errorf("attempts = %d, want 3", res.Attempts)
 		}
-		if diff := cmp.Diff([]string{"kiln: dev ← " + f.head(t)[:7], "other 2", "other 1", "seed"}, gittest.Log(t, f.remote, "main")); diff != "" {
+		if diff := cmp.Diff([]string{"kiln: dev ← " + f.head(t)[:7] + " (web:1.2.3)", "other 2", "other 1", "seed"}, gittest.Log(t, f.remote, "main")); diff != "" {
 			t.Errorf("main history (-want +got):\n%s", diff)
 		}
 		files := gittest.Files(t, f.remote, "main")
@@ -470,7 +470,7 @@ func TestPromotePushRace(t *testing.T) {
 		log := gittest.Log(t, f.remote, "main")
 		sort.Strings(log)
 		sha := f.head(t)[:7]
-		if diff := cmp.Diff([]string{"kiln: dev ← " + sha, "kiln: staging ← " + sha, "seed"}, log); diff != "" {
+		if diff := cmp.Diff([]string{"kiln: dev ← " + sha + " (web:1.2.3)", "kiln: staging ← " + sha + " (web:1.2.3)", "seed"}, log); diff != "" {
 			t.Errorf("main history (-want +got):\n%s", diff)
 		}
 	})

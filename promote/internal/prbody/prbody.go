@@ -852,6 +852,18 @@ func versions(vs []string) string {
 // neither is given.
 func splitImage(ref string) (repo, version string) { return splitRef(ref, 12) }
 
+// ShortImage is ref as a promotion's title names it: the repository's
+// last path element and the version, a digest cut as splitImage cuts it
+// ("vote:1.4.2", "vote@sha256:0123456789ab", "vote:1.4.2@sha256:…").
+func ShortImage(ref string) string {
+	repo, version := splitImage(ref)
+	name := repo[strings.LastIndexByte(repo, '/')+1:]
+	if strings.Contains(version, ":") && !strings.Contains(version, "@") {
+		return name + "@" + version // a digest alone: a tag has no ':'
+	}
+	return name + ":" + version
+}
+
 // splitRef is splitImage with the digest shortened to width hex digits,
 // or whole for a negative width.
 func splitRef(ref string, width int) (repo, version string) {
