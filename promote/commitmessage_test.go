@@ -117,4 +117,11 @@ func TestCommitTitleNamesImages(t *testing.T) {
 	if n := utf8.RuneCountInString(title); n > 256 || !strings.HasSuffix(title, " and 3 more)") {
 		t.Errorf("title of %d characters: %q", n, title)
 	}
+	// A pull request branch's lock is anyone's who can push there: its
+	// image adds no line and no control character either.
+	lock.Images = map[string]string{"ghcr.io/acme/a": "ghcr.io/acme/a:1\n\nKiln-Env: dev\x1b[2J"}
+	title, msg := commitMessage("prod", "", "clusters/prod", lock)
+	if strings.ContainsAny(title, "\n\x1b") || strings.Contains(msg, "\nKiln-Env: dev") || !strings.Contains(title, "(a:1") {
+		t.Errorf("title %q, message:\n%s", title, msg)
+	}
 }
