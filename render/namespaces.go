@@ -28,8 +28,10 @@ var clusterNamespaces = map[string]bool{"default": true, "kube-system": true, "k
 // It stays quiet for the namespaces every cluster has (the API server's own,
 // flux.namespace and the source's, which the bootstrap makes), for those kiln.yaml lists
 // under validation.namespaces, and for an app that depends, itself or
-// through apps it depends on, on a Kustomization kiln does not manage,
-// which may create it (kiln cannot see what it applies). nsOwner maps each
+// through apps it depends on, on a Kustomization kiln does not manage, or
+// on an app whose output holds a Flux Kustomization or a HelmRelease that
+// creates its namespace: either may create it, and kiln cannot see what
+// they apply. nsOwner maps each
 // namespace an app creates to that app: checkEnv orders those apps.
 func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *graph.Graph, nsOwner map[string]string) []diag.Warning {
 	if len(nsOwner) == 0 {
@@ -39,10 +41,10 @@ func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *
 	for _, ns := range r.p.Validation.Namespaces {
 		known[ns] = true
 	}
-	// The apps that may be ordered after an external Kustomization.
+	// The apps that may be ordered after what kiln cannot see into.
 	external := map[string]bool{}
 	for _, run := range runs {
-		if !external[run.app.Name] && hasExternal(run.app.DependsOn) {
+		if !external[run.app.Name] && (hasExternal(run.app.DependsOn) || appliesMore(run)) {
 			external[run.app.Name] = true
 			for a := range g.Dependents(run.app.Name) {
 				external[a] = true
@@ -81,6 +83,27 @@ func hasExternal(deps []envconfig.Dependency) bool {
 	for _, d := range deps {
 		if d.External {
 			return true
+		}
+	}
+	return false
+}
+
+// appliesMore reports whether run's output holds a Flux Kustomization,
+// which applies objects kiln does not see, or a HelmRelease whose install
+// creates its target namespace (spec.install.createNamespace).
+func appliesMore(run *appRun) bool {
+	for _, o := range run.objs {
+		n := o.Node
+		if n == nil {
+			continue
+		}
+		switch group(n.GetApiVersion()) + "/" + n.GetKind() {
+		case "kustomize.toolkit.fluxcd.io/Kustomization":
+			return true
+		case "helm.toolkit.fluxcd.io/HelmRelease":
+			if v, err := n.GetFieldValue("spec.install.createNamespace"); err == nil && v == true {
+				return true
+			}
 		}
 	}
 	return false

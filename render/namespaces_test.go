@@ -11,8 +11,9 @@ import (
 // once per namespace (Flux's apply fails on a fresh cluster: namespaces
 // "X" not found); not for the namespaces every cluster has, those listed
 // under validation.namespaces, a cluster-scoped object's dropped
-// namespace, apps ordered after a Kustomization kiln does not manage, or
-// an env where no app creates any Namespace.
+// namespace, apps ordered after a Kustomization kiln does not manage or
+// after an app whose HelmRelease creates its namespace, or an env where no
+// app creates any Namespace.
 func TestUncreatedNamespaces(t *testing.T) {
 	t.Parallel()
 	cm := func(name, ns string) string {
@@ -25,6 +26,10 @@ func TestUncreatedNamespaces(t *testing.T) {
 		"listed/objs.yaml":     cm("listed", "made-by-terraform"),
 		"ordered/objs.yaml":    cm("ordered", "made-by-flux"),
 		"downstream/objs.yaml": cm("downstream", "made-by-flux-too"),
+		"releases/hr.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: redis, namespace: shop}\n" +
+			"spec:\n  interval: 10m\n  targetNamespace: made-by-helm\n  install: {createNamespace: true}\n" +
+			"  chart:\n    spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}\n",
+		"tenant/objs.yaml": cm("tenant", "made-by-helm"),
 	}
 	pipeline := func(namespaces string) string {
 		return "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\n" + namespaces + "apps:\n" +
@@ -32,7 +37,9 @@ func TestUncreatedNamespaces(t *testing.T) {
 			"  - {name: web, namespace: shop, yaml: web, dependsOn: [platform]}\n" +
 			"  - {name: listed, namespace: shop, yaml: listed}\n" +
 			"  - {name: ordered, namespace: shop, yaml: ordered, dependsOn: [flux-system/namespaces]}\n" +
-			"  - {name: downstream, namespace: shop, yaml: downstream, dependsOn: [ordered]}\n"
+			"  - {name: downstream, namespace: shop, yaml: downstream, dependsOn: [ordered]}\n" +
+			"  - {name: releases, namespace: shop, yaml: releases, dependsOn: [platform]}\n" +
+			"  - {name: tenant, namespace: shop, yaml: tenant, dependsOn: [releases]}\n"
 	}
 	warned := func(files map[string]string) []string {
 		var got []string
