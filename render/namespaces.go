@@ -2,6 +2,9 @@ package render
 
 import (
 	"fmt"
+	"strings"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
@@ -62,9 +65,8 @@ func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *
 			if n == nil || flux.NotApplied(n) {
 				continue
 			}
-			ns := n.GetNamespace()
-			if ns == "" || seen[ns] || known[ns] || clusterNamespaces[ns] || nsOwner[ns] != "" ||
-				!scopes.Known(n.GetApiVersion(), n.GetKind()) || !scopes.Namespaced(n.GetApiVersion(), n.GetKind()) {
+			ns := appliedNamespace(scopes, n)
+			if ns == "" || seen[ns] || known[ns] || clusterNamespaces[ns] || nsOwner[ns] != "" || guessed(scopes, n, run.app.Namespace) {
 				continue
 			}
 			seen[ns] = true
@@ -107,4 +109,14 @@ func appliesMore(run *appRun) bool {
 		}
 	}
 	return false
+}
+
+// guessed reports whether n's namespace may be one kiln gave it without
+// knowing its kind's scope: the app's namespace on a kind neither built in
+// nor defined by a CRD kiln knows, and not Flux's (whose kinds are all
+// namespaced). Such an object already has its warning (guessedScope), and
+// if its kind is cluster-scoped the API server drops the namespace.
+func guessed(scopes *scope.Scopes, n *kyaml.RNode, appNamespace string) bool {
+	apiVersion := n.GetApiVersion()
+	return !scopes.Known(apiVersion, n.GetKind()) && !strings.HasSuffix(group(apiVersion), ".toolkit.fluxcd.io") && n.GetNamespace() == appNamespace
 }

@@ -30,6 +30,11 @@ func TestUncreatedNamespaces(t *testing.T) {
 			"spec:\n  interval: 10m\n  targetNamespace: made-by-helm\n  install: {createNamespace: true}\n" +
 			"  chart:\n    spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}\n",
 		"tenant/objs.yaml": cm("tenant", "made-by-helm"),
+		// A kind kiln knows nothing of: given the app's namespace, it
+		// has its own warning (guessedScope); written with another, it
+		// is namespaced.
+		"widgets/objs.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: guessed}\n---\n" +
+			"apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: written, namespace: widgets-elsewhere}\n",
 	}
 	pipeline := func(namespaces string) string {
 		return "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\n" + namespaces + "apps:\n" +
@@ -39,7 +44,8 @@ func TestUncreatedNamespaces(t *testing.T) {
 			"  - {name: ordered, namespace: shop, yaml: ordered, dependsOn: [flux-system/namespaces]}\n" +
 			"  - {name: downstream, namespace: shop, yaml: downstream, dependsOn: [ordered]}\n" +
 			"  - {name: releases, namespace: shop, yaml: releases, dependsOn: [platform]}\n" +
-			"  - {name: tenant, namespace: shop, yaml: tenant, dependsOn: [releases]}\n"
+			"  - {name: tenant, namespace: shop, yaml: tenant, dependsOn: [releases]}\n" +
+			"  - {name: widgets, namespace: widgets, yaml: widgets}\n"
 	}
 	warned := func(files map[string]string) []string {
 		var got []string
@@ -58,6 +64,8 @@ func TestUncreatedNamespaces(t *testing.T) {
 
 	files["kiln.yaml"] = pipeline("")
 	want := []string{
+		`kiln.yaml:12: app widgets: Widget/widgets-elsewhere/written: puts objects into namespace widgets-elsewhere, which no app creates: on a cluster without it Flux's apply fails (namespaces "widgets-elsewhere" not found)` +
+			"\n  hint: add a Namespace widgets-elsewhere to app widgets or to an app it depends on; if clusters make it by other means, list it under validation.namespaces in kiln.yaml, or add the Kustomization that creates it to dependsOn (namespace/name)",
 		`kiln.yaml:6: app web: ConfigMap/cache/web-cache: puts objects into namespace cache, which no app creates: on a cluster without it Flux's apply fails (namespaces "cache" not found)` +
 			"\n  hint: add a Namespace cache to app web or to an app it depends on; if clusters make it by other means, list it under validation.namespaces in kiln.yaml, or add the Kustomization that creates it to dependsOn (namespace/name)",
 		`kiln.yaml:7: app listed: ConfigMap/made-by-terraform/listed: puts objects into namespace made-by-terraform, which no app creates: on a cluster without it Flux's apply fails (namespaces "made-by-terraform" not found)` +
@@ -69,7 +77,7 @@ func TestUncreatedNamespaces(t *testing.T) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
-	files["kiln.yaml"] = pipeline("validation: {namespaces: [made-by-terraform, cache]}\n")
+	files["kiln.yaml"] = pipeline("validation: {namespaces: [made-by-terraform, cache, widgets-elsewhere]}\n")
 	if got := warned(files); len(got) != 0 {
 		t.Errorf("namespaces listed under validation.namespaces warned of:\n%s", strings.Join(got, "\n"))
 	}

@@ -1,0 +1,66 @@
+package render_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestUncreatedNamespacesFluxExample renders Flux's own example repository
+// (testdata/manifests/flux2-kustomize-helm-example: each app and
+// controller carries its Namespace, as Flux's documentation advises) with
+// the order its clusters' Kustomizations give: no namespace warning. With
+// podinfo's namespace.yaml left out of its kustomization, as a slip
+// would, the apps app is warned of in each env.
+func TestUncreatedNamespacesFluxExample(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS("../testdata/manifests/flux2-kustomize-helm-example")); err != nil {
+		t.Fatal(err)
+	}
+	writeProjectIn(t, root, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: staging}, {name: production}]\napps:\n" +
+			"  - {name: controllers, namespace: flux-system, kustomize: infrastructure/controllers}\n" +
+			"  - {name: configs, namespace: flux-system, kustomize: infrastructure/configs, dependsOn: [controllers]}\n" +
+			"  - {name: apps, namespace: flux-system, kustomize: \"apps/{env}\", dependsOn: [configs]}\n",
+		"envs/staging.yaml":    "vars: {}\n",
+		"envs/production.yaml": "vars: {}\n",
+	})
+	warned := func() []string {
+		var got []string
+		for _, er := range renderAll(t, load(t, root), checkOptions(false)) {
+			if er.Err != nil {
+				t.Fatalf("render %s: %v", er.Env, er.Err)
+			}
+			for _, w := range er.Warnings {
+				if s := w.String(); strings.Contains(s, "which no app creates") {
+					got = append(got, er.Env+": "+s[:strings.Index(s, "\n")])
+				}
+			}
+		}
+		slices.Sort(got)
+		return got
+	}
+	if got := warned(); len(got) != 0 {
+		t.Errorf("Flux's example warned of:\n%s", strings.Join(got, "\n"))
+	}
+
+	k := filepath.Join(root, "apps", "base", "podinfo", "kustomization.yaml")
+	data, err := os.ReadFile(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(k, []byte(strings.Replace(string(data), "  - namespace.yaml\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const msg = ": puts objects into namespace podinfo, which no app creates: on a cluster without it Flux's apply fails (namespaces \"podinfo\" not found)"
+	want := []string{
+		"production: kiln.yaml:7: app apps: HelmRelease/podinfo/podinfo" + msg,
+		"staging: kiln.yaml:7: app apps: HelmRelease/podinfo/podinfo" + msg,
+	}
+	if got := warned(); !slices.Equal(got, want) {
+		t.Errorf("without podinfo's Namespace:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
