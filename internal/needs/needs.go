@@ -2,8 +2,10 @@
 // the ConfigMaps, Secrets, ServiceAccount, PriorityClass and RuntimeClass
 // a workload's pod template names, the Service an admission webhook, an
 // aggregated API or a CRD's conversion webhook calls, the Role a binding
-// grants and the Service an Ingress or a Gateway API route sends requests
-// to. promote uses it to warn when a promotion deletes one of them while
+// grants, the Service an Ingress or a Gateway API route sends requests
+// to, the sources, Secrets and ConfigMaps Flux's own objects read, the
+// issuer a cert-manager Certificate renews with, and a few more (Needed's
+// list). promote uses it to warn when a promotion deletes one of them while
 // an object the env keeps still names it. kiln renders do not check such
 // references, since an operator or a controller may make what a template
 // names.
@@ -11,6 +13,7 @@ package needs
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -29,9 +32,25 @@ type Ref struct {
 // Kind, namespace and name.
 func (r Ref) Key() string { return Key(r.Group, r.Kind, r.Namespace, r.Name) }
 
-// Key is Ref.Key for an object.
+// Key is Ref.Key for an object. The namespace of a cluster-scoped kind
+// Of names is left out: kustomize's namespace transformer gives one to
+// custom resources of any scope (a ClusterIssuer in an app with a
+// namespace), which the API server ignores.
 func Key(group, kind, namespace, name string) string {
+	if clusterScoped[group+"\x00"+kind] {
+		namespace = ""
+	}
 	return group + "\x00" + kind + "\x00" + namespace + "\x00" + name
+}
+
+// clusterScoped are the kinds Of names that have no namespace.
+var clusterScoped = map[string]bool{
+	"scheduling.k8s.io\x00PriorityClass":       true,
+	"node.k8s.io\x00RuntimeClass":              true,
+	"rbac.authorization.k8s.io\x00ClusterRole": true,
+	"networking.k8s.io\x00IngressClass":        true,
+	"storage.k8s.io\x00StorageClass":           true,
+	"cert-manager.io\x00ClusterIssuer":         true,
 }
 
 // Needed reports whether objects of group and kind may be needed by
@@ -47,7 +66,33 @@ var needed = map[string]bool{
 	"node.k8s.io\x00RuntimeClass":              true,
 	"rbac.authorization.k8s.io\x00Role":        true,
 	"rbac.authorization.k8s.io\x00ClusterRole": true,
+	"networking.k8s.io\x00IngressClass":        true,
+	"storage.k8s.io\x00StorageClass":           true,
+	"apps\x00Deployment":                       true,
+	"apps\x00StatefulSet":                      true,
+	"apps\x00ReplicaSet":                       true,
+	"\x00ReplicationController":                true,
+	"gateway.networking.k8s.io\x00Gateway":     true,
+	"cert-manager.io\x00Issuer":                true,
+	"cert-manager.io\x00ClusterIssuer":         true,
+	sourceGroup + "\x00GitRepository":          true,
+	sourceGroup + "\x00OCIRepository":          true,
+	sourceGroup + "\x00Bucket":                 true,
+	sourceGroup + "\x00HelmRepository":         true,
+	sourceGroup + "\x00HelmChart":              true,
+	sourceGroup + "\x00ExternalArtifact":       true,
+	kustomizeGroup + "\x00Kustomization":       true,
+	helmGroup + "\x00HelmRelease":              true,
+	notificationGroup + "\x00Provider":         true,
 }
+
+// Flux's API groups.
+const (
+	sourceGroup       = "source.toolkit.fluxcd.io"
+	kustomizeGroup    = "kustomize.toolkit.fluxcd.io"
+	helmGroup         = "helm.toolkit.fluxcd.io"
+	notificationGroup = "notification.toolkit.fluxcd.io"
+)
 
 // What breaks, by how the object is named.
 const (
@@ -61,6 +106,31 @@ const (
 	binding    = "the binding grants nothing, so its subjects lose what the role allowed them"
 	ingress    = "requests the Ingress routes to it fail"
 	route      = "requests the route sends to it fail (its share of them, when the rule splits traffic)"
+	mirror     = "the route no longer mirrors requests to it"
+	parent     = "the route is attached to no Gateway, so none of its requests reach its backends"
+	gatewayTLS = "the Gateway's listener has no certificate, so TLS connections to it fail"
+	ingressTLS = "the ingress controller serves its default certificate for the Ingress's TLS hosts instead, which clients reject"
+	ingClass   = "the ingress controller no longer serves the Ingress (ingress-nginx, for one, drops an Ingress whose class is gone), so requests to its hosts are not routed"
+	stsService = "the StatefulSet's pods lose their DNS names (pod-0.<service>), by which peers and clients reach each of them"
+	hpaTarget  = "the HorizontalPodAutoscaler finds nothing to scale and stops working"
+	claimClass = "a claim not yet bound (a new cluster, the claim made again) stays Pending, as nothing provisions its volume, and bound claims can no longer be expanded"
+	stsClass   = "the claims the StatefulSet makes for new pods (a scale-up, a new cluster) stay Pending, and so do those pods"
+	issuer     = "cert-manager can neither issue nor renew the certificate, so it expires at the end of its term"
+	ingIssuer  = "cert-manager can neither issue nor renew the certificate it makes for the Ingress's TLS, so it expires at the end of its term"
+
+	ksSource   = "the Kustomization finds no source and stops reconciling: nothing it holds is applied, corrected or pruned"
+	hrChart    = "the HelmRelease finds no chart and stops reconciling: no upgrade, rollback or drift correction"
+	chartSrc   = "the HelmChart finds no source, so the HelmReleases built from it get no new chart"
+	hrValues   = "the HelmRelease cannot compose its values and stops reconciling: no upgrade or drift correction"
+	substitute = "the Kustomization's post-build substitution fails, so it stops applying"
+	kubeConfig = "the controller cannot reach the remote cluster the object deploys to, so nothing is applied there"
+	decrypt    = "the Kustomization cannot decrypt its SOPS-encrypted files, so it stops applying"
+	impersonat = "the controller cannot act as the ServiceAccount, so the object stops reconciling"
+	dependency = "the object waits for a dependency that no longer exists and stops reconciling"
+	sourceAuth = "source-controller cannot fetch from the repository (the credentials, CA certificate, proxy or signature keys it held are gone), so what uses the source gets no new revision"
+	alertProv  = "the Alert sends no notifications"
+	provSecret = "the Provider cannot reach or authenticate to its service, so the alerts sent through it are lost"
+	recvSecret = "the Receiver cannot check webhook calls, so pushes no longer trigger reconciliation"
 )
 
 // podSpecs is where each workload kind keeps its pod spec, by API group
@@ -97,6 +167,20 @@ var readers = map[string]bool{
 	"gateway.networking.k8s.io\x00TLSRoute":                          true,
 	"gateway.networking.k8s.io\x00TCPRoute":                          true,
 	"gateway.networking.k8s.io\x00UDPRoute":                          true,
+	"gateway.networking.k8s.io\x00Gateway":                           true,
+	"autoscaling\x00HorizontalPodAutoscaler":                         true,
+	"\x00PersistentVolumeClaim":                                      true,
+	"cert-manager.io\x00Certificate":                                 true,
+	kustomizeGroup + "\x00Kustomization":                             true,
+	helmGroup + "\x00HelmRelease":                                    true,
+	sourceGroup + "\x00GitRepository":                                true,
+	sourceGroup + "\x00OCIRepository":                                true,
+	sourceGroup + "\x00Bucket":                                       true,
+	sourceGroup + "\x00HelmRepository":                               true,
+	sourceGroup + "\x00HelmChart":                                    true,
+	notificationGroup + "\x00Alert":                                  true,
+	notificationGroup + "\x00Provider":                               true,
+	notificationGroup + "\x00Receiver":                               true,
 }
 
 func groupOf(apiVersion string) string {
@@ -119,8 +203,15 @@ func Of(obj *kyaml.Node) []Ref {
 	w := walker{ns: scalar(lookup(obj, "metadata"), "namespace")}
 	if path, ok := podSpecs[group+"\x00"+kind]; ok {
 		w.pod(lookup(obj, path...), strings.Join(path, "."))
+		if kind == "StatefulSet" {
+			w.local("", "Service", scalar(lookup(obj, "spec"), "serviceName"), "spec.serviceName", stsService)
+			for i, t := range items(lookup(obj, "spec"), "volumeClaimTemplates") {
+				w.cluster("storage.k8s.io", "StorageClass", scalar(lookup(t, "spec"), "storageClassName"), fmt.Sprintf("spec.volumeClaimTemplates[%d].spec.storageClassName", i), stsClass)
+			}
+		}
 		return w.refs
 	}
+	spec := lookup(obj, "spec")
 	switch group + "\x00" + kind {
 	case "admissionregistration.k8s.io\x00ValidatingWebhookConfiguration", "admissionregistration.k8s.io\x00MutatingWebhookConfiguration":
 		for i, h := range items(obj, "webhooks") {
@@ -147,31 +238,216 @@ func Of(obj *kyaml.Node) []Ref {
 			w.add(Ref{Group: g, Kind: scalar(ref, "kind"), Namespace: ns, Name: scalar(ref, "name"), Field: "roleRef.name", Effect: binding})
 		}
 	case "networking.k8s.io\x00Ingress":
-		w.backend(lookup(obj, "spec", "defaultBackend"), "spec.defaultBackend")
-		for i, r := range items(lookup(obj, "spec"), "rules") {
+		w.cluster("networking.k8s.io", "IngressClass", scalar(spec, "ingressClassName"), "spec.ingressClassName", ingClass)
+		w.backend(lookup(spec, "defaultBackend"), "spec.defaultBackend")
+		for i, r := range items(spec, "rules") {
 			for j, p := range items(lookup(r, "http"), "paths") {
 				w.backend(lookup(p, "backend"), fmt.Sprintf("spec.rules[%d].http.paths[%d].backend", i, j))
 			}
 		}
-	case "gateway.networking.k8s.io\x00HTTPRoute", "gateway.networking.k8s.io\x00GRPCRoute", "gateway.networking.k8s.io\x00TLSRoute",
-		"gateway.networking.k8s.io\x00TCPRoute", "gateway.networking.k8s.io\x00UDPRoute":
-		for i, r := range items(lookup(obj, "spec"), "rules") {
-			for j, b := range items(r, "backendRefs") {
-				// A Service unless the reference names another kind; in the
-				// route's namespace unless it names one (a ReferenceGrant
-				// allows that).
-				if scalar(b, "group") != "" || (scalar(b, "kind") != "" && scalar(b, "kind") != "Service") {
-					continue
-				}
-				ns := scalar(b, "namespace")
-				if ns == "" {
-					ns = w.ns
-				}
-				w.add(Ref{Kind: "Service", Namespace: ns, Name: scalar(b, "name"), Field: fmt.Sprintf("spec.rules[%d].backendRefs[%d].name", i, j), Effect: route})
+		// cert-manager's ingress-shim makes and renews the TLS Secrets of
+		// an Ingress annotated with an issuer, so those are its to make
+		// again; the issuer is what the Ingress needs then.
+		shim := w.shimIssuer(lookup(obj, "metadata", "annotations"))
+		for i, t := range items(spec, "tls") {
+			if !shim {
+				w.local("", "Secret", scalar(t, "secretName"), fmt.Sprintf("spec.tls[%d].secretName", i), ingressTLS)
 			}
 		}
+	case "gateway.networking.k8s.io\x00HTTPRoute", "gateway.networking.k8s.io\x00GRPCRoute", "gateway.networking.k8s.io\x00TLSRoute",
+		"gateway.networking.k8s.io\x00TCPRoute", "gateway.networking.k8s.io\x00UDPRoute":
+		for i, p := range items(spec, "parentRefs") {
+			if g := scalar(p, "group"); (g != "" && g != "gateway.networking.k8s.io") || (scalar(p, "kind") != "" && scalar(p, "kind") != "Gateway") {
+				continue // a Service (GAMMA's mesh routes) or another kind's parent
+			}
+			w.add(Ref{Group: "gateway.networking.k8s.io", Kind: "Gateway", Namespace: w.nsOr(scalar(p, "namespace")), Name: scalar(p, "name"), Field: fmt.Sprintf("spec.parentRefs[%d].name", i), Effect: parent})
+		}
+		for i, r := range items(spec, "rules") {
+			rule := fmt.Sprintf("spec.rules[%d]", i)
+			for j, b := range items(r, "backendRefs") {
+				ref := fmt.Sprintf("%s.backendRefs[%d]", rule, j)
+				w.backendRef(b, ref, route)
+				w.mirrors(b, ref)
+			}
+			w.mirrors(r, rule)
+		}
+	case "gateway.networking.k8s.io\x00Gateway":
+		if w.shimIssuer(lookup(obj, "metadata", "annotations")) {
+			break // cert-manager's gateway-shim makes the listeners' Secrets
+		}
+		for i, l := range items(spec, "listeners") {
+			for j, c := range items(lookup(l, "tls"), "certificateRefs") {
+				if scalar(c, "group") != "" || (scalar(c, "kind") != "" && scalar(c, "kind") != "Secret") {
+					continue
+				}
+				w.add(Ref{Kind: "Secret", Namespace: w.nsOr(scalar(c, "namespace")), Name: scalar(c, "name"), Field: fmt.Sprintf("spec.listeners[%d].tls.certificateRefs[%d].name", i, j), Effect: gatewayTLS})
+			}
+		}
+	case "autoscaling\x00HorizontalPodAutoscaler":
+		t := lookup(spec, "scaleTargetRef")
+		// The kinds with a scale subresource Kubernetes serves; a custom
+		// resource's (an Argo Rollout) is left out.
+		switch g, tk := groupOf(scalar(t, "apiVersion")), scalar(t, "kind"); g + "\x00" + tk {
+		case "apps\x00Deployment", "apps\x00StatefulSet", "apps\x00ReplicaSet", "\x00ReplicationController":
+			w.local(g, tk, scalar(t, "name"), "spec.scaleTargetRef.name", hpaTarget)
+		}
+	case "\x00PersistentVolumeClaim":
+		w.cluster("storage.k8s.io", "StorageClass", scalar(spec, "storageClassName"), "spec.storageClassName", claimClass)
+	case "cert-manager.io\x00Certificate":
+		ref := lookup(spec, "issuerRef")
+		if g := scalar(ref, "group"); g != "" && g != "cert-manager.io" {
+			break // an external issuer's kind
+		}
+		switch scalar(ref, "kind") {
+		case "", "Issuer":
+			w.local("cert-manager.io", "Issuer", scalar(ref, "name"), "spec.issuerRef.name", issuer)
+		case "ClusterIssuer":
+			w.cluster("cert-manager.io", "ClusterIssuer", scalar(ref, "name"), "spec.issuerRef.name", issuer)
+		}
+	case kustomizeGroup + "\x00Kustomization":
+		w.fluxRef(lookup(spec, "sourceRef"), "spec.sourceRef", sourceGroup, ksSource, "OCIRepository", "GitRepository", "Bucket", "ExternalArtifact")
+		w.local("", "Secret", scalar(lookup(spec, "decryption", "secretRef"), "name"), "spec.decryption.secretRef.name", decrypt)
+		for i, s := range items(lookup(spec, "postBuild"), "substituteFrom") {
+			w.valuesRef(s, fmt.Sprintf("spec.postBuild.substituteFrom[%d]", i), substitute)
+		}
+		w.reconciler(spec, kustomizeGroup, "Kustomization")
+	case helmGroup + "\x00HelmRelease":
+		w.fluxRef(lookup(spec, "chart", "spec", "sourceRef"), "spec.chart.spec.sourceRef", sourceGroup, hrChart, "HelmRepository", "GitRepository", "Bucket")
+		w.fluxRef(lookup(spec, "chartRef"), "spec.chartRef", sourceGroup, hrChart, "OCIRepository", "HelmChart", "ExternalArtifact")
+		for i, v := range items(spec, "valuesFrom") {
+			w.valuesRef(v, fmt.Sprintf("spec.valuesFrom[%d]", i), hrValues)
+		}
+		w.reconciler(spec, helmGroup, "HelmRelease")
+	case sourceGroup + "\x00GitRepository", sourceGroup + "\x00OCIRepository", sourceGroup + "\x00Bucket", sourceGroup + "\x00HelmRepository", sourceGroup + "\x00HelmChart":
+		if kind == "HelmChart" {
+			// The reference has no namespace field: fluxRef's default.
+			w.fluxRef(lookup(spec, "sourceRef"), "spec.sourceRef", sourceGroup, chartSrc, "HelmRepository", "GitRepository", "Bucket")
+		}
+		for _, f := range [][]string{{"secretRef"}, {"certSecretRef"}, {"proxySecretRef"}, {"verify", "secretRef"}, {"sts", "secretRef"}, {"sts", "certSecretRef"}} {
+			w.local("", "Secret", scalar(lookup(spec, f...), "name"), "spec."+strings.Join(f, ".")+".name", sourceAuth)
+		}
+		if kind == "OCIRepository" {
+			// Its image pull secrets: read whatever the provider.
+			w.serviceAccount(scalar(spec, "serviceAccountName"), "spec.serviceAccountName", sourceAuth)
+		}
+	case notificationGroup + "\x00Alert":
+		w.local(notificationGroup, "Provider", scalar(lookup(spec, "providerRef"), "name"), "spec.providerRef.name", alertProv)
+	case notificationGroup + "\x00Provider":
+		for _, f := range []string{"secretRef", "certSecretRef", "proxySecretRef"} {
+			w.local("", "Secret", scalar(lookup(spec, f), "name"), "spec."+f+".name", provSecret)
+		}
+	case notificationGroup + "\x00Receiver":
+		w.local("", "Secret", scalar(lookup(spec, "secretRef"), "name"), "spec.secretRef.name", recvSecret)
 	}
 	return w.refs
+}
+
+// local adds the object of group and kind named name in the object's
+// namespace.
+func (w *walker) local(group, kind, name, field, effect string) {
+	w.add(Ref{Group: group, Kind: kind, Namespace: w.ns, Name: name, Field: field, Effect: effect})
+}
+
+// cluster adds the cluster-scoped object of group and kind named name.
+func (w *walker) cluster(group, kind, name, field, effect string) {
+	w.add(Ref{Group: group, Kind: kind, Name: name, Field: field, Effect: effect})
+}
+
+// nsOr is ns, or the object's namespace when ns is "": a reference's
+// namespace defaults to that of the object that holds it.
+func (w *walker) nsOr(ns string) string {
+	if ns == "" {
+		return w.ns
+	}
+	return ns
+}
+
+// serviceAccount adds the ServiceAccount name unless it is "default",
+// which Kubernetes makes again.
+func (w *walker) serviceAccount(name, field, effect string) {
+	if name != "default" {
+		w.local("", "ServiceAccount", name, field, effect)
+	}
+}
+
+// backendRef adds the Service a Gateway API backend reference names: a
+// Service unless it names another kind, in the route's namespace unless
+// it names one (a ReferenceGrant allows that).
+func (w *walker) backendRef(b *kyaml.Node, field, effect string) {
+	if scalar(b, "group") != "" || (scalar(b, "kind") != "" && scalar(b, "kind") != "Service") {
+		return
+	}
+	w.add(Ref{Kind: "Service", Namespace: w.nsOr(scalar(b, "namespace")), Name: scalar(b, "name"), Field: field + ".name", Effect: effect})
+}
+
+// mirrors adds the Services the RequestMirror filters of a route rule or
+// backend reference at field copy requests to.
+func (w *walker) mirrors(n *kyaml.Node, field string) {
+	for i, f := range items(n, "filters") {
+		w.backendRef(lookup(f, "requestMirror", "backendRef"), fmt.Sprintf("%s.filters[%d].requestMirror.backendRef", field, i), mirror)
+	}
+}
+
+// shimIssuer adds the Issuer or ClusterIssuer cert-manager's ingress-shim
+// or gateway-shim issues an annotated object's certificates with, and
+// reports whether there is one: the object's TLS Secrets are then
+// cert-manager's to make.
+func (w *walker) shimIssuer(annotations *kyaml.Node) bool {
+	if g := scalar(annotations, "cert-manager.io/issuer-group"); g != "" && g != "cert-manager.io" {
+		return true // an external issuer; cert-manager still makes the Secrets
+	}
+	if name := scalar(annotations, "cert-manager.io/cluster-issuer"); name != "" {
+		w.cluster("cert-manager.io", "ClusterIssuer", name, "metadata.annotations.cert-manager.io/cluster-issuer", ingIssuer)
+		return true
+	}
+	if name := scalar(annotations, "cert-manager.io/issuer"); name != "" {
+		switch scalar(annotations, "cert-manager.io/issuer-kind") {
+		case "", "Issuer":
+			w.local("cert-manager.io", "Issuer", name, "metadata.annotations.cert-manager.io/issuer", ingIssuer)
+		case "ClusterIssuer":
+			w.cluster("cert-manager.io", "ClusterIssuer", name, "metadata.annotations.cert-manager.io/issuer", ingIssuer)
+		}
+		return true
+	}
+	return scalar(annotations, "kubernetes.io/tls-acme") == "true"
+}
+
+// fluxRef adds the object a Flux cross-namespace reference (sourceRef,
+// chartRef) names: one of kinds, of group unless its apiVersion names
+// another, in the object's namespace unless it names one.
+func (w *walker) fluxRef(ref *kyaml.Node, field, group, effect string, kinds ...string) {
+	if av := scalar(ref, "apiVersion"); av != "" && groupOf(av) != group {
+		return
+	}
+	if k := scalar(ref, "kind"); slices.Contains(kinds, k) {
+		w.add(Ref{Group: group, Kind: k, Namespace: w.nsOr(scalar(ref, "namespace")), Name: scalar(ref, "name"), Field: field + ".name", Effect: effect})
+	}
+}
+
+// valuesRef adds the ConfigMap or Secret a HelmRelease's valuesFrom or a
+// Kustomization's substituteFrom names, unless it is optional: the
+// controller then goes on without it.
+func (w *walker) valuesRef(v *kyaml.Node, field, effect string) {
+	if k := scalar(v, "kind"); (k == "ConfigMap" || k == "Secret") && scalar(v, "optional") != "true" {
+		w.local("", k, scalar(v, "name"), field+".name", effect)
+	}
+}
+
+// reconciler adds what a Kustomization or HelmRelease reconciles with:
+// the kubeconfig of a remote cluster, the ServiceAccount it impersonates
+// and the objects of its kind it depends on.
+func (w *walker) reconciler(spec *kyaml.Node, group, kind string) {
+	kc := lookup(spec, "kubeConfig")
+	w.local("", "Secret", scalar(lookup(kc, "secretRef"), "name"), "spec.kubeConfig.secretRef.name", kubeConfig)
+	w.local("", "ConfigMap", scalar(lookup(kc, "configMapRef"), "name"), "spec.kubeConfig.configMapRef.name", kubeConfig)
+	if kc == nil {
+		// Impersonation is of the target cluster's ServiceAccount when
+		// there is a kubeconfig: not one of this cluster.
+		w.serviceAccount(scalar(spec, "serviceAccountName"), "spec.serviceAccountName", impersonat)
+	}
+	for i, d := range items(spec, "dependsOn") {
+		w.add(Ref{Group: group, Kind: kind, Namespace: w.nsOr(scalar(d, "namespace")), Name: scalar(d, "name"), Field: fmt.Sprintf("spec.dependsOn[%d].name", i), Effect: dependency})
+	}
 }
 
 type walker struct {

@@ -3,6 +3,7 @@ package needs
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -51,6 +52,7 @@ func TestRefsOfRealWorkloads(t *testing.T) {
 	want := []string{
 		"ServiceAccount thanos/thanos-store at spec.template.spec.serviceAccountName",
 		"Secret thanos/thanos-objectstorage at spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name",
+		"Service thanos/thanos-store at spec.serviceName",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("thanos-store:\n%q\nwant:\n%q", got, want)
@@ -212,6 +214,7 @@ func TestRefsOutsidePods(t *testing.T) {
 		got = append(got, short([]Ref{r})[0]+": "+r.Effect)
 	}
 	if want := []string{
+		"gateway.networking.k8s.io/Gateway shop/example-gateway at spec.parentRefs[0].name: the route is attached to no Gateway, so none of its requests reach its backends",
 		"Service shop/bar-svc-canary at spec.rules[0].backendRefs[0].name: requests the route sends to it fail (its share of them, when the rule splits traffic)",
 		"Service shop/bar-svc at spec.rules[1].backendRefs[0].name: requests the route sends to it fail (its share of them, when the rule splits traffic)",
 	}; !slices.Equal(got, want) {
@@ -253,14 +256,194 @@ func TestRefsOutsidePods(t *testing.T) {
 // promote's prefilter never skips one.
 func TestNeeded(t *testing.T) {
 	t.Parallel()
-	for _, k := range []struct{ group, kind string }{{"", "ConfigMap"}, {"", "Secret"}, {"", "ServiceAccount"}, {"", "Service"}, {"scheduling.k8s.io", "PriorityClass"}, {"node.k8s.io", "RuntimeClass"}, {"rbac.authorization.k8s.io", "Role"}, {"rbac.authorization.k8s.io", "ClusterRole"}} {
+	for _, k := range []struct{ group, kind string }{{"", "ConfigMap"}, {"", "Secret"}, {"", "ServiceAccount"}, {"", "Service"}, {"scheduling.k8s.io", "PriorityClass"}, {"node.k8s.io", "RuntimeClass"}, {"rbac.authorization.k8s.io", "Role"}, {"rbac.authorization.k8s.io", "ClusterRole"},
+		{"networking.k8s.io", "IngressClass"}, {"storage.k8s.io", "StorageClass"}, {"apps", "Deployment"}, {"apps", "StatefulSet"}, {"apps", "ReplicaSet"}, {"", "ReplicationController"},
+		{"gateway.networking.k8s.io", "Gateway"}, {"cert-manager.io", "Issuer"}, {"cert-manager.io", "ClusterIssuer"},
+		{sourceGroup, "GitRepository"}, {sourceGroup, "OCIRepository"}, {sourceGroup, "Bucket"}, {sourceGroup, "HelmRepository"}, {sourceGroup, "HelmChart"}, {sourceGroup, "ExternalArtifact"},
+		{kustomizeGroup, "Kustomization"}, {helmGroup, "HelmRelease"}, {notificationGroup, "Provider"}} {
 		if !Needed(k.group, k.kind) {
 			t.Errorf("%s/%s not needed", k.group, k.kind)
 		}
 	}
-	for _, k := range []struct{ group, kind string }{{"serving.knative.dev", "Service"}, {"", "PersistentVolumeClaim"}, {"apps", "Deployment"}} {
+	for _, k := range []struct{ group, kind string }{{"serving.knative.dev", "Service"}, {"", "PersistentVolumeClaim"}, {"apps", "DaemonSet"}, {"gateway.networking.k8s.io", "GatewayClass"}} {
 		if Needed(k.group, k.kind) {
 			t.Errorf("%s/%s needed", k.group, k.kind)
 		}
+	}
+}
+
+// realObjectFiles are the real objects of testdata (testdata/README.md
+// says where from) and of the repository's testdata/manifests ("../"),
+// in the namespace kiln gives each object that names none.
+var realObjectFiles = []struct{ file, ns string }{
+	{"flux2-kustomize-helm-example/apps_base_podinfo_release.yaml", ""},
+	{"flux2-kustomize-helm-example/infrastructure_controllers_cert-manager.yaml", ""},
+	{"flux2-multi-tenancy/tenants_base_dev-team_sync.yaml", ""},
+	{"flux2-multi-tenancy/infrastructure_kyverno_sync.yaml", ""},
+	{"flux2-multi-tenancy/clusters_production_tenants.yaml", ""},
+	{"flux2-monitoring-example/monitoring_controllers_kube-prometheus-stack_release.yaml", "monitoring"},
+	{"gitops-istio/clusters_my-cluster_istio.yaml", ""},
+	{"notification-controller/alert.yaml", "flux-system"},
+	{"notification-controller/provider.yaml", "flux-system"},
+	{"notification-controller/receiver.yaml", "flux-system"},
+	{"ingress-nginx/tls-termination_ingress.yaml", "default"},
+	{"kubernetes-examples/vsphere_simple-statefulset.yaml", "default"},
+	{"kubernetes-examples/storageos_storageos-sc-pvc.yaml", "default"},
+	{"gateway-api/http-redirect-rewrite_gateway-redirect-http-https.yaml", "default"},
+	{"../../../testdata/manifests/gateway-api/http-request-mirroring_httproute-mirroring.yaml", "default"},
+	{"../../../testdata/manifests/gateway-api/grpc-routing_foo-grpcroute.yaml", "default"},
+	{"../../../testdata/manifests/podinfo/hpa.yaml", "podinfo"},
+	{"../../../testdata/manifests/cert-manager/cert-manager-resources.yaml", ""},
+}
+
+// realRefs is what Of finds in each object of file, as "Kind
+// namespace/name at field".
+func realRefs(t *testing.T, f struct{ file, ns string }) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", f.file)) // "../" reaches the repository's testdata
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		if f.ns != "" && !strings.Contains(doc, "\n  namespace: ") {
+			doc = strings.Replace(doc, "metadata:\n", "metadata:\n  namespace: "+f.ns+"\n", 1)
+		}
+		got = append(got, short(of(t, doc))...)
+	}
+	return got
+}
+
+// TestRefsOfRealObjects: Flux's own example repositories' HelmReleases,
+// Kustomizations and notification objects, an ingress-nginx example's
+// Ingress, a StatefulSet and a claim of Kubernetes' examples, Gateway API's
+// own Gateway and routes, podinfo's HPA and cert-manager's Certificates,
+// each naming what it needs. Flux bootstraps GitRepository flux-system and
+// ServiceAccount kustomize-controller: they are named here, and only a
+// promotion that deletes them from the env's tree is warned of.
+func TestRefsOfRealObjects(t *testing.T) {
+	t.Parallel()
+	want := []string{
+		"source.toolkit.fluxcd.io/HelmRepository podinfo/podinfo at spec.chart.spec.sourceRef.name",
+		"source.toolkit.fluxcd.io/OCIRepository cert-manager/cert-manager at spec.chartRef.name",
+		"source.toolkit.fluxcd.io/GitRepository apps/dev-team at spec.sourceRef.name",
+		"ServiceAccount apps/dev-team at spec.serviceAccountName",
+		"source.toolkit.fluxcd.io/OCIRepository flux-system/kyverno-controller at spec.sourceRef.name",
+		"ServiceAccount flux-system/kustomize-controller at spec.serviceAccountName",
+		"source.toolkit.fluxcd.io/GitRepository flux-system/flux-system at spec.sourceRef.name",
+		"ServiceAccount flux-system/kustomize-controller at spec.serviceAccountName",
+		"kustomize.toolkit.fluxcd.io/Kustomization flux-system/kyverno-policies at spec.dependsOn[0].name",
+		"source.toolkit.fluxcd.io/OCIRepository monitoring/kube-prometheus-stack at spec.chartRef.name",
+		"ConfigMap monitoring/flux-kube-state-metrics-config at spec.valuesFrom[0].name",
+		"source.toolkit.fluxcd.io/GitRepository flux-system/flux-system at spec.sourceRef.name",
+		"ConfigMap flux-system/istio-version at spec.postBuild.substituteFrom[0].name",
+		"source.toolkit.fluxcd.io/GitRepository flux-system/flux-system at spec.sourceRef.name",
+		"kustomize.toolkit.fluxcd.io/Kustomization flux-system/istio-system at spec.dependsOn[0].name",
+		"notification.toolkit.fluxcd.io/Provider flux-system/slack-provider-sample at spec.providerRef.name",
+		"Secret flux-system/slack-url at spec.secretRef.name",
+		"Secret flux-system/generic-secret at spec.secretRef.name",
+		"Secret flux-system/github-token at spec.secretRef.name",
+		"networking.k8s.io/IngressClass nginx at spec.ingressClassName",
+		"Service default/http-svc at spec.rules[0].http.paths[0].backend.service.name",
+		"Secret default/tls-secret at spec.tls[0].secretName",
+		"Service default/nginx at spec.serviceName",
+		"storage.k8s.io/StorageClass thin-disk at spec.volumeClaimTemplates[0].spec.storageClassName",
+		"storage.k8s.io/StorageClass fast at spec.storageClassName",
+		"Secret default/redirect-example at spec.listeners[1].tls.certificateRefs[0].name",
+		"gateway.networking.k8s.io/Gateway default/mirror-gateway at spec.parentRefs[0].name",
+		"Service default/foo-v1 at spec.rules[0].backendRefs[0].name",
+		"Service default/foo-v2 at spec.rules[0].filters[0].requestMirror.backendRef.name",
+		"gateway.networking.k8s.io/Gateway default/example-gateway at spec.parentRefs[0].name",
+		"Service default/foo-svc at spec.rules[0].backendRefs[0].name",
+		"apps/Deployment podinfo/podinfo at spec.scaleTargetRef.name",
+		"cert-manager.io/Issuer default/selfsigned-issuer at spec.issuerRef.name",
+		"cert-manager.io/Issuer default/selfsigned-issuer at spec.issuerRef.name",
+	}
+	var got []string
+	for _, f := range realObjectFiles {
+		got = append(got, realRefs(t, f)...)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("real objects:\n%q\nwant:\n%q", got, want)
+	}
+}
+
+// TestRefsOfFluxAndOthers: each reference the CRDs of Flux (as
+// render/internal/validate/fluxcrds holds them), cert-manager and Gateway
+// API define, with what breaks; and the ones that need nothing: optional
+// values, a reference to another API group's kind, a ServiceAccount
+// impersonated in a remote cluster, the TLS Secrets cert-manager makes for
+// an annotated Ingress or Gateway, a claim that names no class.
+func TestRefsOfFluxAndOthers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ body, want string }{
+		{"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app, namespace: shop}\nspec:\n  chart:\n    spec:\n      sourceRef: {kind: GitRepository, name: charts, namespace: flux-system}\n  valuesFrom:\n  - {kind: Secret, name: db-values}\n  - {kind: ConfigMap, name: extra, optional: true}\n  kubeConfig:\n    secretRef: {name: edge-kubeconfig}\n  serviceAccountName: remote-sa\n  dependsOn:\n  - name: infra\n  - {name: crds, namespace: kube-system}\n",
+			"source.toolkit.fluxcd.io/GitRepository flux-system/charts at spec.chart.spec.sourceRef.name: the HelmRelease finds no chart and stops reconciling: no upgrade, rollback or drift correction\n" +
+				"Secret shop/db-values at spec.valuesFrom[0].name: the HelmRelease cannot compose its values and stops reconciling: no upgrade or drift correction\n" +
+				"Secret shop/edge-kubeconfig at spec.kubeConfig.secretRef.name: the controller cannot reach the remote cluster the object deploys to, so nothing is applied there\n" +
+				"helm.toolkit.fluxcd.io/HelmRelease shop/infra at spec.dependsOn[0].name: the object waits for a dependency that no longer exists and stops reconciling\n" +
+				"helm.toolkit.fluxcd.io/HelmRelease kube-system/crds at spec.dependsOn[1].name: the object waits for a dependency that no longer exists and stops reconciling"},
+		{"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app, namespace: shop}\nspec:\n  chartRef: {kind: HelmChart, name: app}\n  serviceAccountName: deployer\n",
+			"source.toolkit.fluxcd.io/HelmChart shop/app at spec.chartRef.name: the HelmRelease finds no chart and stops reconciling: no upgrade, rollback or drift correction\n" +
+				"ServiceAccount shop/deployer at spec.serviceAccountName: the controller cannot act as the ServiceAccount, so the object stops reconciling"},
+		{"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec:\n  sourceRef: {kind: Bucket, name: artifacts}\n  decryption: {provider: sops, secretRef: {name: sops-age}}\n  postBuild:\n    substituteFrom:\n    - {kind: Secret, name: cluster-secrets}\n    - {kind: ConfigMap, name: maybe, optional: true}\n  kubeConfig:\n    configMapRef: {name: eks}\n",
+			"source.toolkit.fluxcd.io/Bucket flux-system/artifacts at spec.sourceRef.name: the Kustomization finds no source and stops reconciling: nothing it holds is applied, corrected or pruned\n" +
+				"Secret flux-system/sops-age at spec.decryption.secretRef.name: the Kustomization cannot decrypt its SOPS-encrypted files, so it stops applying\n" +
+				"Secret flux-system/cluster-secrets at spec.postBuild.substituteFrom[0].name: the Kustomization's post-build substitution fails, so it stops applying\n" +
+				"ConfigMap flux-system/eks at spec.kubeConfig.configMapRef.name: the controller cannot reach the remote cluster the object deploys to, so nothing is applied there"},
+		{"apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: app, namespace: flux-system}\nspec:\n  secretRef: {name: git-auth}\n  proxySecretRef: {name: proxy}\n  verify: {mode: HEAD, secretRef: {name: pgp-keys}}\n",
+			"Secret flux-system/git-auth at spec.secretRef.name: " + sourceAuth + "\nSecret flux-system/proxy at spec.proxySecretRef.name: " + sourceAuth + "\nSecret flux-system/pgp-keys at spec.verify.secretRef.name: " + sourceAuth},
+		{"apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: internal, namespace: flux-system}\nspec:\n  certSecretRef: {name: ca}\n",
+			"Secret flux-system/ca at spec.certSecretRef.name: " + sourceAuth},
+		{"apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app, namespace: flux-system}\nspec:\n  serviceAccountName: puller\n",
+			"ServiceAccount flux-system/puller at spec.serviceAccountName: " + sourceAuth},
+		{"apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata: {name: app, namespace: flux-system}\nspec:\n  sourceRef: {kind: HelmRepository, name: internal}\n",
+			"source.toolkit.fluxcd.io/HelmRepository flux-system/internal at spec.sourceRef.name: the HelmChart finds no source, so the HelmReleases built from it get no new chart"},
+		{"apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: p, namespace: flux-system}\nspec:\n  certSecretRef: {name: ca}\n  proxySecretRef: {name: proxy}\n",
+			"Secret flux-system/ca at spec.certSecretRef.name: " + provSecret + "\nSecret flux-system/proxy at spec.proxySecretRef.name: " + provSecret},
+		{"apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c, namespace: shop}\nspec:\n  secretName: c-tls\n  issuerRef: {kind: ClusterIssuer, name: letsencrypt}\n",
+			"cert-manager.io/ClusterIssuer letsencrypt at spec.issuerRef.name: cert-manager can neither issue nor renew the certificate, so it expires at the end of its term"},
+		{"apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c, namespace: shop}\nspec:\n  issuerRef: {name: local-ca}\n",
+			"cert-manager.io/Issuer shop/local-ca at spec.issuerRef.name: cert-manager can neither issue nor renew the certificate, so it expires at the end of its term"},
+		{"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: i\n  namespace: shop\n  annotations: {cert-manager.io/cluster-issuer: letsencrypt}\nspec:\n  tls: [{hosts: [shop.example], secretName: shop-tls}]\n",
+			"cert-manager.io/ClusterIssuer letsencrypt at metadata.annotations.cert-manager.io/cluster-issuer: cert-manager can neither issue nor renew the certificate it makes for the Ingress's TLS, so it expires at the end of its term"},
+		{"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: i\n  namespace: shop\n  annotations: {cert-manager.io/issuer: shop-ca}\nspec:\n  tls: [{secretName: shop-tls}]\n",
+			"cert-manager.io/Issuer shop/shop-ca at metadata.annotations.cert-manager.io/issuer: cert-manager can neither issue nor renew the certificate it makes for the Ingress's TLS, so it expires at the end of its term"},
+		{"apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec:\n  parentRefs:\n  - {name: envoy, namespace: envoy-gateway-system, sectionName: http}\n  - {group: \"\", kind: Service, name: mesh-svc}\n  rules:\n  - backendRefs:\n    - name: web\n      filters:\n      - type: RequestMirror\n        requestMirror: {backendRef: {name: shadow, namespace: test}}\n",
+			"gateway.networking.k8s.io/Gateway envoy-gateway-system/envoy at spec.parentRefs[0].name: the route is attached to no Gateway, so none of its requests reach its backends\n" +
+				"Service shop/web at spec.rules[0].backendRefs[0].name: requests the route sends to it fail (its share of them, when the rule splits traffic)\n" +
+				"Service test/shadow at spec.rules[0].backendRefs[0].filters[0].requestMirror.backendRef.name: the route no longer mirrors requests to it"},
+		{"apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h, namespace: shop}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: db}\n",
+			"apps/StatefulSet shop/db at spec.scaleTargetRef.name: the HorizontalPodAutoscaler finds nothing to scale and stops working"},
+		// Nothing needed.
+		{"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app, namespace: shop}\nspec:\n  chartRef: {apiVersion: example.com/v1, kind: OCIRepository, name: other}\n  kubeConfig: {secretRef: {name: ''}}\n  serviceAccountName: in-the-remote-cluster\n", ""},
+		{"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, namespace: flux-system}\nspec:\n  sourceRef: {kind: HelmRepository, name: not-a-kustomization-source}\n  serviceAccountName: default\n", ""},
+		{"apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c, namespace: shop}\nspec:\n  issuerRef: {group: awspca.cert-manager.io, kind: AWSPCAClusterIssuer, name: pca}\n", ""},
+		{"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: i\n  namespace: shop\n  annotations: {kubernetes.io/tls-acme: \"true\"}\nspec:\n  tls: [{secretName: acme-tls}]\n", ""},
+		{"apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: g\n  namespace: shop\n  annotations: {cert-manager.io/issuer-group: example.com, cert-manager.io/issuer: x}\nspec:\n  listeners:\n  - tls: {certificateRefs: [{name: made-by-cert-manager}]}\n", ""},
+		{"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c, namespace: shop}\nspec:\n  storageClassName: \"\"\n", ""},
+		{"apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h, namespace: shop}\nspec:\n  scaleTargetRef: {apiVersion: argoproj.io/v1alpha1, kind: Rollout, name: r}\n", ""},
+	} {
+		var lines []string
+		for _, r := range of(t, tc.body) {
+			lines = append(lines, short([]Ref{r})[0]+": "+r.Effect)
+		}
+		if got := strings.Join(lines, "\n"); got != tc.want {
+			t.Errorf("%s:\n%s\nwant:\n%s", tc.body, got, tc.want)
+		}
+	}
+}
+
+// TestKeyOfClusterScopedKinds: kiln's tree may hold a ClusterIssuer with
+// the namespace kustomize gave it; it is still the one a Certificate's
+// issuerRef names.
+func TestKeyOfClusterScopedKinds(t *testing.T) {
+	t.Parallel()
+	refs := of(t, "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c, namespace: shop}\nspec:\n  issuerRef: {kind: ClusterIssuer, name: letsencrypt}\n")
+	if len(refs) != 1 || refs[0].Key() != Key("cert-manager.io", "ClusterIssuer", "configs", "letsencrypt") {
+		t.Errorf("%q: not the ClusterIssuer of namespace configs", refs)
+	}
+	if Key("cert-manager.io", "Issuer", "configs", "ca") == Key("cert-manager.io", "Issuer", "", "ca") {
+		t.Error("an Issuer's namespace is left out")
 	}
 }
