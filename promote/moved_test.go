@@ -370,3 +370,72 @@ func TestPrunedWarningsOfWhatKeptObjectsNeed(t *testing.T) {
 		t.Errorf("prune disabled: %q, want none", got)
 	}
 }
+
+// TestPrunedWarningsOfWhatKeptFluxObjectsNeed: Flux's example repository
+// keeps podinfo's HelmRelease and the HelmRepository it installs from
+// (internal/needs/testdata says where from). A promotion that deletes the
+// HelmRepository while the HelmRelease stays left the release without a
+// chart, so it no longer reconciled, without a word; and so did deleting
+// the ClusterIssuer a kept Certificate renews with, which kiln's tree
+// holds with the namespace kustomize gave it. The GitRepository
+// flux-system that a kept Kustomization names is Flux's bootstrap's, not
+// the env's: it leaves nothing and is never warned of.
+func TestPrunedWarningsOfWhatKeptFluxObjectsNeed(t *testing.T) {
+	t.Parallel()
+	read := func(name string) []byte {
+		data, err := os.ReadFile("../internal/needs/testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	issuer := []byte("apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: letsencrypt\n  namespace: configs\nspec:\n  acme:\n    server: https://acme-staging-v02.api.letsencrypt.org/directory\n    privateKeySecretRef:\n      name: letsencrypt\n")
+	cert := []byte("apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: podinfo\n  namespace: podinfo\nspec:\n  secretName: podinfo-tls\n  dnsNames: [podinfo.example.com]\n  issuerRef:\n    name: letsencrypt\n    kind: ClusterIssuer\n")
+	old := map[string][]byte{
+		"apps/podinfo/helmrelease_podinfo.yaml":       read("flux2-kustomize-helm-example/apps_base_podinfo_release.yaml"),
+		"apps/podinfo/helmrepository_podinfo.yaml":    read("flux2-kustomize-helm-example/apps_base_podinfo_repository.yaml"),
+		"apps/podinfo/certificate_podinfo.yaml":       cert,
+		"apps/configs/clusterissuer_letsencrypt.yaml": issuer,
+		"apps/tenants/kustomization_tenants.yaml":     read("flux2-multi-tenancy/clusters_production_tenants.yaml"),
+		"apps/extra/configmap_extra.yaml":             []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: podinfo\n"),
+	}
+	warnings := func(paths ...string) []string {
+		new := maps.Clone(old)
+		for _, p := range paths {
+			delete(new, p)
+		}
+		var got []string
+		for _, w := range prunedWarnings(old, treediff.Trees(old, new)) {
+			got = append(got, w.File+": "+w.Object.String()+": "+w.Msg+"\n  hint: "+w.Hint)
+		}
+		return got
+	}
+	got := warnings("apps/podinfo/helmrepository_podinfo.yaml", "apps/configs/clusterissuer_letsencrypt.yaml")
+	want := []string{
+		"apps/configs/clusterissuer_letsencrypt.yaml: ClusterIssuer/configs/letsencrypt: leaves app configs, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object needing it (Certificate/podinfo/podinfo of app podinfo at spec.issuerRef.name): cert-manager can neither issue nor renew the certificate, so it expires at the end of its term\n" +
+			"  hint: keep the ClusterIssuer in the env (in an app that stays), or first promote the objects that need it without it; if something outside the env now makes it (an operator, External Secrets), nothing breaks",
+		"apps/podinfo/helmrepository_podinfo.yaml: HelmRepository/podinfo/podinfo: leaves app podinfo, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object needing it (HelmRelease/podinfo/podinfo of app podinfo at spec.chart.spec.sourceRef.name): the HelmRelease finds no chart and stops reconciling: no upgrade, rollback or drift correction\n" +
+			"  hint: keep the HelmRepository in the env (in an app that stays), or first promote the objects that need it without it; if something outside the env now makes it (an operator, External Secrets), nothing breaks",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
+	}
+	// The whole app goes, the release with its repository; an app that
+	// holds nothing another needs goes; the kept Kustomization's
+	// GitRepository flux-system is not the env's.
+	for _, paths := range [][]string{
+		{"apps/podinfo/helmrelease_podinfo.yaml", "apps/podinfo/helmrepository_podinfo.yaml", "apps/podinfo/certificate_podinfo.yaml"},
+		{"apps/extra/configmap_extra.yaml"},
+	} {
+		if got := warnings(paths...); len(got) != 0 {
+			t.Errorf("%q removed: %q, want none", paths, got)
+		}
+	}
+	// redhat-cop's gitops-catalog holds ClusterIssuer letsencrypt-prod in
+	// two apps, each giving it its namespace: one app going leaves the
+	// other's, the same object to the API server, in the cluster.
+	old["apps/configs-copy/clusterissuer_letsencrypt.yaml"] = bytes.Replace(issuer, []byte("namespace: configs"), []byte("namespace: configs-copy"), 1)
+	if got := warnings("apps/configs/clusterissuer_letsencrypt.yaml"); len(got) != 0 {
+		t.Errorf("ClusterIssuer kept by another app: %q, want none", got)
+	}
+}

@@ -84,7 +84,13 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 			}
 			o := objs[0].Node
 			group, _, _ := strings.Cut(id, "\x00")
-			users = usersOf(kept.uses[needs.Key(group, o.GetKind(), o.GetNamespace(), o.GetName())])
+			key := needs.Key(group, o.GetKind(), o.GetNamespace(), o.GetName())
+			if kept.holds[key] {
+				// Another app holds the same cluster-scoped object (with
+				// the other namespace kustomize gave it): it stays.
+				continue
+			}
+			users = usersOf(kept.uses[key])
 			if users == "" {
 				continue
 			}
@@ -148,10 +154,12 @@ const keptNamed = 3
 
 // keptIndex counts the objects of the env's new tree by app: by
 // namespace, and by API group and kind ("group\x00Kind"); and, by
-// needs.Key, the objects that need another (needs.Of).
+// needs.Key, the objects that need another (needs.Of) and the objects of
+// kinds others may need it holds.
 type keptIndex struct {
 	namespaces, kinds map[string]map[string]int
 	uses              map[string][]user
+	holds             map[string]bool
 }
 
 // user is an object of the env's new tree that needs another, where it
@@ -164,7 +172,7 @@ type user struct {
 // objects of kinds that may need others are parsed for what they need
 // only when needed: when an object of a kind others may need leaves.
 func keptObjects(old map[string][]byte, changes []treediff.Change, needed bool) *keptIndex {
-	k := &keptIndex{namespaces: map[string]map[string]int{}, kinds: map[string]map[string]int{}, uses: map[string][]user{}}
+	k := &keptIndex{namespaces: map[string]map[string]int{}, kinds: map[string]map[string]int{}, uses: map[string][]user{}, holds: map[string]bool{}}
 	add := func(m map[string]map[string]int, key, app string) {
 		if m[key] == nil {
 			m[key] = map[string]int{}
@@ -182,6 +190,9 @@ func keptObjects(old map[string][]byte, changes []treediff.Change, needed bool) 
 		}
 		group := apiGroup(apiVersion)
 		add(k.kinds, group+"\x00"+o.Kind, app)
+		if needed && needs.Needed(group, o.Kind) {
+			k.holds[needs.Key(group, o.Kind, o.Namespace, o.Name)] = true
+		}
 		if !needed || !needs.Reads(group, o.Kind) {
 			return
 		}
