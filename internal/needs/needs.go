@@ -4,8 +4,8 @@
 // aggregated API or a CRD's conversion webhook calls, the Role a binding
 // grants, the Service an Ingress or a Gateway API route sends requests
 // to, the sources, Secrets and ConfigMaps Flux's own objects read, the
-// issuer a cert-manager Certificate renews with, and a few more (Needed's
-// list). promote uses it to warn when a promotion deletes one of them while
+// issuer a cert-manager Certificate renews with, the Services an Argo
+// Rollout switches, and a few more (Needed's list). promote uses it to warn when a promotion deletes one of them while
 // an object the env keeps still names it. kiln renders do not check such
 // references, since an operator or a controller may make what a template
 // names.
@@ -51,6 +51,7 @@ var clusterScoped = map[string]bool{
 	"networking.k8s.io\x00IngressClass":        true,
 	"storage.k8s.io\x00StorageClass":           true,
 	"cert-manager.io\x00ClusterIssuer":         true,
+	"argoproj.io\x00ClusterAnalysisTemplate":   true,
 }
 
 // Needed reports whether objects of group and kind may be needed by
@@ -84,6 +85,8 @@ var needed = map[string]bool{
 	kustomizeGroup + "\x00Kustomization":       true,
 	helmGroup + "\x00HelmRelease":              true,
 	notificationGroup + "\x00Provider":         true,
+	"argoproj.io\x00AnalysisTemplate":          true,
+	"argoproj.io\x00ClusterAnalysisTemplate":   true,
 }
 
 // Flux's API groups.
@@ -131,6 +134,7 @@ const (
 	alertProv  = "the Alert sends no notifications"
 	provSecret = "the Provider cannot reach or authenticate to its service, so the alerts sent through it are lost"
 	recvSecret = "the Receiver cannot check webhook calls, so pushes no longer trigger reconciliation"
+	rollout    = "Argo Rollouts marks the Rollout invalid (InvalidSpec) and stops reconciling it: no update of it rolls out"
 )
 
 // podSpecs is where each workload kind keeps its pod spec, by API group
@@ -145,6 +149,7 @@ var podSpecs = map[string][]string{
 	"apps\x00StatefulSet":       {"spec", "template", "spec"},
 	"batch\x00Job":              {"spec", "template", "spec"},
 	"batch\x00CronJob":          {"spec", "jobTemplate", "spec", "template", "spec"},
+	"argoproj.io\x00Rollout":    {"spec", "template", "spec"},
 }
 
 // Reads reports whether Of reads objects of group and kind (may find
@@ -208,6 +213,9 @@ func Of(obj *kyaml.Node) []Ref {
 			for i, t := range items(lookup(obj, "spec"), "volumeClaimTemplates") {
 				w.cluster("storage.k8s.io", "StorageClass", scalar(lookup(t, "spec"), "storageClassName"), fmt.Sprintf("spec.volumeClaimTemplates[%d].spec.storageClassName", i), stsClass)
 			}
+		}
+		if kind == "Rollout" {
+			w.rollout(lookup(obj, "spec"))
 		}
 		return w.refs
 	}
@@ -340,6 +348,48 @@ func Of(obj *kyaml.Node) []Ref {
 		w.local("", "Secret", scalar(lookup(spec, "secretRef"), "name"), "spec.secretRef.name", recvSecret)
 	}
 	return w.refs
+}
+
+// rollout adds what an Argo Rollout's controller looks up before it
+// reconciles the Rollout (rollout/controller.go's
+// getRolloutReferencedResources): the Services its strategy switches, the
+// analysis templates its steps run, and the Deployment whose pod template
+// it takes.
+func (w *walker) rollout(spec *kyaml.Node) {
+	if ref := lookup(spec, "workloadRef"); groupOf(scalar(ref, "apiVersion")) == "apps" && scalar(ref, "kind") == "Deployment" {
+		w.local("apps", "Deployment", scalar(ref, "name"), "spec.workloadRef.name", rollout)
+	}
+	strategy := lookup(spec, "strategy")
+	templates := func(analysis *kyaml.Node, field string) {
+		for i, t := range items(analysis, "templates") {
+			at := fmt.Sprintf("%s.templates[%d].templateName", field, i)
+			if scalar(t, "clusterScope") == "true" {
+				w.cluster("argoproj.io", "ClusterAnalysisTemplate", scalar(t, "templateName"), at, rollout)
+			} else {
+				w.local("argoproj.io", "AnalysisTemplate", scalar(t, "templateName"), at, rollout)
+			}
+		}
+	}
+	if bg := lookup(strategy, "blueGreen"); bg != nil {
+		for _, f := range []string{"activeService", "previewService"} {
+			w.local("", "Service", scalar(bg, f), "spec.strategy.blueGreen."+f, rollout)
+		}
+		for _, f := range []string{"prePromotionAnalysis", "postPromotionAnalysis"} {
+			templates(lookup(bg, f), "spec.strategy.blueGreen."+f)
+		}
+		return
+	}
+	canary := lookup(strategy, "canary")
+	for _, f := range []string{"stableService", "canaryService"} {
+		w.local("", "Service", scalar(canary, f), "spec.strategy.canary."+f, rollout)
+	}
+	for _, f := range []string{"pingService", "pongService"} {
+		w.local("", "Service", scalar(lookup(canary, "pingPong"), f), "spec.strategy.canary.pingPong."+f, rollout)
+	}
+	templates(lookup(canary, "analysis"), "spec.strategy.canary.analysis")
+	for i, st := range items(canary, "steps") {
+		templates(lookup(st, "analysis"), fmt.Sprintf("spec.strategy.canary.steps[%d].analysis", i))
+	}
 }
 
 // local adds the object of group and kind named name in the object's

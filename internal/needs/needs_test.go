@@ -260,7 +260,8 @@ func TestNeeded(t *testing.T) {
 		{"networking.k8s.io", "IngressClass"}, {"storage.k8s.io", "StorageClass"}, {"apps", "Deployment"}, {"apps", "StatefulSet"}, {"apps", "ReplicaSet"}, {"", "ReplicationController"},
 		{"gateway.networking.k8s.io", "Gateway"}, {"cert-manager.io", "Issuer"}, {"cert-manager.io", "ClusterIssuer"},
 		{sourceGroup, "GitRepository"}, {sourceGroup, "OCIRepository"}, {sourceGroup, "Bucket"}, {sourceGroup, "HelmRepository"}, {sourceGroup, "HelmChart"}, {sourceGroup, "ExternalArtifact"},
-		{kustomizeGroup, "Kustomization"}, {helmGroup, "HelmRelease"}, {notificationGroup, "Provider"}} {
+		{kustomizeGroup, "Kustomization"}, {helmGroup, "HelmRelease"}, {notificationGroup, "Provider"},
+		{"argoproj.io", "AnalysisTemplate"}, {"argoproj.io", "ClusterAnalysisTemplate"}} {
 		if !Needed(k.group, k.kind) {
 			t.Errorf("%s/%s not needed", k.group, k.kind)
 		}
@@ -290,6 +291,9 @@ var realObjectFiles = []struct{ file, ns string }{
 	{"kubernetes-examples/vsphere_simple-statefulset.yaml", "default"},
 	{"kubernetes-examples/storageos_storageos-sc-pvc.yaml", "default"},
 	{"gateway-api/http-redirect-rewrite_gateway-redirect-http-https.yaml", "default"},
+	{"argo-rollouts/rollout-bluegreen.yaml", "demo"},
+	{"argo-rollouts/rollout-analysis-step.yaml", "demo"},
+	{"argo-rollouts/ambassador_rollout.yaml", "demo"},
 	{"../../../testdata/manifests/gateway-api/http-request-mirroring_httproute-mirroring.yaml", "default"},
 	{"../../../testdata/manifests/gateway-api/grpc-routing_foo-grpcroute.yaml", "default"},
 	{"../../../testdata/manifests/podinfo/hpa.yaml", "podinfo"},
@@ -316,7 +320,9 @@ func realRefs(t *testing.T, f struct{ file, ns string }) []string {
 
 // TestRefsOfRealObjects: Flux's own example repositories' HelmReleases,
 // Kustomizations and notification objects, an ingress-nginx example's
-// Ingress, a StatefulSet and a claim of Kubernetes' examples, Gateway API's
+// Ingress, a StatefulSet and a claim of Kubernetes' examples, Argo
+// Rollouts' examples (the Services and analysis templates the controller
+// looks up before it reconciles a Rollout), Gateway API's
 // own Gateway and routes, podinfo's HPA and cert-manager's Certificates,
 // each naming what it needs. Flux bootstraps GitRepository flux-system and
 // ServiceAccount kustomize-controller: they are named here, and only a
@@ -350,6 +356,12 @@ func TestRefsOfRealObjects(t *testing.T) {
 		"storage.k8s.io/StorageClass thin-disk at spec.volumeClaimTemplates[0].spec.storageClassName",
 		"storage.k8s.io/StorageClass fast at spec.storageClassName",
 		"Secret default/redirect-example at spec.listeners[1].tls.certificateRefs[0].name",
+		"Service demo/rollout-bluegreen-active at spec.strategy.blueGreen.activeService",
+		"Service demo/rollout-bluegreen-preview at spec.strategy.blueGreen.previewService",
+		"argoproj.io/AnalysisTemplate demo/random-fail at spec.strategy.canary.steps[1].analysis.templates[0].templateName",
+		"argoproj.io/ClusterAnalysisTemplate always-pass at spec.strategy.canary.steps[1].analysis.templates[1].templateName",
+		"Service demo/echo-stable at spec.strategy.canary.stableService",
+		"Service demo/echo-canary at spec.strategy.canary.canaryService",
 		"gateway.networking.k8s.io/Gateway default/mirror-gateway at spec.parentRefs[0].name",
 		"Service default/foo-v1 at spec.rules[0].backendRefs[0].name",
 		"Service default/foo-v2 at spec.rules[0].filters[0].requestMirror.backendRef.name",
@@ -415,6 +427,12 @@ func TestRefsOfFluxAndOthers(t *testing.T) {
 				"Service test/shadow at spec.rules[0].backendRefs[0].filters[0].requestMirror.backendRef.name: the route no longer mirrors requests to it"},
 		{"apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h, namespace: shop}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: db}\n",
 			"apps/StatefulSet shop/db at spec.scaleTargetRef.name: the HorizontalPodAutoscaler finds nothing to scale and stops working"},
+		{"apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r, namespace: shop}\nspec:\n  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  template:\n    spec:\n      serviceAccountName: web\n  strategy:\n    canary:\n      pingPong: {pingService: ping, pongService: pong}\n      analysis:\n        templates: [{templateName: success-rate}]\n",
+			"ServiceAccount shop/web at spec.template.spec.serviceAccountName: " + podRefused + "\n" +
+				"apps/Deployment shop/web at spec.workloadRef.name: " + rollout + "\n" +
+				"Service shop/ping at spec.strategy.canary.pingPong.pingService: " + rollout + "\n" +
+				"Service shop/pong at spec.strategy.canary.pingPong.pongService: " + rollout + "\n" +
+				"argoproj.io/AnalysisTemplate shop/success-rate at spec.strategy.canary.analysis.templates[0].templateName: " + rollout},
 		// Nothing needed.
 		{"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app, namespace: shop}\nspec:\n  chartRef: {apiVersion: example.com/v1, kind: OCIRepository, name: other}\n  kubeConfig: {secretRef: {name: ''}}\n  serviceAccountName: in-the-remote-cluster\n", ""},
 		{"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, namespace: flux-system}\nspec:\n  sourceRef: {kind: HelmRepository, name: not-a-kustomization-source}\n  serviceAccountName: default\n", ""},
