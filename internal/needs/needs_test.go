@@ -465,3 +465,71 @@ func TestKeyOfClusterScopedKinds(t *testing.T) {
 		t.Error("an Issuer's namespace is left out")
 	}
 }
+
+// TestFluxFieldsAreTheCRDs': every field Of reads in a Flux object is one
+// the CRDs kiln validates Flux objects against define (their storage
+// versions, render/internal/validate/fluxcrds), with its name beside it,
+// so that a reference is never looked for where Flux does not keep it.
+func TestFluxFieldsAreTheCRDs(t *testing.T) {
+	t.Parallel()
+	crd := func(file string) *kyaml.Node {
+		t.Helper()
+		data, err := os.ReadFile("../../render/internal/validate/fluxcrds/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := parse(t, string(data))
+		for _, v := range items(lookup(n, "spec"), "versions") {
+			if scalar(v, "storage") == "true" {
+				return lookup(v, "schema", "openAPIV3Schema")
+			}
+		}
+		t.Fatalf("%s: no storage version", file)
+		return nil
+	}
+	// has reports whether the schema defines the field path (indices
+	// dropped: items of a list).
+	has := func(schema *kyaml.Node, field string) bool {
+		for _, part := range strings.Split(field, ".") {
+			name, list := strings.CutSuffix(part, "]")
+			if list {
+				name = name[:strings.Index(name, "[")]
+			}
+			schema = lookup(schema, "properties", name)
+			if schema == nil {
+				return false
+			}
+			if list {
+				schema = lookup(schema, "items")
+			}
+		}
+		return schema != nil
+	}
+	for _, tc := range []struct{ file, body string }{
+		{"kustomize.toolkit.fluxcd.io_kustomizations.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, namespace: ns}\nspec:\n  sourceRef: {kind: GitRepository, name: s}\n  decryption: {secretRef: {name: d}}\n  postBuild:\n    substituteFrom: [{kind: Secret, name: v}]\n  dependsOn: [{name: other}]\n  kubeConfig: {secretRef: {name: kc}, configMapRef: {name: kcm}}\n"},
+		{"kustomize.toolkit.fluxcd.io_kustomizations.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, namespace: ns}\nspec:\n  serviceAccountName: sa\n"},
+		{"helm.toolkit.fluxcd.io_helmreleases.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: h, namespace: ns}\nspec:\n  chart: {spec: {sourceRef: {kind: HelmRepository, name: r}}}\n  chartRef: {kind: OCIRepository, name: o}\n  valuesFrom: [{kind: ConfigMap, name: v}]\n  dependsOn: [{name: other}]\n  kubeConfig: {secretRef: {name: kc}, configMapRef: {name: kcm}}\n"},
+		{"helm.toolkit.fluxcd.io_helmreleases.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: h, namespace: ns}\nspec:\n  serviceAccountName: sa\n"},
+		{"source.toolkit.fluxcd.io_gitrepositories.yaml", "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: g, namespace: ns}\nspec:\n  secretRef: {name: a}\n  proxySecretRef: {name: b}\n  verify: {secretRef: {name: c}}\n"},
+		{"source.toolkit.fluxcd.io_ocirepositories.yaml", "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: o, namespace: ns}\nspec:\n  secretRef: {name: a}\n  certSecretRef: {name: b}\n  proxySecretRef: {name: c}\n  verify: {secretRef: {name: d}}\n  serviceAccountName: sa\n"},
+		{"source.toolkit.fluxcd.io_buckets.yaml", "apiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata: {name: b, namespace: ns}\nspec:\n  secretRef: {name: a}\n  certSecretRef: {name: b}\n  proxySecretRef: {name: c}\n  sts: {secretRef: {name: d}, certSecretRef: {name: e}}\n"},
+		{"source.toolkit.fluxcd.io_helmrepositories.yaml", "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: r, namespace: ns}\nspec:\n  secretRef: {name: a}\n  certSecretRef: {name: b}\n"},
+		{"source.toolkit.fluxcd.io_helmcharts.yaml", "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata: {name: c, namespace: ns}\nspec:\n  sourceRef: {kind: HelmRepository, name: r}\n  verify: {secretRef: {name: d}}\n"},
+		{"notification.toolkit.fluxcd.io_alerts.yaml", "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: a, namespace: ns}\nspec:\n  providerRef: {name: p}\n"},
+		{"notification.toolkit.fluxcd.io_providers.yaml", "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: p, namespace: ns}\nspec:\n  secretRef: {name: a}\n  certSecretRef: {name: b}\n  proxySecretRef: {name: c}\n"},
+		{"notification.toolkit.fluxcd.io_receivers.yaml", "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata: {name: r, namespace: ns}\nspec:\n  secretRef: {name: a}\n"},
+	} {
+		schema := crd(tc.file)
+		refs := of(t, tc.body)
+		// Every name the body gives is one Of finds: none of its fields
+		// is left out.
+		if want := strings.Count(strings.ToLower(tc.body), "name: ") - 1; len(refs) != want {
+			t.Errorf("%s: %d references, want %d: %q", tc.file, len(refs), want, short(refs))
+		}
+		for _, r := range refs {
+			if !has(schema, r.Field) {
+				t.Errorf("%s: %s is not in the CRD", tc.file, r.Field)
+			}
+		}
+	}
+}
