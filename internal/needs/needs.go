@@ -45,13 +45,14 @@ func Key(group, kind, namespace, name string) string {
 
 // clusterScoped are the kinds Of names that have no namespace.
 var clusterScoped = map[string]bool{
-	"scheduling.k8s.io\x00PriorityClass":       true,
-	"node.k8s.io\x00RuntimeClass":              true,
-	"rbac.authorization.k8s.io\x00ClusterRole": true,
-	"networking.k8s.io\x00IngressClass":        true,
-	"storage.k8s.io\x00StorageClass":           true,
-	"cert-manager.io\x00ClusterIssuer":         true,
-	"argoproj.io\x00ClusterAnalysisTemplate":   true,
+	"scheduling.k8s.io\x00PriorityClass":        true,
+	"node.k8s.io\x00RuntimeClass":               true,
+	"rbac.authorization.k8s.io\x00ClusterRole":  true,
+	"networking.k8s.io\x00IngressClass":         true,
+	"storage.k8s.io\x00StorageClass":            true,
+	"cert-manager.io\x00ClusterIssuer":          true,
+	"argoproj.io\x00ClusterAnalysisTemplate":    true,
+	"external-secrets.io\x00ClusterSecretStore": true,
 }
 
 // Needed reports whether objects of group and kind may be needed by
@@ -59,34 +60,36 @@ var clusterScoped = map[string]bool{
 func Needed(group, kind string) bool { return needed[group+"\x00"+kind] }
 
 var needed = map[string]bool{
-	"\x00ConfigMap":                            true,
-	"\x00Secret":                               true,
-	"\x00ServiceAccount":                       true,
-	"\x00Service":                              true,
-	"scheduling.k8s.io\x00PriorityClass":       true,
-	"node.k8s.io\x00RuntimeClass":              true,
-	"rbac.authorization.k8s.io\x00Role":        true,
-	"rbac.authorization.k8s.io\x00ClusterRole": true,
-	"networking.k8s.io\x00IngressClass":        true,
-	"storage.k8s.io\x00StorageClass":           true,
-	"apps\x00Deployment":                       true,
-	"apps\x00StatefulSet":                      true,
-	"apps\x00ReplicaSet":                       true,
-	"\x00ReplicationController":                true,
-	"gateway.networking.k8s.io\x00Gateway":     true,
-	"cert-manager.io\x00Issuer":                true,
-	"cert-manager.io\x00ClusterIssuer":         true,
-	sourceGroup + "\x00GitRepository":          true,
-	sourceGroup + "\x00OCIRepository":          true,
-	sourceGroup + "\x00Bucket":                 true,
-	sourceGroup + "\x00HelmRepository":         true,
-	sourceGroup + "\x00HelmChart":              true,
-	sourceGroup + "\x00ExternalArtifact":       true,
-	kustomizeGroup + "\x00Kustomization":       true,
-	helmGroup + "\x00HelmRelease":              true,
-	notificationGroup + "\x00Provider":         true,
-	"argoproj.io\x00AnalysisTemplate":          true,
-	"argoproj.io\x00ClusterAnalysisTemplate":   true,
+	"\x00ConfigMap":                             true,
+	"\x00Secret":                                true,
+	"\x00ServiceAccount":                        true,
+	"\x00Service":                               true,
+	"scheduling.k8s.io\x00PriorityClass":        true,
+	"node.k8s.io\x00RuntimeClass":               true,
+	"rbac.authorization.k8s.io\x00Role":         true,
+	"rbac.authorization.k8s.io\x00ClusterRole":  true,
+	"networking.k8s.io\x00IngressClass":         true,
+	"storage.k8s.io\x00StorageClass":            true,
+	"apps\x00Deployment":                        true,
+	"apps\x00StatefulSet":                       true,
+	"apps\x00ReplicaSet":                        true,
+	"\x00ReplicationController":                 true,
+	"gateway.networking.k8s.io\x00Gateway":      true,
+	"cert-manager.io\x00Issuer":                 true,
+	"cert-manager.io\x00ClusterIssuer":          true,
+	sourceGroup + "\x00GitRepository":           true,
+	sourceGroup + "\x00OCIRepository":           true,
+	sourceGroup + "\x00Bucket":                  true,
+	sourceGroup + "\x00HelmRepository":          true,
+	sourceGroup + "\x00HelmChart":               true,
+	sourceGroup + "\x00ExternalArtifact":        true,
+	kustomizeGroup + "\x00Kustomization":        true,
+	helmGroup + "\x00HelmRelease":               true,
+	notificationGroup + "\x00Provider":          true,
+	"argoproj.io\x00AnalysisTemplate":           true,
+	"argoproj.io\x00ClusterAnalysisTemplate":    true,
+	"external-secrets.io\x00SecretStore":        true,
+	"external-secrets.io\x00ClusterSecretStore": true,
 }
 
 // Flux's API groups.
@@ -121,20 +124,21 @@ const (
 	issuer     = "cert-manager can neither issue nor renew the certificate, so it expires at the end of its term"
 	ingIssuer  = "cert-manager can neither issue nor renew the certificate it makes for the Ingress's TLS, so it expires at the end of its term"
 
-	ksSource   = "the Kustomization finds no source and stops reconciling: nothing it holds is applied, corrected or pruned"
-	hrChart    = "the HelmRelease finds no chart and stops reconciling: no upgrade, rollback or drift correction"
-	chartSrc   = "the HelmChart finds no source, so the HelmReleases built from it get no new chart"
-	hrValues   = "the HelmRelease cannot compose its values and stops reconciling: no upgrade or drift correction"
-	substitute = "the Kustomization's post-build substitution fails, so it stops applying"
-	kubeConfig = "the controller cannot reach the remote cluster the object deploys to, so nothing is applied there"
-	decrypt    = "the Kustomization cannot decrypt its SOPS-encrypted files, so it stops applying"
-	impersonat = "the controller cannot act as the ServiceAccount, so the object stops reconciling"
-	dependency = "the object waits for a dependency that no longer exists and stops reconciling"
-	sourceAuth = "source-controller cannot fetch from the repository (the credentials, CA certificate, proxy or signature keys it held are gone), so what uses the source gets no new revision"
-	alertProv  = "the Alert sends no notifications"
-	provSecret = "the Provider cannot reach or authenticate to its service, so the alerts sent through it are lost"
-	recvSecret = "the Receiver cannot check webhook calls, so pushes no longer trigger reconciliation"
-	rollout    = "Argo Rollouts marks the Rollout invalid (InvalidSpec) and stops reconciling it: no update of it rolls out"
+	ksSource    = "the Kustomization finds no source and stops reconciling: nothing it holds is applied, corrected or pruned"
+	hrChart     = "the HelmRelease finds no chart and stops reconciling: no upgrade, rollback or drift correction"
+	chartSrc    = "the HelmChart finds no source, so the HelmReleases built from it get no new chart"
+	hrValues    = "the HelmRelease cannot compose its values and stops reconciling: no upgrade or drift correction"
+	substitute  = "the Kustomization's post-build substitution fails, so it stops applying"
+	kubeConfig  = "the controller cannot reach the remote cluster the object deploys to, so nothing is applied there"
+	decrypt     = "the Kustomization cannot decrypt its SOPS-encrypted files, so it stops applying"
+	impersonat  = "the controller cannot act as the ServiceAccount, so the object stops reconciling"
+	dependency  = "the object waits for a dependency that no longer exists and stops reconciling"
+	sourceAuth  = "source-controller cannot fetch from the repository (the credentials, CA certificate, proxy or signature keys it held are gone), so what uses the source gets no new revision"
+	alertProv   = "the Alert sends no notifications"
+	provSecret  = "the Provider cannot reach or authenticate to its service, so the alerts sent through it are lost"
+	recvSecret  = "the Receiver cannot check webhook calls, so pushes no longer trigger reconciliation"
+	secretStore = "the ExternalSecret stops syncing: its Secret keeps its last values (a rotated credential is not picked up) and is not made again if deleted"
+	rollout     = "Argo Rollouts marks the Rollout invalid (InvalidSpec) and stops reconciling it: no update of it rolls out"
 )
 
 // podSpecs is where each workload kind keeps its pod spec, by API group
@@ -186,6 +190,7 @@ var readers = map[string]bool{
 	notificationGroup + "\x00Alert":                                  true,
 	notificationGroup + "\x00Provider":                               true,
 	notificationGroup + "\x00Receiver":                               true,
+	"external-secrets.io\x00ExternalSecret":                          true,
 }
 
 func groupOf(apiVersion string) string {
@@ -338,6 +343,13 @@ func Of(obj *kyaml.Node) []Ref {
 			// Its image pull secrets: read whatever the provider.
 			w.serviceAccount(scalar(spec, "serviceAccountName"), "spec.serviceAccountName", sourceAuth)
 		}
+	case "external-secrets.io\x00ExternalSecret":
+		w.store(lookup(spec, "secretStoreRef"), "spec.secretStoreRef")
+		for _, list := range []string{"data", "dataFrom"} {
+			for i, d := range items(spec, list) {
+				w.store(lookup(d, "sourceRef", "storeRef"), fmt.Sprintf("spec.%s[%d].sourceRef.storeRef", list, i))
+			}
+		}
 	case notificationGroup + "\x00Alert":
 		w.local(notificationGroup, "Provider", scalar(lookup(spec, "providerRef"), "name"), "spec.providerRef.name", alertProv)
 	case notificationGroup + "\x00Provider":
@@ -389,6 +401,18 @@ func (w *walker) rollout(spec *kyaml.Node) {
 	templates(lookup(canary, "analysis"), "spec.strategy.canary.analysis")
 	for i, st := range items(canary, "steps") {
 		templates(lookup(st, "analysis"), fmt.Sprintf("spec.strategy.canary.steps[%d].analysis", i))
+	}
+}
+
+// store adds the SecretStore (the default kind, in the ExternalSecret's
+// namespace) or ClusterSecretStore an External Secrets store reference
+// names.
+func (w *walker) store(ref *kyaml.Node, field string) {
+	switch scalar(ref, "kind") {
+	case "", "SecretStore":
+		w.local("external-secrets.io", "SecretStore", scalar(ref, "name"), field+".name", secretStore)
+	case "ClusterSecretStore":
+		w.cluster("external-secrets.io", "ClusterSecretStore", scalar(ref, "name"), field+".name", secretStore)
 	}
 }
 

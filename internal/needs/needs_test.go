@@ -261,7 +261,7 @@ func TestNeeded(t *testing.T) {
 		{"gateway.networking.k8s.io", "Gateway"}, {"cert-manager.io", "Issuer"}, {"cert-manager.io", "ClusterIssuer"},
 		{sourceGroup, "GitRepository"}, {sourceGroup, "OCIRepository"}, {sourceGroup, "Bucket"}, {sourceGroup, "HelmRepository"}, {sourceGroup, "HelmChart"}, {sourceGroup, "ExternalArtifact"},
 		{kustomizeGroup, "Kustomization"}, {helmGroup, "HelmRelease"}, {notificationGroup, "Provider"},
-		{"argoproj.io", "AnalysisTemplate"}, {"argoproj.io", "ClusterAnalysisTemplate"}} {
+		{"argoproj.io", "AnalysisTemplate"}, {"argoproj.io", "ClusterAnalysisTemplate"}, {"external-secrets.io", "SecretStore"}, {"external-secrets.io", "ClusterSecretStore"}} {
 		if !Needed(k.group, k.kind) {
 			t.Errorf("%s/%s not needed", k.group, k.kind)
 		}
@@ -294,6 +294,7 @@ var realObjectFiles = []struct{ file, ns string }{
 	{"argo-rollouts/rollout-bluegreen.yaml", "demo"},
 	{"argo-rollouts/rollout-analysis-step.yaml", "demo"},
 	{"argo-rollouts/ambassador_rollout.yaml", "demo"},
+	{"external-secrets/basic-external-secret.yaml", "shop"},
 	{"../../../testdata/manifests/gateway-api/http-request-mirroring_httproute-mirroring.yaml", "default"},
 	{"../../../testdata/manifests/gateway-api/grpc-routing_foo-grpcroute.yaml", "default"},
 	{"../../../testdata/manifests/podinfo/hpa.yaml", "podinfo"},
@@ -322,7 +323,8 @@ func realRefs(t *testing.T, f struct{ file, ns string }) []string {
 // Kustomizations and notification objects, an ingress-nginx example's
 // Ingress, a StatefulSet and a claim of Kubernetes' examples, Argo
 // Rollouts' examples (the Services and analysis templates the controller
-// looks up before it reconciles a Rollout), Gateway API's
+// looks up before it reconciles a Rollout), External Secrets' basic
+// ExternalSecret, Gateway API's
 // own Gateway and routes, podinfo's HPA and cert-manager's Certificates,
 // each naming what it needs. Flux bootstraps GitRepository flux-system and
 // ServiceAccount kustomize-controller: they are named here, and only a
@@ -362,6 +364,7 @@ func TestRefsOfRealObjects(t *testing.T) {
 		"argoproj.io/ClusterAnalysisTemplate always-pass at spec.strategy.canary.steps[1].analysis.templates[1].templateName",
 		"Service demo/echo-stable at spec.strategy.canary.stableService",
 		"Service demo/echo-canary at spec.strategy.canary.canaryService",
+		"external-secrets.io/SecretStore shop/secretstore-sample at spec.secretStoreRef.name",
 		"gateway.networking.k8s.io/Gateway default/mirror-gateway at spec.parentRefs[0].name",
 		"Service default/foo-v1 at spec.rules[0].backendRefs[0].name",
 		"Service default/foo-v2 at spec.rules[0].filters[0].requestMirror.backendRef.name",
@@ -433,6 +436,9 @@ func TestRefsOfFluxAndOthers(t *testing.T) {
 				"Service shop/ping at spec.strategy.canary.pingPong.pingService: " + rollout + "\n" +
 				"Service shop/pong at spec.strategy.canary.pingPong.pongService: " + rollout + "\n" +
 				"argoproj.io/AnalysisTemplate shop/success-rate at spec.strategy.canary.analysis.templates[0].templateName: " + rollout},
+		{"apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: e, namespace: shop}\nspec:\n  secretStoreRef: {kind: ClusterSecretStore, name: vault-backend-global}\n  data:\n  - secretKey: k\n    remoteRef: {key: a}\n    sourceRef: {storeRef: {name: local}}\n  dataFrom:\n  - sourceRef: {generatorRef: {apiVersion: generators.external-secrets.io/v1alpha1, kind: Password, name: p}}\n",
+			"external-secrets.io/ClusterSecretStore vault-backend-global at spec.secretStoreRef.name: " + secretStore + "\n" +
+				"external-secrets.io/SecretStore shop/local at spec.data[0].sourceRef.storeRef.name: " + secretStore},
 		// Nothing needed.
 		{"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app, namespace: shop}\nspec:\n  chartRef: {apiVersion: example.com/v1, kind: OCIRepository, name: other}\n  kubeConfig: {secretRef: {name: ''}}\n  serviceAccountName: in-the-remote-cluster\n", ""},
 		{"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, namespace: flux-system}\nspec:\n  sourceRef: {kind: HelmRepository, name: not-a-kustomization-source}\n  serviceAccountName: default\n", ""},
