@@ -5,10 +5,10 @@
 // grants, the Service an Ingress or a Gateway API route sends requests
 // to, the sources, Secrets and ConfigMaps Flux's own objects read, the
 // issuer a cert-manager Certificate renews with, the Services an Argo
-// Rollout switches, and a few more (Needed's list). promote uses it to warn when a promotion deletes one of them while
-// an object the env keeps still names it. kiln renders do not check such
-// references, since an operator or a controller may make what a template
-// names.
+// Rollout switches, and a few more (Needed's list). promote uses it to
+// warn when a promotion deletes one of them while an object the env
+// keeps still names it. kiln renders do not check such references, since
+// an operator or a controller may make what a template names.
 package needs
 
 import (
@@ -122,7 +122,7 @@ const (
 	claimClass = "a claim not yet bound (a new cluster, the claim made again) stays Pending, as nothing provisions its volume, and bound claims can no longer be expanded"
 	stsClass   = "the claims the StatefulSet makes for new pods (a scale-up, a new cluster) stay Pending, and so do those pods"
 	issuer     = "cert-manager can neither issue nor renew the certificate, so it expires at the end of its term"
-	ingIssuer  = "cert-manager can neither issue nor renew the certificate it makes for the Ingress's TLS, so it expires at the end of its term"
+	shimIssuer = "cert-manager can neither issue nor renew the certificate it makes for the %s's TLS, so it expires at the end of its term"
 
 	ksSource    = "the Kustomization finds no source and stops reconciling: nothing it holds is applied, corrected or pruned"
 	hrChart     = "the HelmRelease finds no chart and stops reconciling: no upgrade, rollback or drift correction"
@@ -131,7 +131,7 @@ const (
 	substitute  = "the Kustomization's post-build substitution fails, so it stops applying"
 	kubeConfig  = "the controller cannot reach the remote cluster the object deploys to, so nothing is applied there"
 	decrypt     = "the Kustomization cannot decrypt its SOPS-encrypted files, so it stops applying"
-	impersonat  = "the controller cannot act as the ServiceAccount, so the object stops reconciling"
+	impersonate = "the controller cannot act as the ServiceAccount, so the object stops reconciling"
 	dependency  = "the object waits for a dependency that no longer exists and stops reconciling"
 	sourceAuth  = "source-controller cannot fetch from the repository (the credentials, CA certificate, proxy or signature keys it held are gone), so what uses the source gets no new revision"
 	alertProv   = "the Alert sends no notifications"
@@ -261,7 +261,7 @@ func Of(obj *kyaml.Node) []Ref {
 		// cert-manager's ingress-shim makes and renews the TLS Secrets of
 		// an Ingress annotated with an issuer, so those are its to make
 		// again; the issuer is what the Ingress needs then.
-		shim := w.shimIssuer(lookup(obj, "metadata", "annotations"))
+		shim := w.shimIssuer(lookup(obj, "metadata", "annotations"), kind)
 		for i, t := range items(spec, "tls") {
 			if !shim {
 				w.local("", "Secret", scalar(t, "secretName"), fmt.Sprintf("spec.tls[%d].secretName", i), ingressTLS)
@@ -285,7 +285,7 @@ func Of(obj *kyaml.Node) []Ref {
 			w.mirrors(r, rule)
 		}
 	case "gateway.networking.k8s.io\x00Gateway":
-		if w.shimIssuer(lookup(obj, "metadata", "annotations")) {
+		if w.shimIssuer(lookup(obj, "metadata", "annotations"), kind) {
 			break // cert-manager's gateway-shim makes the listeners' Secrets
 		}
 		for i, l := range items(spec, "listeners") {
@@ -466,20 +466,20 @@ func (w *walker) mirrors(n *kyaml.Node, field string) {
 // or gateway-shim issues an annotated object's certificates with, and
 // reports whether there is one: the object's TLS Secrets are then
 // cert-manager's to make.
-func (w *walker) shimIssuer(annotations *kyaml.Node) bool {
+func (w *walker) shimIssuer(annotations *kyaml.Node, kind string) bool {
 	if g := scalar(annotations, "cert-manager.io/issuer-group"); g != "" && g != "cert-manager.io" {
 		return true // an external issuer; cert-manager still makes the Secrets
 	}
 	if name := scalar(annotations, "cert-manager.io/cluster-issuer"); name != "" {
-		w.cluster("cert-manager.io", "ClusterIssuer", name, "metadata.annotations.cert-manager.io/cluster-issuer", ingIssuer)
+		w.cluster("cert-manager.io", "ClusterIssuer", name, "metadata.annotations.cert-manager.io/cluster-issuer", fmt.Sprintf(shimIssuer, kind))
 		return true
 	}
 	if name := scalar(annotations, "cert-manager.io/issuer"); name != "" {
 		switch scalar(annotations, "cert-manager.io/issuer-kind") {
 		case "", "Issuer":
-			w.local("cert-manager.io", "Issuer", name, "metadata.annotations.cert-manager.io/issuer", ingIssuer)
+			w.local("cert-manager.io", "Issuer", name, "metadata.annotations.cert-manager.io/issuer", fmt.Sprintf(shimIssuer, kind))
 		case "ClusterIssuer":
-			w.cluster("cert-manager.io", "ClusterIssuer", name, "metadata.annotations.cert-manager.io/issuer", ingIssuer)
+			w.cluster("cert-manager.io", "ClusterIssuer", name, "metadata.annotations.cert-manager.io/issuer", fmt.Sprintf(shimIssuer, kind))
 		}
 		return true
 	}
@@ -517,7 +517,7 @@ func (w *walker) reconciler(spec *kyaml.Node, group, kind string) {
 	if kc == nil {
 		// Impersonation is of the target cluster's ServiceAccount when
 		// there is a kubeconfig: not one of this cluster.
-		w.serviceAccount(scalar(spec, "serviceAccountName"), "spec.serviceAccountName", impersonat)
+		w.serviceAccount(scalar(spec, "serviceAccountName"), "spec.serviceAccountName", impersonate)
 	}
 	for i, d := range items(spec, "dependsOn") {
 		w.add(Ref{Group: group, Kind: kind, Namespace: w.nsOr(scalar(d, "namespace")), Name: scalar(d, "name"), Field: fmt.Sprintf("spec.dependsOn[%d].name", i), Effect: dependency})

@@ -439,6 +439,8 @@ func TestRefsOfFluxAndOthers(t *testing.T) {
 		{"apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: e, namespace: shop}\nspec:\n  secretStoreRef: {kind: ClusterSecretStore, name: vault-backend-global}\n  data:\n  - secretKey: k\n    remoteRef: {key: a}\n    sourceRef: {storeRef: {name: local}}\n  dataFrom:\n  - sourceRef: {generatorRef: {apiVersion: generators.external-secrets.io/v1alpha1, kind: Password, name: p}}\n",
 			"external-secrets.io/ClusterSecretStore vault-backend-global at spec.secretStoreRef.name: " + secretStore + "\n" +
 				"external-secrets.io/SecretStore shop/local at spec.data[0].sourceRef.storeRef.name: " + secretStore},
+		{"apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: g\n  namespace: shop\n  annotations: {cert-manager.io/cluster-issuer: letsencrypt}\nspec:\n  listeners:\n  - tls: {certificateRefs: [{name: made-by-cert-manager}]}\n",
+			"cert-manager.io/ClusterIssuer letsencrypt at metadata.annotations.cert-manager.io/cluster-issuer: cert-manager can neither issue nor renew the certificate it makes for the Gateway's TLS, so it expires at the end of its term"},
 		// Nothing needed.
 		{"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app, namespace: shop}\nspec:\n  chartRef: {apiVersion: example.com/v1, kind: OCIRepository, name: other}\n  kubeConfig: {secretRef: {name: ''}}\n  serviceAccountName: in-the-remote-cluster\n", ""},
 		{"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, namespace: flux-system}\nspec:\n  sourceRef: {kind: HelmRepository, name: not-a-kustomization-source}\n  serviceAccountName: default\n", ""},
