@@ -413,9 +413,9 @@ func TestPrunedWarningsOfWhatKeptFluxObjectsNeed(t *testing.T) {
 	got := warnings("apps/podinfo/helmrepository_podinfo.yaml", "apps/configs/clusterissuer_letsencrypt.yaml")
 	want := []string{
 		"apps/configs/clusterissuer_letsencrypt.yaml: ClusterIssuer/configs/letsencrypt: leaves app configs, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object needing it (Certificate/podinfo/podinfo of app podinfo at spec.issuerRef.name): cert-manager can neither issue nor renew the certificate, so it expires at the end of its term\n" +
-			"  hint: keep the ClusterIssuer in the env (in an app that stays), or first promote the objects that need it without it; if something outside the env now makes it (an operator, External Secrets), nothing breaks",
+			"  hint: keep the ClusterIssuer in the env (in an app that stays), or first promote the objects that need it without it; if something outside the env now makes it (another Kustomization, an operator), nothing breaks",
 		"apps/podinfo/helmrepository_podinfo.yaml: HelmRepository/podinfo/podinfo: leaves app podinfo, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object needing it (HelmRelease/podinfo/podinfo of app podinfo at spec.chart.spec.sourceRef.name): the HelmRelease finds no chart and stops reconciling: no upgrade, rollback or drift correction\n" +
-			"  hint: keep the HelmRepository in the env (in an app that stays), or first promote the objects that need it without it; if something outside the env now makes it (an operator, External Secrets), nothing breaks",
+			"  hint: keep the HelmRepository in the env (in an app that stays), or first promote the objects that need it without it; if something outside the env now makes it (another Kustomization, an operator), nothing breaks",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)

@@ -139,7 +139,13 @@ func prunedWarnings(old map[string][]byte, changes []treediff.Change) []diag.War
 		}
 		if users != "" {
 			msg += users
-			hint = fmt.Sprintf("keep the %s in the env (in an app that stays), or first promote the objects that need it without it; if something outside the env now makes it (an operator, External Secrets), nothing breaks", objs[0].Node.GetKind())
+			// Who else may make it: a Flux source or a cert-manager issuer
+			// is no Secret that External Secrets writes.
+			makers := "an operator, External Secrets"
+			if k := objs[0].Node.GetKind(); k != "Secret" && k != "ConfigMap" {
+				makers = "another Kustomization, an operator"
+			}
+			hint = fmt.Sprintf("keep the %s in the env (in an app that stays), or first promote the objects that need it without it; if something outside the env now makes it (%s), nothing breaks", objs[0].Node.GetKind(), makers)
 		}
 		w.Add(key, &diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.Old),
 			Msg: msg, Hint: hint})
