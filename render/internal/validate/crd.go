@@ -57,10 +57,14 @@ type crd struct {
 	group      string
 	kind       string
 	namespaced bool
-	versions   map[string]*crdVersion
-	served     []string // served version names, sorted
-	where      string   // where the CRD came from, for errors
-	err        error    // why the CRD cannot be used, if it cannot
+	// noConversion: the CRD's conversion strategy is None (the default),
+	// so the API server reads an object stored under one version as any
+	// other by rewriting its apiVersion alone.
+	noConversion bool
+	versions     map[string]*crdVersion
+	served       []string // served version names, sorted
+	where        string   // where the CRD came from, for errors
+	err          error    // why the CRD cannot be used, if it cannot
 	// clean: strict decoding into the CustomResourceDefinition type found
 	// no unknown or duplicate field and no wrong type.
 	clean bool
@@ -612,7 +616,9 @@ func compileCRD(data []byte, embedded bool) *crd {
 		group:      v1.Spec.Group,
 		kind:       v1.Spec.Names.Kind,
 		namespaced: v1.Spec.Scope == apiextensionsv1.NamespaceScoped,
-		versions:   map[string]*crdVersion{},
+		noConversion: v1.Spec.Conversion == nil || v1.Spec.Conversion.Strategy == "" ||
+			v1.Spec.Conversion.Strategy == apiextensionsv1.NoneConverter,
+		versions: map[string]*crdVersion{},
 	}
 	for i, err := range doc.convErrs {
 		if err != nil {

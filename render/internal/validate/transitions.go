@@ -19,12 +19,16 @@ import (
 // x-kubernetes-validations that read oldSelf ("Value is immutable"). A
 // change they refuse passes every check of a render, which sees only the
 // new object, and fails Flux's apply on the cluster. Each error is at its
-// field's line in cur. nil when cur is of no CRD kiln knows (the env's,
-// validation.crds', Flux's), when the two are not of one apiVersion and
-// kind (the API server would convert; kiln does not), or when either
-// cannot be read: the render reports that.
+// field's line in cur. An old object of another version of the CRD is
+// compared as the API server reads it when the CRD's conversion is None:
+// under cur's apiVersion, nothing else changed (a GatewayClass moved from
+// v1beta1 to v1 keeps its immutable controllerName). nil when cur is of
+// no CRD kiln knows (the env's, validation.crds', Flux's), when the two
+// are not of one group and kind, when they are of two versions and the
+// CRD converts with a webhook (which kiln cannot call) or has not old's
+// version, or when either cannot be read: the render reports that.
 func (e *Env) Transitions(ctx context.Context, app string, old, cur templates.Object) []error {
-	if old.Node.GetApiVersion() != cur.Node.GetApiVersion() || old.Node.GetKind() != cur.Node.GetKind() {
+	if old.Node.GetKind() != cur.Node.GetKind() {
 		return nil
 	}
 	// A SOPS document's values are ciphertext, which sops makes anew when
@@ -34,6 +38,10 @@ func (e *Env) Transitions(ctx context.Context, app string, old, cur templates.Ob
 	}
 	gv, err := schema.ParseGroupVersion(cur.Node.GetApiVersion())
 	if err != nil {
+		return nil
+	}
+	oldGV, err := schema.ParseGroupVersion(old.Node.GetApiVersion())
+	if err != nil || oldGV.Group != gv.Group {
 		return nil
 	}
 	ref := e.ref(gv.Group, cur.Node.GetKind())
@@ -48,11 +56,20 @@ func (e *Env) Transitions(ctx context.Context, app string, old, cur templates.Ob
 	if !ok || !v.served || v.structural == nil {
 		return nil
 	}
+	if oldGV.Version != gv.Version {
+		// The API server cannot read an object of a version the CRD no
+		// longer lists; a webhook would convert it in ways kiln cannot see.
+		if _, listed := c.versions[oldGV.Version]; !listed || !c.noConversion {
+			return nil
+		}
+	}
 	oldObj, ok1 := v.updateInput(old)
 	curObj, ok2 := v.updateInput(cur)
 	if !ok1 || !ok2 {
 		return nil
 	}
+	// The None converter's whole conversion.
+	oldObj["apiVersion"] = curObj["apiVersion"]
 	ch := v.checkers()
 	if ch.err != nil || ch.cel == nil || !e.rules {
 		return nil
