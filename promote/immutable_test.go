@@ -157,6 +157,28 @@ func TestTransitionRuleWarned(t *testing.T) {
 	}
 }
 
+// TestTransitionRuleWarnedAcrossVersions: the GatewayClass CRD serves
+// v1beta1 and v1 without a conversion webhook, so a GatewayClass moved from
+// v1beta1 to v1 is the same object to the API server, which refuses a new
+// controllerName on it (kube-apiserver 1.37: "field is immutable"). diff
+// and promote said nothing when the apiVersion changed with it.
+func TestTransitionRuleWarnedAcrossVersions(t *testing.T) {
+	t.Parallel()
+	crd, err := os.ReadFile(filepath.Join("..", "testdata", "manifests", "gateway-api", "gatewayclasses-crd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const class = "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: GatewayClass\nmetadata:\n  name: edge\nspec:\n  controllerName: acme.io/gateway-controller\n"
+	f := newFixture(t)
+	f.commitCode(t, map[string]string{"apps/web/gatewayclass-crd.yaml": string(crd)}, "add the CRD")
+	f.promoted(t, "apps/web/gatewayclass.yaml", class)
+	moved := strings.Replace(strings.Replace(class, "v1beta1", "v1", 1), "acme.io/", "example.net/", 1)
+	f.commitCode(t, map[string]string{"apps/web/gatewayclass.yaml": moved}, "v1, another controller")
+	const warning = `GatewayClass/edge: field "spec.controllerName": Invalid value: field is immutable, a rule of its CustomResourceDefinition`
+	f.warned(t, "apps/web/gatewayclass_edge.yaml:6: app web: "+warning, warning, "**Flux cannot apply these changes as they are**",
+		"`GatewayClass/edge`: field \"spec.controllerName\"")
+}
+
 // TestBodyWarningsQuoteObjectNames: an RBAC object's name may be any path
 // segment ("@", "#", "<" and spaces included), and the warnings at the top
 // of the pull request body name the object. As text, the name would
