@@ -37,7 +37,9 @@ type ObjectChange struct {
 // be) and Flux's. Objects
 // annotated for Flux to recreate them are left out, as for the immutable
 // fields of built-in kinds. The warnings name the field and the CRD's
-// message.
+// message. An object that moves to another version of its CRD while the
+// CRD drops the old one is warned about instead (validate's
+// DroppedVersion): its apply fails whatever changes.
 func Transitions(ctx context.Context, p *envconfig.Pipeline, env string, tree map[string][]byte, changed []ObjectChange) []diag.Warning {
 	type pair struct {
 		app      string
@@ -63,6 +65,18 @@ func Transitions(ctx context.Context, p *envconfig.Pipeline, env string, tree ma
 	}
 	var w diag.OnceEach
 	for _, pr := range pairs {
+		if name := venv.DroppedVersion(pr.old, pr.cur); name != "" {
+			from, to := pr.old.Node.GetApiVersion(), pr.cur.Node.GetApiVersion()
+			if key := pr.app + "\x00dropped\x00" + name + "\x00" + from; !w.Seen(key) {
+				w.Add(key, &diag.Warning{File: pr.cur.File, Line: pr.cur.Line, App: pr.app,
+					Object: diag.Object{Kind: pr.cur.Node.GetKind(), Namespace: pr.cur.Node.GetNamespace(), Name: pr.cur.Node.GetName()},
+					Msg: fmt.Sprintf("moves from %s to %s while its CustomResourceDefinition %s no longer lists %s, the version Flux last applied it as: the API server refuses every server-side apply of the object (\"request to convert CR to an invalid group/version\", kubernetes/kubernetes#111937) until the entry of that version leaves its metadata.managedFields",
+						from, to, name, from),
+					Hint: fmt.Sprintf("promote the move to %s first, with a CRD that still lists %s (served: false is enough), and drop %s from the CRD in a later promotion, once Flux has applied the object; or remove the entry from the object's metadata.managedFields on the cluster",
+						to, from, from)})
+			}
+			continue
+		}
 		errs := venv.Transitions(ctx, pr.app, pr.old, pr.cur)
 		if ctx.Err() != nil {
 			// The promotion stops on the context's error; a rule the

@@ -142,3 +142,51 @@ func TestTransitionsOncePerAppAndRule(t *testing.T) {
 		t.Errorf("with the context ended, Transitions() = %v, want none", ws)
 	}
 }
+
+// TestTransitionsDroppedVersion: a custom resource moved from v1beta1 to
+// v1 in the promotion that also drops v1beta1 from its CRD. Flux's
+// managedFields entry is of v1beta1, the version it last applied, and
+// kube-apiserver 1.37 refuses the server-side apply of the moved object
+// ("request to convert CR to an invalid group/version"), changed or not;
+// with v1beta1 still listed (served: false is enough) it takes it. The
+// real Gateway API GatewayClass CRD, its v1beta1 version cut out.
+func TestTransitionsDroppedVersion(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "manifests", "gateway-api", "gatewayclasses-crd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crd := string(data)
+	const version = "\n  - additionalPrinterColumns:\n"
+	first := strings.Index(crd, version)
+	second := first + len(version) + strings.Index(crd[first+len(version):], version)
+	if first < 0 || second < first+len(version) || !strings.Contains(crd[second:], "name: v1beta1\n") {
+		t.Fatal("the CRD's v1beta1 version not found")
+	}
+	dropped := crd[:second+1]
+	unserved := crd[:second] + strings.Replace(crd[second:], "    served: true\n", "    served: false\n", 1)
+	const class = "kind: GatewayClass\nmetadata:\n  name: edge\nspec:\n  controllerName: acme.io/gateway-controller\n"
+	const path = "apps/web/gatewayclass_edge.yaml"
+	old := []byte("apiVersion: gateway.networking.k8s.io/v1beta1\n" + class)
+	moved := []byte("apiVersion: gateway.networking.k8s.io/v1\n" + class)
+	p := &envconfig.Pipeline{Root: t.TempDir(), KubeVersion: "1.37.0"}
+	for _, tc := range []struct {
+		name, crd, want string
+	}{
+		{"v1beta1 dropped", dropped, `apps/web/gatewayclass_edge.yaml:1: app web: GatewayClass/edge: moves from gateway.networking.k8s.io/v1beta1 to gateway.networking.k8s.io/v1 while its CustomResourceDefinition gatewayclasses.gateway.networking.k8s.io no longer lists gateway.networking.k8s.io/v1beta1`},
+		{"v1beta1 listed, not served", unserved, ""},
+		{"v1beta1 served", crd, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tree := map[string][]byte{path: moved, "apps/web/customresourcedefinition_gatewayclasses.gateway.networking.k8s.io.yaml": []byte(tc.crd)}
+			var got []string
+			for _, w := range Transitions(context.Background(), p, "dev", tree, []ObjectChange{{Path: path, App: "web", Old: old, New: moved}}) {
+				got = append(got, w.String())
+			}
+			if tc.want == "" && len(got) > 0 || tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)) {
+				t.Errorf("got:\n%s\nwant one containing:\n%s", strings.Join(got, "\n"), tc.want)
+			}
+		})
+	}
+}

@@ -118,3 +118,35 @@ func (v *crdVersion) updateInput(o templates.Object) (map[string]any, bool) {
 	v.asDecoded(obj)
 	return obj, true
 }
+
+// DroppedVersion returns the name of the CRD of old and cur, one custom
+// resource under two versions of its CRD, when the CRD no longer lists
+// old's version. Server-side apply converts the object to the version of
+// each of its managedFields entries, and Flux's entry is of the version it
+// last applied, old's: the conversion fails ("request to convert CR to an
+// invalid group/version", kubernetes/kubernetes#111937, still so in
+// kube-apiserver 1.37) and so does every apply of the object, the dry run
+// included, until the entry goes. A version listed but no longer served
+// converts. "" when the CRD is not kiln's to read or lists the version.
+func (e *Env) DroppedVersion(old, cur templates.Object) string {
+	if old.Node.GetKind() != cur.Node.GetKind() || old.Node.GetApiVersion() == cur.Node.GetApiVersion() {
+		return ""
+	}
+	gv, err1 := schema.ParseGroupVersion(cur.Node.GetApiVersion())
+	oldGV, err2 := schema.ParseGroupVersion(old.Node.GetApiVersion())
+	if err1 != nil || err2 != nil || oldGV.Group != gv.Group {
+		return ""
+	}
+	ref := e.ref(gv.Group, cur.Node.GetKind())
+	if ref == nil {
+		return ""
+	}
+	c := ref.get()
+	if c.err != nil {
+		return ""
+	}
+	if _, listed := c.versions[oldGV.Version]; listed {
+		return ""
+	}
+	return c.name
+}
