@@ -59,9 +59,18 @@ func Transitions(ctx context.Context, p *envconfig.Pipeline, env string, tree ma
 		return nil
 	}
 	listed, crds := treeCRDs(p, env, tree)
-	venv, err := validate.NewSchemas().EnvWith(p.KubeVersion, listed, crds)
+	schemas := validate.NewSchemas()
+	venv, err := schemas.EnvWith(p.KubeVersion, listed, crds)
 	if err != nil {
 		return nil // the render reported it
+	}
+	// The CRDs the old objects were applied under, when the promotion
+	// changes some: their defaults are what the cluster stored.
+	var before *validate.Env
+	if old := crdsBefore(crds, changed); old != nil {
+		if b, err := schemas.EnvWith(p.KubeVersion, listed, old); err == nil {
+			before = b
+		}
 	}
 	var w diag.OnceEach
 	for _, pr := range pairs {
@@ -77,7 +86,7 @@ func Transitions(ctx context.Context, p *envconfig.Pipeline, env string, tree ma
 			}
 			continue
 		}
-		errs := venv.Transitions(ctx, pr.app, pr.old, pr.cur)
+		errs := venv.TransitionsSince(ctx, pr.app, before, pr.old, pr.cur)
 		if ctx.Err() != nil {
 			// The promotion stops on the context's error; a rule the
 			// context cut short reads as refusing the change.
@@ -99,6 +108,38 @@ func Transitions(ctx context.Context, p *envconfig.Pipeline, env string, tree ma
 		}
 	}
 	return w.Warnings("object")
+}
+
+// crdsBefore returns crds with each CRD that changed replaced by its old
+// version, nil when none changed.
+func crdsBefore(crds []templates.Object, changed []ObjectChange) []templates.Object {
+	var old map[string]templates.Object
+	for _, c := range changed {
+		if !bytes.Contains(c.New, []byte("\nkind: CustomResourceDefinition\n")) {
+			continue
+		}
+		before, err1 := objects.Parse(c.Old, c.Path, 0)
+		after, err2 := objects.Parse(c.New, c.Path, 0)
+		if err1 != nil || err2 != nil || len(before) != 1 || len(after) != 1 ||
+			before[0].Node.GetKind() != "CustomResourceDefinition" || before[0].Node.GetName() != after[0].Node.GetName() {
+			continue
+		}
+		if old == nil {
+			old = map[string]templates.Object{}
+		}
+		old[after[0].Node.GetName()] = before[0]
+	}
+	if old == nil {
+		return nil
+	}
+	out := make([]templates.Object, len(crds))
+	for i, c := range crds {
+		out[i] = c
+		if o, ok := old[c.Node.GetName()]; ok && c.Node.GetKind() == "CustomResourceDefinition" {
+			out[i] = o
+		}
+	}
+	return out
 }
 
 // treeCRDs returns the CustomResourceDefinitions of validation.crds (for

@@ -190,3 +190,73 @@ func TestTransitionsDroppedVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestTransitionsCRDDefaultChanged: CloudNativePG's Backup spec is
+// immutable (oldSelf == self) and spec.method defaults to
+// barmanObjectStore. An operator upgrade that changes that default, in the
+// promotion where a Backup pins a method: the API server stored the old
+// default and compares with it (kube-apiserver 1.37 takes the method
+// pinned to the old default and refuses the new one). kiln defaulted the
+// old object with the new CRD: it warned about the first and missed the
+// second. A stored default neither manifest sets stays as it was, and one
+// the old manifest set goes with it (1.37 takes the first, refuses the
+// second). The real CRD of CloudNativePG 1.30.0, its default changed.
+func TestTransitionsCRDDefaultChanged(t *testing.T) {
+	t.Parallel()
+	read := func(name string) string {
+		data, err := os.ReadFile(filepath.Join("..", "testdata", "manifests", "cloudnative-pg", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	crd, backup := read("backups-crd.yaml"), read("backup-example.yaml")
+	changedCRD := strings.Replace(crd, "default: barmanObjectStore", "default: volumeSnapshot", 1)
+	if changedCRD == crd {
+		t.Fatal("the CRD's default not found")
+	}
+	const crdPath, path = "apps/db/customresourcedefinition_backups.postgresql.cnpg.io.yaml", "apps/db/backup_pg-backup-example.yaml"
+	p := &envconfig.Pipeline{Root: t.TempDir(), KubeVersion: "1.37.0"}
+	const labelled = "  name: pg-backup-example\n  labels: {team: db}\n"
+	for _, tc := range []struct {
+		name, newCRD, oldMethod, method string
+		want                            bool
+	}{
+		{"the old default pinned", changedCRD, "", "barmanObjectStore", false},
+		{"the new default set", changedCRD, "", "volumeSnapshot", true},
+		{"the default kept, set", crd, "", "barmanObjectStore", false},
+		{"the default kept, another set", crd, "", "volumeSnapshot", true},
+		// The stored default stays: Flux's apply does not own it.
+		{"neither sets it, a label added", changedCRD, "", "", false},
+		// Flux owns what it set, and drops it: the new default comes.
+		{"the old default set, then dropped", changedCRD, "barmanObjectStore", "", true},
+		{"the old default set, then dropped, the default kept", crd, "barmanObjectStore", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			withMethod := func(m string) string {
+				if m == "" {
+					return strings.Replace(backup, "  name: pg-backup-example\n", labelled, 1)
+				}
+				return backup + "  method: " + m + "\n"
+			}
+			old := backup
+			if tc.oldMethod != "" {
+				old = withMethod(tc.oldMethod)
+			}
+			tree := map[string][]byte{path: []byte(withMethod(tc.method)), crdPath: []byte(tc.newCRD)}
+			changed := []ObjectChange{{Path: path, App: "db", Old: []byte(old), New: tree[path]}}
+			if tc.newCRD != crd {
+				changed = append(changed, ObjectChange{Path: crdPath, App: "db", Old: []byte(crd), New: tree[crdPath]})
+			}
+			var got []string
+			for _, w := range Transitions(context.Background(), p, "dev", tree, changed) {
+				got = append(got, w.String())
+			}
+			const want = `app db: Backup/pg-backup-example: field "spec": Invalid value: BackupSpec is immutable once set`
+			if !tc.want && len(got) > 0 || tc.want && (len(got) != 1 || !strings.Contains(got[0], want)) {
+				t.Errorf("got:\n%s\nwant %v", strings.Join(got, "\n"), tc.want)
+			}
+		})
+	}
+}

@@ -91,6 +91,7 @@ func TestRealSourcesPass(t *testing.T) {
 		{"external-dns", 3, []string{"DNSEndpoint"}},
 		{"crossplane", 2, []string{"Composition"}},
 		{"kube-thanos", 2, nil},
+		{"cloudnative-pg", 2, []string{"Backup"}},
 	} {
 		t.Run(tc.source, func(t *testing.T) {
 			t.Parallel()

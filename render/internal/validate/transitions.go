@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
 	kjson "sigs.k8s.io/json"
@@ -28,6 +29,20 @@ import (
 // CRD converts with a webhook (which kiln cannot call) or has not old's
 // version, or when either cannot be read: the render reports that.
 func (e *Env) Transitions(ctx context.Context, app string, old, cur templates.Object) []error {
+	return e.TransitionsSince(ctx, app, nil, old, cur)
+}
+
+// TransitionsSince is Transitions with before, the env whose CRDs old was
+// applied under (nil: e's). The API server stored old with the defaults of
+// its CRD then, and a CRD that changes a default does not change the
+// stored value; what old still lacks it defaults on reading, with the CRD
+// of now, and a stored default that neither manifest sets stays in the
+// updated object (keepStored). Without before, a field pinned to its old
+// default in the promotion that changes the default reads as changed (a
+// false warning), and one set to its new default as unchanged (a miss):
+// kube-apiserver 1.37 decides the other way on CloudNativePG's Backup,
+// whose spec is immutable.
+func (e *Env) TransitionsSince(ctx context.Context, app string, before *Env, old, cur templates.Object) []error {
 	if old.Node.GetKind() != cur.Node.GetKind() {
 		return nil
 	}
@@ -57,17 +72,25 @@ func (e *Env) Transitions(ctx context.Context, app string, old, cur templates.Ob
 		return nil
 	}
 	if oldGV.Version != gv.Version {
-		// The API server cannot read an object of a version the CRD no
-		// longer lists; a webhook would convert it in ways kiln cannot see.
+		// An object of a version the CRD no longer lists fails to apply
+		// whatever it holds (DroppedVersion); a webhook would convert it
+		// in ways kiln cannot see.
 		if _, listed := c.versions[oldGV.Version]; !listed || !c.noConversion {
 			return nil
 		}
 	}
-	oldObj, ok1 := v.updateInput(old)
-	curObj, ok2 := v.updateInput(cur)
+	oldObj, ok1 := decodeForUpdate(old)
+	curObj, ok2 := decodeForUpdate(cur)
 	if !ok1 || !ok2 {
 		return nil
 	}
+	if bv := before.storedUnder(oldGV, cur.Node.GetKind()); bv != nil {
+		manifest, _ := decodeForUpdate(old)
+		bv.asDecoded(oldObj)
+		keepStored(curObj, oldObj, manifest, true)
+	}
+	v.asDecoded(oldObj)
+	v.asDecoded(curObj)
 	// The None converter's whole conversion.
 	oldObj["apiVersion"] = curObj["apiVersion"]
 	ch := v.checkers()
@@ -103,8 +126,58 @@ func (e *Env) Transitions(ctx context.Context, app string, old, cur templates.Ob
 	return errs
 }
 
-// updateInput is o as the API server's update validates it (asDecoded).
-func (v *crdVersion) updateInput(o templates.Object) (map[string]any, bool) {
+// keepStored copies into cur each value of stored that manifest, the old
+// object as Flux applied it, does not set and cur does not either: a value
+// the API server's defaulting added when it stored the old object. Flux's
+// apply owns only what its manifests set, so it leaves such a value in
+// place, and the new CRD's default does not replace it (kube-apiserver
+// 1.37 keeps a CloudNativePG Backup's defaulted spec.method across a CRD
+// that changes the default). Mappings are merged key by key; a list is
+// cur's.
+func keepStored(cur, stored, manifest map[string]any, root bool) {
+	for k, sv := range stored {
+		if root && (k == "apiVersion" || k == "kind" || k == "metadata" || k == "status") {
+			continue
+		}
+		mv, inManifest := manifest[k]
+		cv, inCur := cur[k]
+		switch {
+		case !inManifest && !inCur:
+			cur[k] = runtime.DeepCopyJSONValue(sv)
+		case inManifest && inCur:
+			sm, ok1 := sv.(map[string]any)
+			mm, ok2 := mv.(map[string]any)
+			cm, ok3 := cv.(map[string]any)
+			if ok1 && ok2 && ok3 {
+				keepStored(cm, sm, mm, false)
+			}
+		}
+	}
+}
+
+// storedUnder returns the version gv of e's CRD of kind, nil when e is
+// nil or has no such version to decode with.
+func (e *Env) storedUnder(gv schema.GroupVersion, kind string) *crdVersion {
+	if e == nil {
+		return nil
+	}
+	ref := e.ref(gv.Group, kind)
+	if ref == nil {
+		return nil
+	}
+	c := ref.get()
+	if c.err != nil {
+		return nil
+	}
+	if v := c.versions[gv.Version]; v != nil && v.structural != nil {
+		return v
+	}
+	return nil
+}
+
+// decodeForUpdate is o decoded as the API server's decoder reads it,
+// before asDecoded.
+func decodeForUpdate(o templates.Object) (map[string]any, bool) {
 	data, err := JSON(o)
 	if err != nil {
 		return nil, false
@@ -115,7 +188,6 @@ func (v *crdVersion) updateInput(o templates.Object) (map[string]any, bool) {
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(data, &obj); err != nil {
 		return nil, false
 	}
-	v.asDecoded(obj)
 	return obj, true
 }
 
