@@ -38,22 +38,25 @@ type ObjectChange struct {
 // annotated for Flux to recreate them are left out, as for the immutable
 // fields of built-in kinds. The warnings name the field and the CRD's
 // message. An object that moves to another version of its CRD while the
-// CRD drops the old one is warned about instead (validate's
-// DroppedVersion): its apply fails whatever changes.
+// CRD drops the old one is warned about too (validate's DroppedVersion):
+// its apply fails whatever changes, annotated for Flux to recreate it or
+// not (the API server's error is no "Invalid" one, which alone makes
+// Flux recreate).
 func Transitions(ctx context.Context, p *envconfig.Pipeline, env string, tree map[string][]byte, changed []ObjectChange) []diag.Warning {
 	type pair struct {
 		app      string
 		old, cur templates.Object
+		forced   bool
 	}
 	var pairs []pair
 	for _, c := range changed {
 		before, err1 := objects.Parse(c.Old, c.Path, 0)
 		after, err2 := objects.Parse(c.New, c.Path, 0)
-		if err1 != nil || err2 != nil || len(before) != 1 || len(after) != 1 || immutable.Forced(after[0].Node) ||
+		if err1 != nil || err2 != nil || len(before) != 1 || len(after) != 1 ||
 			!strings.Contains(after[0].Node.GetApiVersion(), ".") {
 			continue // the core group and its like have no CRD
 		}
-		pairs = append(pairs, pair{c.App, before[0], after[0]})
+		pairs = append(pairs, pair{c.App, before[0], after[0], immutable.Forced(after[0].Node)})
 	}
 	if len(pairs) == 0 {
 		return nil
@@ -81,9 +84,11 @@ func Transitions(ctx context.Context, p *envconfig.Pipeline, env string, tree ma
 					Object: diag.Object{Kind: pr.cur.Node.GetKind(), Namespace: pr.cur.Node.GetNamespace(), Name: pr.cur.Node.GetName()},
 					Msg: fmt.Sprintf("moves from %s to %s while its CustomResourceDefinition %s no longer lists %s, the version Flux last applied it as: the API server refuses every server-side apply of the object (\"request to convert CR to an invalid group/version\", kubernetes/kubernetes#111937) until the entry of that version leaves its metadata.managedFields",
 						from, to, name, from),
-					Hint: fmt.Sprintf("promote the move to %s first, with a CRD that still lists %s (served: false is enough), and drop %s from the CRD in a later promotion, once Flux has applied the object; or remove the entry from the object's metadata.managedFields on the cluster",
+					Hint: fmt.Sprintf("promote the move to %s first, with a CRD that still lists %s (served: false is enough), and drop %s from the CRD in a later promotion, once Flux has applied the object; or turn on kustomize-controller's MigrateAPIVersion feature gate (from 1.8.4), which rewrites the entries before each apply; or remove the entry from the object's metadata.managedFields on the cluster",
 						to, from, from)})
 			}
+		}
+		if pr.forced {
 			continue
 		}
 		errs := venv.TransitionsSince(ctx, pr.app, before, pr.old, pr.cur)

@@ -26,8 +26,8 @@ import (
 // v1beta1 to v1 keeps its immutable controllerName). nil when cur is of
 // no CRD kiln knows (the env's, validation.crds', Flux's), when the two
 // are not of one group and kind, when they are of two versions and the
-// CRD converts with a webhook (which kiln cannot call) or has not old's
-// version, or when either cannot be read: the render reports that.
+// CRD converts with a webhook (which kiln cannot call), or when either
+// cannot be read: the render reports that.
 func (e *Env) Transitions(ctx context.Context, app string, old, cur templates.Object) []error {
 	return e.TransitionsSince(ctx, app, nil, old, cur)
 }
@@ -71,13 +71,12 @@ func (e *Env) TransitionsSince(ctx context.Context, app string, before *Env, old
 	if !ok || !v.served || v.structural == nil {
 		return nil
 	}
-	if oldGV.Version != gv.Version {
-		// An object of a version the CRD no longer lists fails to apply
-		// whatever it holds (DroppedVersion); a webhook would convert it
-		// in ways kiln cannot see.
-		if _, listed := c.versions[oldGV.Version]; !listed || !c.noConversion {
-			return nil
-		}
+	// A webhook would convert old in ways kiln cannot see. Without one,
+	// old's version need not be listed any more: the API server reads the
+	// stored object, of a listed version, the same way (once the apply
+	// gets that far: DroppedVersion).
+	if oldGV.Version != gv.Version && !c.noConversion {
+		return nil
 	}
 	oldObj, ok1 := decodeForUpdate(old)
 	curObj, ok2 := decodeForUpdate(cur)
