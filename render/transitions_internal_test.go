@@ -82,17 +82,7 @@ func TestTransitionsOfTrees(t *testing.T) {
 			if tc.crdInTree {
 				tree["apps/web/customresourcedefinition_widgets.example.com.yaml"] = []byte(immutableWidgetCRD)
 			}
-			var got []string
-			for _, w := range Transitions(context.Background(), p, "dev", tree, []ObjectChange{{Path: path, App: "web", Old: old[path], New: tree[path]}}) {
-				got = append(got, w.String())
-			}
-			ok := len(got) == len(tc.want)
-			for i := 0; ok && i < len(got); i++ {
-				ok = strings.Contains(got[i], tc.want[i])
-			}
-			if !ok {
-				t.Errorf("got:\n%s\nwant, in order, containing:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
-			}
+			wantTransitions(t, p, tree, []ObjectChange{{Path: path, App: "web", Old: old[path], New: tree[path]}}, tc.want)
 		})
 	}
 }
@@ -194,17 +184,7 @@ func TestTransitionsDroppedVersion(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tree := map[string][]byte{path: []byte(tc.cur), "apps/web/customresourcedefinition_gatewayclasses.gateway.networking.k8s.io.yaml": []byte(tc.crd)}
-			var got []string
-			for _, w := range Transitions(context.Background(), p, "dev", tree, []ObjectChange{{Path: path, App: "web", Old: []byte(old), New: tree[path]}}) {
-				got = append(got, w.String())
-			}
-			ok := len(got) == len(tc.want)
-			for i := 0; ok && i < len(got); i++ {
-				ok = strings.Contains(got[i], tc.want[i])
-			}
-			if !ok {
-				t.Errorf("got:\n%s\nwant, in order, containing:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
-			}
+			wantTransitions(t, p, tree, []ObjectChange{{Path: path, App: "web", Old: []byte(old), New: tree[path]}}, tc.want)
 		})
 	}
 }
@@ -276,5 +256,22 @@ func TestTransitionsCRDDefaultChanged(t *testing.T) {
 				t.Errorf("got:\n%s\nwant %v", strings.Join(got, "\n"), tc.want)
 			}
 		})
+	}
+}
+
+// wantTransitions checks that Transitions of env dev warns of changed
+// with the texts want holds, in order.
+func wantTransitions(t *testing.T, p *envconfig.Pipeline, tree map[string][]byte, changed []ObjectChange, want []string) {
+	t.Helper()
+	var got []string
+	for _, w := range Transitions(context.Background(), p, "dev", tree, changed) {
+		got = append(got, w.String())
+	}
+	ok := len(got) == len(want)
+	for i := 0; ok && i < len(got); i++ {
+		ok = strings.Contains(got[i], want[i])
+	}
+	if !ok {
+		t.Errorf("got:\n%s\nwant, in order, containing:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
