@@ -131,6 +131,10 @@ type FieldAt struct {
 	File  string
 	Line  int
 	Whole bool
+	// Generator is, for a key of a ConfigMap or Secret a kustomize
+	// generator made, the generator ("secretGenerator db"); "" for a
+	// field a patch wrote.
+	Generator string
 }
 
 // WrittenAt returns where path, a field of the object in FieldAt's form,

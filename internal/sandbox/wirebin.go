@@ -20,7 +20,7 @@ import (
 
 // wireVersion starts every encoding; a change of the layout below changes
 // it, and a reader refuses any other.
-const wireVersion = 7
+const wireVersion = 8
 
 // maxValueDepth bounds the nesting of a decoded value, so that crafted
 // bytes cannot exhaust the stack: YAML and JSON decoders refuse documents
@@ -60,6 +60,7 @@ func (w *wireResponse) tail(b []byte) []byte {
 			b = appendString(b, f.File)
 			b = binary.AppendVarint(b, int64(f.Line))
 			b = appendBool(b, f.Whole)
+			b = appendString(b, f.Generator)
 		}
 		b = appendString(b, o.Path)
 	}
@@ -121,7 +122,7 @@ func (w *wireResponse) UnmarshalBinary(data []byte) error {
 			if n := r.count(); n > 0 {
 				o.Fields = make([]templates.FieldAt, n)
 				for j := range o.Fields {
-					o.Fields[j] = templates.FieldAt{Path: r.str(), File: r.str(), Line: int(r.varint()), Whole: r.bool()}
+					o.Fields[j] = templates.FieldAt{Path: r.str(), File: r.str(), Line: int(r.varint()), Whole: r.bool(), Generator: r.str()}
 				}
 			}
 			o.Path = r.str()

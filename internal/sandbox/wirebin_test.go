@@ -62,7 +62,7 @@ func fullResponse(t *testing.T) *wireResponse {
 	}
 	w := &wireResponse{
 		Nodes:   "\x03\x00\x01\x02",
-		Objects: []wireObject{{Node: -1, File: "a.yaml", Line: 3, Raw: []byte("sops: {}\n")}, {Node: math.MaxInt32, RawNil: true, Overlay: "overlays/dev/kustomization.yaml", Fields: []templates.FieldAt{{Path: "spec.replicas", File: "overlays/dev/patch.yaml", Line: 7}, {Path: "spec.template.spec.containers[1]", File: "overlays/dev/patch.yaml", Line: 12, Whole: true}}, Path: "web[0]"}, {Raw: []byte{}}},
+		Objects: []wireObject{{Node: -1, File: "a.yaml", Line: 3, Raw: []byte("sops: {}\n")}, {Node: math.MaxInt32, RawNil: true, Overlay: "overlays/dev/kustomization.yaml", Fields: []templates.FieldAt{{Path: "spec.replicas", File: "overlays/dev/patch.yaml", Line: 7}, {Path: "data.A B", File: "app/db.env", Line: 2, Generator: "secretGenerator db"}, {Path: "spec.template.spec.containers[1]", File: "overlays/dev/patch.yaml", Line: 12, Whole: true}}, Path: "web[0]"}, {Raw: []byte{}}},
 		Inputs:  []string{"a.yaml", ""}, InputsNil: true, InputDigest: "sha256:00", Params: params, Cacheable: true,
 		Deps:     []templates.Dep{{Kind: "file", Path: "a.yaml", Sum: "sha256:11"}, {}},
 		Errors:   []wireError{{Diag: true, File: "f", Line: -1, App: "a", Kind: "k", Namespace: "n", Name: "m", Field: "spec.x", Msg: "msg", Hint: "h", Cause: "c", HasCause: true}, {Msg: "plain"}},

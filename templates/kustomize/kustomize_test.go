@@ -198,10 +198,10 @@ func TestRenderResult(t *testing.T) {
 		t.Errorf("Params = %v, want nil", res.Params)
 	}
 	// Each object names its source: the resource file and the line of its
-	// document, or the kustomization whose generator made it; no origin
+	// document, or the entry of the generator that made it; no origin
 	// annotation is left in the output.
 	wantSrc := map[string]string{
-		"ConfigMap":  "apps/guestbook/base/kustomization.yaml:0",
+		"ConfigMap":  "apps/guestbook/base/kustomization.yaml:11",
 		"Service":    "apps/guestbook/base/service.yaml:1",
 		"Deployment": "apps/guestbook/base/deployment.yaml:1",
 	}

@@ -66,6 +66,8 @@ func patchFields(fsys *securefs.FS, kfile string, objs []templates.Object) {
 		}
 		return docNode(docs, o.Line)
 	}
+	// Generators first: a patch applies to what a generator made.
+	generatorFields(fsys, kfs, objs, found)
 	for _, kf := range kfs {
 		for _, p := range treePatches(fsys, kf) {
 			applyPatch(p, objs, found, base)

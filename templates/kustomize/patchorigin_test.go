@@ -72,3 +72,35 @@ func TestPatchFields(t *testing.T) {
 		})
 	}
 }
+
+// TestGeneratorFields: each key of a generated ConfigMap is placed where
+// it was written, the key an overlay's behavior: merge generator
+// overrides at the overlay's literal, the base's file at its files:
+// entry, and the object itself at the base generator's entry, which its
+// origin names.
+func TestGeneratorFields(t *testing.T) {
+	t.Parallel()
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: repoRoot(t), App: "guestbook", Path: "apps/guestbook/overlays/dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const base, dev = "apps/guestbook/base/kustomization.yaml", "apps/guestbook/overlays/dev/kustomization.yaml"
+	for _, o := range res.Objects {
+		if o.Node.GetKind() != "ConfigMap" {
+			continue
+		}
+		if o.File != base || o.Line != 11 {
+			t.Errorf("ConfigMap at %s:%d, want %s:11", o.File, o.Line, base)
+		}
+		for p, want := range map[string]templates.FieldAt{
+			"data.LOG_LEVEL":      {Path: "data.LOG_LEVEL", File: dev, Line: 17, Generator: "configMapGenerator guestbook-config"},
+			"data.app.properties": {Path: "data.app.properties", File: base, Line: 15, Generator: "configMapGenerator guestbook-config"},
+		} {
+			if got, ok := o.WrittenAt(p); !ok || got != want {
+				t.Errorf("%s written at %+v (%v), want %+v", p, got, ok, want)
+			}
+		}
+		return
+	}
+	t.Fatal("no ConfigMap")
+}

@@ -64,6 +64,11 @@ func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typ
 				if f := idx.index[joinPath(append(splitPath(p.Field), p.Key))]; f != nil {
 					d.Line = o.LineOf(f.key)
 				}
+				// A key the problem does not show (a Secret's) is told
+				// by its line: the .env line or literal that wrote it.
+				if f, ok := o.WrittenAt(joinPath(append(splitPath(p.Field), p.Key))); ok && f.Generator != "" && len(o.Patches) == 0 {
+					err = writtenAt(d, f, o)
+				}
 			}
 		}
 		errs = append(errs, err)

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -154,15 +155,25 @@ func inPatch(errs []error, o templates.Object) []error {
 		if !ok {
 			continue
 		}
-		c := *d
-		c.File, c.Line = f.File, f.Line
-		if at := strings.Index(c.Hint, overlayPrefix); at >= 0 {
-			c.Hint = c.Hint[:at]
-		}
-		c.Hint += "; the patch writes the field over " + o.File + ", the object's resource file"
-		errs[i] = &c
+		errs[i] = writtenAt(d, f, o)
 	}
 	return errs
+}
+
+// writtenAt returns d pointed at f, where a patch or a generator wrote
+// its field.
+func writtenAt(d *diag.Error, f templates.FieldAt, o templates.Object) *diag.Error {
+	c := *d
+	c.File, c.Line = f.File, f.Line
+	if at := strings.Index(c.Hint, overlayPrefix); at >= 0 {
+		c.Hint = c.Hint[:at]
+	}
+	if f.Generator != "" {
+		c.Hint += "; " + f.Generator + " (" + o.File + ":" + strconv.Itoa(o.Line) + ") makes the key from this line"
+	} else {
+		c.Hint += "; the patch writes the field over " + o.File + ", the object's resource file"
+	}
+	return &c
 }
 
 // notePatches adds to the hint of each error about an object the env
