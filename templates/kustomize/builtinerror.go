@@ -28,8 +28,10 @@ import (
 // kustomize words both generators' errors as a configmap's
 // (api/internal/generators/utils.go).
 var (
-	repeatedKeyRe  = regexp.MustCompile("configmap (\\S*) illegally repeats the key `([^`]*)`")
-	unnamedRe      = regexp.MustCompile(`\ba configmap must have a name\b`)
+	repeatedKeyRe = regexp.MustCompile("configmap (\\S*) illegally repeats the key `([^`]*)`")
+	unnamedRe     = regexp.MustCompile(`\ba configmap must have a name\b`)
+	// api/kv's keyValuesFromLine, for a line of an .env file.
+	invalidUTF8Re  = regexp.MustCompile(`env source files: \[[^\]]*\]: line \[[0-9 ]*\] has invalid utf8 bytes`)
 	replicaMatchRe = regexp.MustCompile(`resource with name (\S+) does not match a config with the following GVK`)
 	// kyaml's openapi.SetSchema, for an openapi.version it has no schema of.
 	openAPIVersionRe = regexp.MustCompile(`\bthe specified OpenAPI version is not built in\b`)
@@ -44,16 +46,24 @@ func entryError(de *diag.Error, fsys *securefs.FS, top, msg string) bool {
 	if err != nil {
 		return false
 	}
-	f := &kfile{path: de.File, data: data}
+	abs := filepath.Join(fsys.Root(), filepath.FromSlash(de.File))
+	f := &kfile{path: de.File, dir: filepath.Dir(abs), data: data}
 	generators := []string{"configMapGenerator", "secretGenerator"}
 	switch m := repeatedKeyRe.FindStringSubmatch(msg); {
 	case m != nil:
+		if repeatedKey(de, fsys, f, m[1], m[2]) {
+			return true
+		}
 		for _, field := range generators {
 			if line := namedEntry(f, field, m[1]); line > 0 {
 				de.Line = line
 				de.Hint = fmt.Sprintf("two of the generator's sources (literals, files, envs) give the key %s: give each its own key (files: [other-key=path]), or drop one", m[2])
 				return true
 			}
+		}
+	case invalidUTF8Re.MatchString(msg):
+		if invalidUTF8Line(de, fsys, f) {
+			return true
 		}
 	case unnamedRe.MatchString(msg):
 		for _, field := range generators {

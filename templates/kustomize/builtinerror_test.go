@@ -20,7 +20,9 @@ func TestEntryErrorNamed(t *testing.T) {
 		{
 			name:          "secret generator repeats a key",
 			kustomization: "secretGenerator:\n- name: s\n  literals: [B=1]\n- name: g\n  literals: [A=hunter2]\n  envs: [a.env]\n",
-			want:          "base/kustomization.yaml:4", hint: "give the key A",
+			// a.env gives A first, as kustomize reads envs before
+			// literals: the literal repeats it.
+			want: "base/kustomization.yaml:5", hint: "gives the key A here and at base/a.env:1",
 		},
 		{
 			name:          "generator without a name",

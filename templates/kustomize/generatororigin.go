@@ -3,14 +3,18 @@ package kustomize
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
@@ -190,13 +194,10 @@ func (g *generatorAt) items(field string) []*yaml.Node {
 	return append(out, env...)
 }
 
-// envKeys calls at with each key of the .env file src and its line, read
-// as kustomize's kv loader reads it: lines split at '\n' (a '\r' before
-// it dropped), a BOM on the first, leading blanks trimmed, blank lines and
-// comments skipped, the key up to the first '='.
-func (g *generatorAt) envKeys(fsys *securefs.FS, src string, at func(key, file string, line int)) {
+// envFile reads the .env file src of g; file is its repository path.
+func (g *generatorAt) envFile(fsys *securefs.FS, src string) (data []byte, file string, ok bool) {
 	if remote(src) {
-		return
+		return nil, "", false
 	}
 	p := src
 	if !filepath.IsAbs(p) {
@@ -204,9 +205,20 @@ func (g *generatorAt) envKeys(fsys *securefs.FS, src string, at func(key, file s
 	}
 	data, err := fsys.ReadFile(p)
 	if err != nil {
+		return nil, "", false
+	}
+	return data, rootfs.Rel(fsys.Root(), p), true
+}
+
+// envKeys calls at with each key of the .env file src and its line, read
+// as kustomize's kv loader reads it: lines split at '\n' (a '\r' before
+// it dropped), a BOM on the first, leading blanks trimmed, blank lines and
+// comments skipped, the key up to the first '='.
+func (g *generatorAt) envKeys(fsys *securefs.FS, src string, at func(key, file string, line int)) {
+	data, file, ok := g.envFile(fsys, src)
+	if !ok {
 		return
 	}
-	file := rootfs.Rel(fsys.Root(), p)
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, len(data)+1)
 	for n := 0; sc.Scan(); n++ {
@@ -221,4 +233,54 @@ func (g *generatorAt) envKeys(fsys *securefs.FS, src string, at func(key, file s
 		key, _, _ := bytes.Cut(line, []byte("="))
 		at(string(key), file, n+1)
 	}
+}
+
+// repeatedKey points de, kustomize's error that generator name of f
+// gives key twice, at the second place that writes it, where kustomize
+// stopped, and names the first in the hint. It reports false when no
+// generator of f writes key twice (another kustomization's, or files
+// kiln cannot read).
+func repeatedKey(de *diag.Error, fsys *securefs.FS, f *kfile, name, key string) bool {
+	for _, g := range treeGenerators(fsys, []*kfile{f}) {
+		if g.name != name {
+			continue
+		}
+		var at []string
+		g.sources(fsys, func(k, file string, line int) {
+			if k == key && len(at) < 2 {
+				at = append(at, file+":"+strconv.Itoa(line))
+				if len(at) == 2 {
+					de.File, de.Line = file, line
+				}
+			}
+		})
+		if len(at) == 2 {
+			de.Hint = fmt.Sprintf("%s %s (%s:%d) gives the key %s here and at %s: give each its own key (files: [other-key=path]), or drop one", g.field, name, f.path, g.line, key, at[0])
+			return true
+		}
+	}
+	return false
+}
+
+// invalidUTF8Line points de, kustomize's error that a line of an .env
+// file of a generator of f is not UTF-8 (which names neither the line
+// nor the generator), at the first such line of the generators' .env
+// files, in kustomize's order.
+func invalidUTF8Line(de *diag.Error, fsys *securefs.FS, f *kfile) bool {
+	for _, g := range treeGenerators(fsys, []*kfile{f}) {
+		for _, src := range g.items("envs") {
+			data, file, ok := g.envFile(fsys, src.Value)
+			if !ok {
+				continue
+			}
+			for n, line := range strings.Split(string(data), "\n") {
+				if !utf8.ValidString(line) {
+					de.File, de.Line = file, n+1
+					de.Hint = fmt.Sprintf("save %s as UTF-8 (%s %s at %s:%d reads it); a binary value belongs in a files: entry", path.Base(file), g.field, g.name, f.path, g.line)
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -616,7 +616,8 @@ func TestSourceLocations(t *testing.T) {
 // literal (kustomize lists every literal of the generator, good ones
 // included), an .env line with bytes that are not UTF-8 (kustomize prints
 // the line), a replacement's index out of bounds (kustomize prints the
-// value). The error must name the kustomization and show no value.
+// value). The error must name the kustomization, or the .env file's
+// line, and show no value.
 func TestBuildErrorsShowNoValue(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -638,7 +639,7 @@ func TestBuildErrorsShowNoValue(t *testing.T) {
 		{name: "env line", files: map[string]string{
 			"app/kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [a.env]\n",
 			"app/a.env":              "USER=admin\nPASSWORD=Sup3r\xffS3cret\n",
-		}, msg: "env source files: [a.env]: a line is not UTF-8"},
+		}, file: "app/a.env", line: 2, msg: "env source files: [a.env]: a line is not UTF-8"},
 		// kustomize makes a line without '=' one key with an empty value:
 		// a password written alone on its line would become a key, which
 		// no redactor masks, SOPS does not encrypt and diffs show.
