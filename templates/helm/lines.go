@@ -22,8 +22,9 @@ import (
 // templated key) gets the line of the nearest key above it that it does:
 // the line where the action that printed it stands. A path the template
 // writes on two lines (an if and its else) gives no line, nor does a
-// template whose document for the object's kind is not clear: then the
-// error names the file only, as before.
+// template whose document for the object's kind is not clear (several
+// of that kind whose metadata.name does not tell which printed the
+// object): then the error names the file only, as before.
 
 // templateKey is a key the template writes literally: its path (list
 // indexes as "[]") and line.
@@ -44,11 +45,21 @@ var (
 	blockScalar = regexp.MustCompile(`^[|>][-+0-9]*\s*(#.*)?$`)
 )
 
-// templateDoc returns the lines of the document of text, a template,
-// that writes objects of kind: the template's only document, or its one
-// document with that literal kind. first is the line number of the
-// document's first line. ok is false when it is not clear which.
-func templateDoc(text, kind string) (lines []string, first int, ok bool) {
+// tdoc is a document of a template: its lines, the line number of the
+// first, and what its metadata.name writes as a pattern of the names it
+// prints (nil when it writes none), with the number of literal
+// characters the pattern holds.
+type tdoc struct {
+	lines   []string
+	first   int
+	name    *regexp.Regexp
+	literal int
+}
+
+// templateDocs returns the documents of text, a template, that may write
+// objects of kind: the template's only document with a literal key, or
+// its documents with that literal kind. None when it is not clear.
+func templateDocs(text, kind string) []tdoc {
 	all := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
 	type doc struct{ start, end int }
 	var docs []doc
@@ -71,21 +82,115 @@ func templateDoc(text, kind string) (lines []string, first int, ok bool) {
 	}
 	if len(written) == 1 {
 		d := written[0]
-		return all[d.start:d.end], d.start + 1, true
+		return []tdoc{{lines: all[d.start:d.end], first: d.start + 1}}
 	}
-	var match []doc
+	var match []tdoc
 	for _, d := range written {
 		for _, l := range all[d.start:d.end] {
 			if m := kindLine.FindStringSubmatch(l); m != nil && m[1] == kind {
-				match = append(match, d)
+				t := tdoc{lines: all[d.start:d.end], first: d.start + 1}
+				t.name, t.literal = namePattern(t.lines)
+				match = append(match, t)
 				break
 			}
 		}
 	}
-	if len(match) != 1 {
-		return nil, 0, false
+	return match
+}
+
+// pick returns the document of docs that wrote the object named name:
+// the only one, or of several (a Service and its headless twin, three
+// ClusterRoles -view, -edit and -admin) the one whose metadata.name
+// matches name, the most literal of those that do. ok is false when
+// that is not one document.
+func pick(docs []tdoc, name string) (tdoc, bool) {
+	if len(docs) == 1 {
+		return docs[0], true
 	}
-	return all[match[0].start:match[0].end], match[0].start + 1, true
+	best, n := -1, 0
+	for i, d := range docs {
+		if d.name == nil || !d.name.MatchString(name) {
+			continue
+		}
+		switch {
+		case best < 0 || d.literal > docs[best].literal:
+			best, n = i, 1
+		case d.literal == docs[best].literal:
+			n++
+		}
+	}
+	if n != 1 {
+		return tdoc{}, false
+	}
+	return docs[best], true
+}
+
+var (
+	// metadataLine opens a document's metadata.
+	metadataLine = regexp.MustCompile(`^metadata: *(#.*)?$`)
+	// nameLine is metadata's name, indented.
+	nameLine = regexp.MustCompile(`^( +)name: +(.+?) *$`)
+	// action is a template action, with the blanks a trim marker takes.
+	action = regexp.MustCompile(`\s*\{\{-?.*?-?\}\}\s*`)
+)
+
+// namePattern returns, for the lines of a template document, a pattern
+// of the names its metadata.name prints, each action standing for any
+// text, and the number of literal characters in it; nil when the
+// document writes no metadata.name on its own line.
+func namePattern(lines []string) (*regexp.Regexp, int) {
+	in, indent := false, ""
+	for _, l := range lines {
+		if metadataLine.MatchString(l) {
+			in = true
+			continue
+		}
+		if !in {
+			continue
+		}
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, "{{") {
+			continue
+		}
+		if !strings.HasPrefix(l, " ") {
+			return nil, 0 // metadata ended
+		}
+		if indent == "" {
+			// metadata's keys stand at its first key's indentation;
+			// a label called name stands deeper.
+			indent = l[:len(l)-len(strings.TrimLeft(l, " "))]
+		}
+		m := nameLine.FindStringSubmatch(l)
+		if m == nil || m[1] != indent {
+			continue
+		}
+		v := m[2]
+		if i := strings.Index(v, " #"); i >= 0 && !strings.Contains(v[i:], "}}") {
+			v = strings.TrimSpace(v[:i])
+		}
+		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+			v = v[1 : len(v)-1]
+		}
+		var b strings.Builder
+		literal := 0
+		b.WriteString("^")
+		rest := v
+		for _, loc := range action.FindAllStringIndex(v, -1) {
+			lit := rest[:loc[0]-(len(v)-len(rest))]
+			b.WriteString(regexp.QuoteMeta(lit))
+			literal += len(lit)
+			b.WriteString(".*")
+			rest = v[loc[1]:]
+		}
+		b.WriteString(regexp.QuoteMeta(rest) + "$")
+		literal += len(rest)
+		re, err := regexp.Compile(b.String())
+		if err != nil {
+			return nil, 0
+		}
+		return re, literal
+	}
+	return nil, 0
 }
 
 // templateKeys lists the keys lines writes literally, by path; a path

@@ -155,3 +155,58 @@ func TestTemplateLinesBounded(t *testing.T) {
 		t.Errorf("lines %v, want %v", lines, want)
 	}
 }
+
+// TestPickDocumentByName: of several documents of one kind in one
+// template, an object's lines come from the one whose metadata.name
+// prints its name, the most literal of those that match. The template is
+// the head of each ClusterRole of argo-workflows' controller/
+// workflow-aggregate-roles.yaml (github.com/argoproj/argo-helm, commit
+// 86b3951720, Apache-2.0), and a Service pair as alertmanager's
+// services.yaml writes it (testdata/errors/helm-several-services-one-template).
+func TestPickDocumentByName(t *testing.T) {
+	t.Parallel()
+	roles := `{{- if .Values.createAggregateRoles }}
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: {{ template "argo-workflows.fullname" . }}-view
+  labels:
+    {{- include "argo-workflows.labels" (dict "context" . "component" .Values.controller.name "name" .Values.controller.name) | nindent 4 }}
+    rbac.authorization.k8s.io/aggregate-to-view: "true"
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: {{ template "argo-workflows.fullname" . }}-edit
+  labels:
+    {{- include "argo-workflows.labels" (dict "context" . "component" .Values.server.name "name" .Values.server.name) | nindent 4 }}
+    rbac.authorization.k8s.io/aggregate-to-edit: "true"
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  labels:
+    name: admin
+  name: "{{ template "argo-workflows.fullname" . }}-admin"
+{{- end }}
+`
+	services := "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ include \"alertmanager.fullname\" . }}\n---\n" +
+		"apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ include \"alertmanager.fullname\" . }}-headless\n"
+	for _, tc := range []struct {
+		text, kind, name string
+		first            int // 0: no document
+	}{
+		{roles, "ClusterRole", "argo-workflows-view", 1},
+		{roles, "ClusterRole", "release-argo-workflows-edit", 10},
+		{roles, "ClusterRole", "argo-workflows-admin", 18},
+		{roles, "ClusterRole", "argo-workflows-viewer", 0},
+		{services, "Service", "alertmanager", 1},
+		{services, "Service", "alertmanager-headless", 6},
+		{services, "ConfigMap", "alertmanager", 0},
+	} {
+		d, ok := pick(templateDocs(tc.text, tc.kind), tc.name)
+		if got := map[bool]int{true: d.first}[ok]; got != tc.first {
+			t.Errorf("%s %s: document at line %d (%v), want %d", tc.kind, tc.name, d.first, ok, tc.first)
+		}
+	}
+}

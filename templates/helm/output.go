@@ -41,7 +41,12 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 		return nil, &diag.Error{File: src.file(""), Msg: err.Describe(), Err: err, Hint: limits.Hint}
 	}
 	texts := templateTexts(src)
-	keysOf := map[[2]string]keyLines{}
+	type docKey struct {
+		source string
+		first  int
+	}
+	docsOf := map[[2]string][]tdoc{}
+	keysOf := map[docKey]keyLines{}
 	add := func(source, body string) {
 		keepLines := crds[source]
 		if p := pre[source]; keepLines && p != nil && p.use(body, count) {
@@ -62,16 +67,20 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 				if text, ok := texts[src.path(source)]; ok && objs[i].Node != nil && objs[i].Raw == nil {
 					kind := objs[i].Node.GetKind()
 					at := [2]string{source, kind}
-					k, read := keysOf[at]
+					docs, read := docsOf[at]
 					if !read {
 						// Once per template and kind: a range may print
 						// thousands of objects from one template.
-						if lines, first, ok := templateDoc(text, kind); ok {
-							k = templateKeys(lines, first)
-						}
-						keysOf[at] = k
+						docs = templateDocs(text, kind)
+						docsOf[at] = docs
 					}
-					if k.lines != nil {
+					if d, ok := pick(docs, objs[i].Node.GetName()); ok {
+						dk := docKey{source, d.first}
+						k, read := keysOf[dk]
+						if !read {
+							k = templateKeys(d.lines, d.first)
+							keysOf[dk] = k
+						}
 						objs[i].Line = templateLines(objs[i].Node.YNode(), k)
 					}
 				}
