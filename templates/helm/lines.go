@@ -245,6 +245,21 @@ func templateKeys(lines []string, first int) keyLines {
 		if strings.HasPrefix(t, "{{") {
 			// An action alone on its line: the keys it prints are not
 			// the template's, and it opens no structure of its own.
+			if m := includeAction.FindStringSubmatch(t); m != nil {
+				// It prints under the nearest key less indented than it
+				// (nindent puts the text where the line stands).
+				parent := ""
+				for j := len(stack) - 1; j >= 0; j-- {
+					if stack[j].indent < indent {
+						parent = stack[j].path
+						break
+					}
+				}
+				if keys.includes == nil {
+					keys.includes = map[string][]includeAt{}
+				}
+				keys.includes[parent] = append(keys.includes[parent], includeAt{m[1], first + i})
+			}
 			continue
 		}
 		m := keyLine.FindStringSubmatch(l)
@@ -315,7 +330,21 @@ func itemNameAt(lines []string, i, d, w int) string {
 type keyLines struct {
 	lines  map[string]int
 	values map[string][]literalAt
+	// includes lists, by the path of the key they print under, the named
+	// templates an action alone on its line includes ("spec.template":
+	// {{ include "promtail.podTemplate" . | nindent 4 }}).
+	includes map[string][]includeAt
 }
+
+// includeAt is an include or template action of a template, by the name
+// of the template it includes.
+type includeAt struct {
+	name string
+	line int
+}
+
+// includeAction is an action that starts by including a named template.
+var includeAction = regexp.MustCompile(`^\{\{-?\s*(?:include|template)\s+"([^"]+)"`)
 
 type literalAt struct {
 	line  int

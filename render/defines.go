@@ -1,0 +1,109 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/templates"
+	"github.com/kiln-gitops/kiln/templates/helm"
+)
+
+// inDefines points each error of err about a field of an object of run,
+// a helm app with a chart folder of the repository, that a named template
+// printed (a pod template, labels or a selector from _helpers.tpl) at
+// the field's line in the define, and names the template's include in
+// the hint: the engine gave it the line of the key the include prints
+// under. Only errors are placed, so a render without any reads nothing
+// more. An object an env patch applies to is left alone: the field may
+// be the patch's (notePatches says so).
+func inDefines(root string, run *appRun, err error) error {
+	h := run.app.Helm
+	if err == nil || h == nil || h.Repo != "" || strings.HasSuffix(h.Chart, ".tgz") || strings.HasSuffix(h.Chart, ".tar.gz") {
+		return err
+	}
+	chart := path.Clean(strings.TrimPrefix(h.Chart, "./"))
+	var objs map[diag.Object]templates.Object
+	all := diag.Flatten(err)
+	moved := false
+	for i, e := range all {
+		var d *diag.Error
+		if !errors.As(e, &d) || d.Field == "" || d.Line <= 0 || d.Object.Kind == "" || !strings.HasPrefix(d.File, chart+"/") {
+			continue
+		}
+		if objs == nil {
+			objs = map[diag.Object]templates.Object{}
+			for _, o := range run.objs {
+				if o.Node != nil {
+					objs[objRef(o)] = o
+				}
+			}
+		}
+		o, ok := objs[d.Object]
+		if !ok || o.File != d.File || len(o.Patches) > 0 {
+			continue
+		}
+		field := d.Field
+		if k, ok := mapKey(o, d); ok {
+			field += "[" + k + "]"
+		}
+		p, ok := helm.InDefine(root, chart, d.File, d.Object.Kind, d.Object.Name, field)
+		if !ok {
+			continue
+		}
+		c := *d
+		c.File, c.Line = p.File, p.Line
+		via := ""
+		if len(p.Through) > 0 {
+			via = " through " + strings.Join(p.Through, ", ")
+		}
+		note := fmt.Sprintf("the field is written in define %q, which %s:%d includes%s", p.Define, d.File, p.IncludeLine, via)
+		if c.Hint != "" {
+			note = c.Hint + "; " + note
+		}
+		c.Hint = note
+		all[i], moved = &c, true
+	}
+	if !moved {
+		return err
+	}
+	return diag.Join(all...)
+}
+
+// invalidValueRe reads the value an "Invalid value" error quotes.
+var invalidValueRe = regexp.MustCompile(`Invalid value: ("(?:[^"\\]|\\.)*")`)
+
+// mapKey returns the key of the map of strings d.Field names in o (a
+// label or annotation map, a selector's matchLabels) that d is about:
+// the API server's label errors name the map and quote the bad key or
+// value, not the key. The one entry whose key or value is that quoted
+// text; false for none or several, and for a Secret's data, whose keys
+// and values kiln never reads into a place.
+func mapKey(o templates.Object, d *diag.Error) (string, bool) {
+	m := invalidValueRe.FindStringSubmatch(d.Msg)
+	if m == nil || o.Node.GetKind() == "Secret" && !strings.HasPrefix(d.Field, "metadata.") {
+		return "", false
+	}
+	bad, err := strconv.Unquote(m[1])
+	if err != nil {
+		return "", false
+	}
+	n, err := o.Node.Pipe(kyaml.Lookup(strings.Split(d.Field, ".")...))
+	if err != nil || n == nil || n.YNode().Kind != kyaml.MappingNode {
+		return "", false
+	}
+	c := n.YNode().Content
+	key, found := "", 0
+	for i := 0; i+1 < len(c); i += 2 {
+		if c[i].Value == bad || c[i+1].Kind == kyaml.ScalarNode && c[i+1].Value == bad {
+			key, found = c[i].Value, found+1
+		}
+	}
+	return key, found == 1
+}
