@@ -1414,7 +1414,7 @@ func (r *Renderer) checkApp(ctx context.Context, venv *validate.Env, scopes *sco
 		return c
 	}
 	if err := validateObjects(ctx, venv, run.app.Name, run.objs); err != nil {
-		c.errs = append(c.errs, inDefines(r.p.Root, run, err))
+		c.errs = append(c.errs, inLibraries(r.p.Root, run, inDefines(r.p.Root, run, err)))
 	}
 	return c
 }

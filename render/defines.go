@@ -13,6 +13,7 @@ import (
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/helm"
+	"github.com/kiln-gitops/kiln/templates/jsonnet"
 )
 
 // inDefines points each error of err about a field of an object of run,
@@ -106,4 +107,59 @@ func mapKey(o templates.Object, d *diag.Error) (string, bool) {
 		}
 	}
 	return key, found == 1
+}
+
+// inLibraries points each error of err about a field of an object of
+// run, a jsonnet app, that a function of another file (a .libsonnet)
+// built at the field's line there, and names in the hint the main
+// file's line the engine gave it, where the call stands
+// (jsonnet.LibPlace). Only errors are placed: a render without any
+// parses no library.
+func inLibraries(root string, run *appRun, err error) error {
+	j := run.app.Jsonnet
+	if err == nil || j == nil {
+		return err
+	}
+	main := path.Clean(strings.TrimPrefix(j.File, "./"))
+	jpath := make([]string, len(j.JPath))
+	for i, p := range j.JPath {
+		jpath[i] = path.Clean(strings.TrimPrefix(p, "./"))
+	}
+	objs := map[diag.Object]templates.Object{}
+	for _, o := range run.objs {
+		if o.Node != nil {
+			objs[objRef(o)] = o
+		}
+	}
+	all := diag.Flatten(err)
+	moved := false
+	for i, e := range all {
+		var d *diag.Error
+		if !errors.As(e, &d) || d.Field == "" || d.File != main || d.Object.Kind == "" {
+			continue
+		}
+		o, ok := objs[d.Object]
+		if !ok || o.File != main || len(o.Patches) > 0 {
+			continue
+		}
+		file, line, ok := jsonnet.LibPlace(root, main, jpath, o.Path, d.Field)
+		if !ok {
+			continue
+		}
+		c := *d
+		c.File, c.Line = file, line
+		note := "the field is written in " + file
+		if d.Line > 0 {
+			note += fmt.Sprintf(", called from %s:%d", main, d.Line)
+		}
+		if c.Hint != "" {
+			note = c.Hint + "; " + note
+		}
+		c.Hint = note
+		all[i], moved = &c, true
+	}
+	if !moved {
+		return err
+	}
+	return diag.Join(all...)
 }

@@ -25,6 +25,12 @@ type origin struct {
 	// line is the line to report for values below: node's start, or the
 	// start of the last expression followed.
 	line int
+	// file is the file line is in, "" for the main file; lib follows
+	// imports, indexes and calls of functions into other files, nil to
+	// stop at them (the engine's mapping reads no file but the main
+	// one: libPlace follows them, for an error only).
+	file string
+	lib  *libs
 }
 
 // rootOrigin is the origin of the whole output of a main file whose
@@ -43,25 +49,123 @@ func rootOrigin(node ast.Node) origin {
 // resolve follows locals, variables bound to them and parentheses from
 // node to the expression that gives its value.
 func resolve(node ast.Node, scope map[ast.Identifier]binding) origin {
-	for depth := 0; node != nil && depth <= maxDepth; depth++ {
+	return resolveIn(node, scope, "", nil, 0)
+}
+
+// resolveIn is resolve in file; with lib, it also follows an import to
+// the imported file, a field of an object (obj.name) to its value, and a
+// call of a function to its body, its parameters bound to the arguments.
+func resolveIn(node ast.Node, scope map[ast.Identifier]binding, file string, lib *libs, depth int) origin {
+	stop := func(node ast.Node) origin {
+		return origin{node: node, scope: scope, line: lineOf(node), file: file, lib: lib}
+	}
+	for ; node != nil && depth <= maxDepth; depth++ {
 		switch n := node.(type) {
 		case *ast.Local:
 			node, scope = n.Body, bindLocal(n, scope)
+			if file != "" {
+				for _, b := range n.Binds {
+					bb := scope[b.Variable]
+					bb.file = file
+					scope[b.Variable] = bb
+				}
+			}
 			continue
 		case *ast.Var:
 			b, ok := scope[n.Id]
 			if !ok {
-				return origin{node: node, scope: scope, line: lineOf(node)}
+				return stop(node)
 			}
-			node, scope = b.def, b.scope
+			node, scope, file = b.def, b.scope, b.file
 			continue
 		case *ast.Parens:
 			node = n.Inner
 			continue
+		case *ast.Import:
+			if lib == nil || n.File == nil {
+				return stop(node)
+			}
+			f, imported, ok := lib.load(file, n.File.Value)
+			if !ok {
+				return stop(node)
+			}
+			node, scope, file = imported, nil, f
+			continue
+		case *ast.Index:
+			name, ok := n.Index.(*ast.LiteralString)
+			if lib == nil || !ok {
+				return stop(node)
+			}
+			t := resolveIn(n.Target, scope, file, lib, depth+1)
+			obj, ok := t.node.(*ast.DesugaredObject)
+			if !ok {
+				return stop(node)
+			}
+			var body ast.Node
+			for _, f := range obj.Fields {
+				if !f.PlusSuper && canBeNamed(f.Name, name.Value, 0) {
+					body = f.Body
+				}
+			}
+			if body == nil {
+				return stop(node)
+			}
+			node, scope, file = body, objectScope(obj, t.scope, t.file), t.file
+			continue
+		case *ast.Apply:
+			if lib == nil {
+				return stop(node)
+			}
+			t := resolveIn(n.Target, scope, file, lib, depth+1)
+			fn, ok := t.node.(*ast.Function)
+			if !ok {
+				return stop(node)
+			}
+			inner := make(map[ast.Identifier]binding, len(t.scope)+len(fn.Parameters))
+			for k, v := range t.scope {
+				inner[k] = v
+			}
+			for i, p := range fn.Parameters {
+				var arg ast.Node
+				if i < len(n.Arguments.Positional) {
+					arg = n.Arguments.Positional[i].Expr
+				}
+				for _, na := range n.Arguments.Named {
+					if na.Name == p.Name {
+						arg = na.Arg
+					}
+				}
+				if arg != nil {
+					inner[p.Name] = binding{def: arg, scope: scope, file: file}
+				} else if p.DefaultArg != nil {
+					inner[p.Name] = binding{def: p.DefaultArg, scope: inner, file: t.file}
+				}
+			}
+			node, scope, file = fn.Body, inner, t.file
+			continue
 		}
-		return origin{node: node, scope: scope, line: lineOf(node)}
+		return stop(node)
 	}
 	return origin{}
+}
+
+// objectScope is scope with the locals of obj, in file, bound.
+func objectScope(obj *ast.DesugaredObject, scope map[ast.Identifier]binding, file string) map[ast.Identifier]binding {
+	if len(obj.Locals) == 0 {
+		return scope
+	}
+	inner := make(map[ast.Identifier]binding, len(scope)+len(obj.Locals))
+	for k, v := range scope {
+		inner[k] = v
+	}
+	for _, b := range obj.Locals {
+		var def ast.Node = b.Body
+		if b.Fun != nil {
+			def = b.Fun
+		}
+		inner[b.Variable] = binding{def: def, scope: inner, file: file}
+	}
+	return inner
 }
 
 func literal(node ast.Node) bool {
@@ -83,7 +187,7 @@ func lineOf(node ast.Node) int {
 func (o origin) index(i int) origin {
 	a, ok := o.node.(*ast.Array)
 	if !ok || i >= len(a.Elements) {
-		return origin{line: o.line}
+		return origin{line: o.line, file: o.file}
 	}
 	return o.child(a.Elements[i].Expr)
 }
@@ -91,9 +195,23 @@ func (o origin) index(i int) origin {
 // field is the origin of the value of field key of the object this
 // origin gave.
 func (o origin) field(key string) origin {
+	if b, ok := o.node.(*ast.Binary); ok && o.lib != nil && b.Op == ast.BopPlus {
+		// An object a + b: the field is b's when b writes it, else a's.
+		r := o.child(b.Right)
+		obj, ok := r.node.(*ast.DesugaredObject)
+		if !ok {
+			return origin{line: o.line, file: o.file}
+		}
+		for _, f := range obj.Fields {
+			if f.Hide != ast.ObjectFieldHidden && canBeNamed(f.Name, key, 0) {
+				return r.field(key)
+			}
+		}
+		return o.child(b.Left).field(key)
+	}
 	obj, ok := o.node.(*ast.DesugaredObject)
 	if !ok {
-		return origin{line: o.line}
+		return origin{line: o.line, file: o.file}
 	}
 	for _, f := range obj.Fields {
 		if f.Hide == ast.ObjectFieldHidden || !canBeNamed(f.Name, key, 0) {
@@ -102,23 +220,9 @@ func (o origin) field(key string) origin {
 		if f.PlusSuper {
 			// `key+: {…}` adds to an inherited value: the output is not
 			// the literal alone.
-			return origin{line: lineOf(f.Body)}
+			return origin{line: lineOf(f.Body), file: o.file}
 		}
-		scope := o.scope
-		if len(obj.Locals) > 0 {
-			scope = make(map[ast.Identifier]binding, len(o.scope)+len(obj.Locals))
-			for k, v := range o.scope {
-				scope[k] = v
-			}
-			for _, b := range obj.Locals {
-				var def ast.Node = b.Body
-				if b.Fun != nil {
-					def = b.Fun
-				}
-				scope[b.Variable] = binding{def: def, scope: scope}
-			}
-		}
-		return origin{node: o.node, scope: scope, line: o.line}.child(f.Body)
+		return origin{node: o.node, scope: objectScope(obj, o.scope, o.file), line: o.line, file: o.file, lib: o.lib}.child(f.Body)
 	}
 	// A field whose name only evaluation knows: no line rather than a
 	// wrong one.
@@ -166,14 +270,21 @@ func canBeNamed(name ast.Node, key string, depth int) bool {
 // child follows expr, the expression of an element or field, in o's
 // scope.
 func (o origin) child(expr ast.Node) origin {
-	c := resolve(expr, o.scope)
+	c := resolveIn(expr, o.scope, o.file, o.lib, 0)
 	if c.line == 0 {
-		c.line = o.line
+		c.line, c.file = o.line, o.file
 	}
-	if !literal(c.node) {
+	if !literal(c.node) && !sum(c) {
 		// Not a literal: its value cannot be followed, only placed where
 		// the expression that computes it starts.
-		return origin{line: c.line}
+		return origin{line: c.line, file: c.file}
 	}
 	return c
+}
+
+// sum reports whether o, following libraries, is an object a + b, whose
+// fields field follows into b or a.
+func sum(o origin) bool {
+	b, ok := o.node.(*ast.Binary)
+	return ok && o.lib != nil && b.Op == ast.BopPlus
 }

@@ -25,6 +25,9 @@ const maxDepth = 100
 type binding struct {
 	def   ast.Node
 	scope map[ast.Identifier]binding
+	// file is the file def stands in, for origins that follow imports
+	// (libPlace); "" for the main file.
+	file string
 }
 
 // topLevel inspects the (desugared) syntax tree of the main file. For a
