@@ -11,6 +11,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/helm"
 	"github.com/kiln-gitops/kiln/templates/jsonnet"
@@ -54,7 +55,7 @@ func inDefines(root string, run *appRun, err error) error {
 		if k, ok := mapKey(o, d); ok {
 			field += "[" + k + "]"
 		}
-		p, ok := helm.InDefine(root, chart, d.File, d.Object.Kind, d.Object.Name, field)
+		p, ok := helm.InDefine(root, chart, d.File, d.Object.Kind, d.Object.Name, field, itemNames(o.Node.YNode(), field))
 		if !ok {
 			continue
 		}
@@ -162,4 +163,54 @@ func inLibraries(root string, run *appRun, err error) error {
 		return err
 	}
 	return diag.Join(all...)
+}
+
+// itemNames returns the names of the list items of n that the API path
+// field passes through (objects.ItemName, "" for an item without one),
+// in order; it stops where n does not hold the path.
+func itemNames(n *kyaml.Node, field string) []string {
+	var names []string
+	for field != "" && n != nil {
+		switch {
+		case field[0] == '.':
+			field = field[1:]
+		case field[0] == '[':
+			end := strings.IndexByte(field, ']')
+			if end < 0 {
+				return names
+			}
+			in := field[1:end]
+			field = field[end+1:]
+			if i, err := strconv.Atoi(in); err == nil && n.Kind == kyaml.SequenceNode {
+				if i < 0 || i >= len(n.Content) {
+					return names
+				}
+				n = n.Content[i]
+				names = append(names, objects.ItemName(n))
+				continue
+			}
+			n = mappingValue(n, in)
+		default:
+			end := strings.IndexAny(field, ".[")
+			if end < 0 {
+				end = len(field)
+			}
+			n = mappingValue(n, field[:end])
+			field = field[end:]
+		}
+	}
+	return names
+}
+
+// mappingValue is the value of key in the mapping n, nil for none.
+func mappingValue(n *kyaml.Node, key string) *kyaml.Node {
+	if n.Kind != kyaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }

@@ -43,9 +43,12 @@ const maxDefineDepth = 4
 // "spec.template.spec.containers[0].image") of the object kind/name that
 // the template file (repository-relative, in the chart folder chart)
 // rendered, when the template itself does not write the field and one
-// include prints it. root is the repository; files are read within it.
-// false when that is not clear: the error keeps the template's line.
-func InDefine(root, chart, file, kind, name, field string) (DefinePlace, bool) {
+// include prints it. items are the names of the list items field passes
+// through, in order ("" for an item without one): a define that writes
+// two containers tells them apart by them. root is the repository; files
+// are read within it. false when that is not clear: the error keeps the
+// template's line.
+func InDefine(root, chart, file, kind, name, field string, items []string) (DefinePlace, bool) {
 	text, err := rootfs.ReadFile(root, file)
 	if err != nil || len(text) > maxMappedTemplate {
 		return DefinePlace{}, false
@@ -55,14 +58,26 @@ func InDefine(root, chart, file, kind, name, field string) (DefinePlace, bool) {
 		return DefinePlace{}, false
 	}
 	keys := templateKeys(d.lines, d.first)
-	inc, rest, ok := includeOf(keys, templatePath(field))
+	plain := templateSegs(field)
+	named := make([]string, len(plain))
+	n := 0
+	for i, s := range plain {
+		named[i] = s
+		if s == "[]" {
+			if n < len(items) && items[n] != "" {
+				named[i] = "[=" + items[n] + "]"
+			}
+			n++
+		}
+	}
+	inc, k, ok := includeOf(keys, plain)
 	if !ok {
 		return DefinePlace{}, false
 	}
 	defs := chartDefines(root, chart)
 	var found []DefinePlace
 	for _, in := range inc {
-		if p, ok := defines(defs, in.name, rest, 0); ok {
+		if p, ok := defines(defs, in.name, plain[k:], named[k:], 0); ok {
 			p.IncludeLine = in.line
 			found = append(found, p)
 		}
@@ -73,21 +88,21 @@ func InDefine(root, chart, file, kind, name, field string) (DefinePlace, bool) {
 	return found[0], true
 }
 
-// templatePath is an API path as templateKeys writes paths: list indexes
-// as [].
-func templatePath(field string) string {
-	var b strings.Builder
+// templateSegs splits an API path into the steps of templateKeys'
+// paths: keys, and [] for each list index.
+func templateSegs(field string) []string {
+	var out []string
 	for field != "" {
 		switch {
 		case field[0] == '[':
 			end := strings.IndexByte(field, ']')
 			if end < 0 {
-				return b.String()
+				return out
 			}
 			if _, err := strconv.Atoi(field[1:end]); err == nil {
-				b.WriteString("[]")
+				out = append(out, "[]")
 			} else {
-				b.WriteString("." + field[1:end])
+				out = append(out, field[1:end])
 			}
 			field = field[end+1:]
 		case field[0] == '.':
@@ -97,49 +112,43 @@ func templatePath(field string) string {
 			if end < 0 {
 				end = len(field)
 			}
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(field[:end])
+			out = append(out, field[:end])
 			field = field[end:]
 		}
+	}
+	return out
+}
+
+// joinSegs is the path of templateKeys that segs spell.
+func joinSegs(segs []string) string {
+	var b strings.Builder
+	for i, s := range segs {
+		if i > 0 && !strings.HasPrefix(s, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
 	}
 	return b.String()
 }
 
-// includeOf returns the includes that print p, a path of keys: those
-// under the longest prefix of p that has any, and the rest of p below
-// it. false when the template writes p itself, or a key between it and
-// the include (the field is then the template's, or a toYaml's).
-func includeOf(keys keyLines, p string) ([]includeAt, string, bool) {
-	if keys.lines[p] > 0 {
-		return nil, "", false
+// includeOf returns the includes that print segs, a path of keys: those
+// under the longest prefix of it that has any, and that prefix's length.
+// false when the template writes the path itself, or a key between it
+// and the include (the field is then the template's, or a toYaml's).
+func includeOf(keys keyLines, segs []string) ([]includeAt, int, bool) {
+	if keys.lines[joinSegs(segs)] > 0 {
+		return nil, 0, false
 	}
-	for q := p; ; {
-		parent := parentOf(q)
+	for k := len(segs) - 1; k >= 0; k-- {
+		parent := joinSegs(segs[:k])
 		if in := keys.includes[parent]; len(in) > 0 {
-			rest := strings.TrimPrefix(p[len(parent):], ".")
-			return in, rest, true
+			return in, k, true
 		}
-		if parent == "" {
-			return nil, "", false
+		if _, written := keys.lines[parent]; written && k > 0 {
+			return nil, 0, false
 		}
-		if _, written := keys.lines[parent]; written {
-			return nil, "", false
-		}
-		q = parent
 	}
-}
-
-// parentOf cuts the last key or [] off a path of keys, "" at the top.
-func parentOf(p string) string {
-	if strings.HasSuffix(p, "[]") {
-		return p[:len(p)-2]
-	}
-	if i := strings.LastIndexByte(p, '.'); i >= 0 {
-		return p[:i]
-	}
-	return ""
+	return nil, 0, false
 }
 
 // defineText is a define's body: its lines and the line number of the
@@ -197,28 +206,35 @@ func chartDefines(root, chart string) map[string]*defineText {
 	return out
 }
 
-// defines returns where the define name writes rest, a path of keys
-// relative to where it is included: its key's line, or, for a key an
-// include of the define prints, where that define writes it (up to
-// maxDefineDepth), or the line of the nearest key above it the define
-// writes. false when the define writes none of them: the field came
-// from another action of the template that includes it.
-func defines(defs map[string]*defineText, name, rest string, depth int) (DefinePlace, bool) {
+// defines returns where the define name writes rest (named: the same
+// path with list items by name where they have one), relative to where
+// it is included: its key's line, or, for a key an include of the define
+// prints, where that define writes it (up to maxDefineDepth), or the line
+// of the nearest key above it the define writes. false when the define
+// writes none of them: the field came from another action of the
+// template that includes it.
+func defines(defs map[string]*defineText, name string, rest, named []string, depth int) (DefinePlace, bool) {
 	d := defs[name]
 	if d == nil {
 		return DefinePlace{}, false
 	}
 	place := DefinePlace{File: d.file, Define: name}
 	keys := templateKeys(d.lines, d.first)
-	if l := keys.lines[rest]; l > 0 {
+	line := func(k int) int {
+		if l := keys.lines[joinSegs(named[:k])]; l > 0 {
+			return l
+		}
+		return keys.lines[joinSegs(rest[:k])]
+	}
+	if l := line(len(rest)); l > 0 {
 		place.Line = l
 		return place, true
 	}
 	if depth < maxDefineDepth {
-		if inc, r, ok := includeOf(keys, rest); ok {
+		if inc, k, ok := includeOf(keys, rest); ok {
 			var found []DefinePlace
 			for _, in := range inc {
-				if p, ok := defines(defs, in.name, r, depth+1); ok {
+				if p, ok := defines(defs, in.name, rest[k:], named[k:], depth+1); ok {
 					p.Through = append([]string{strconv.Quote(name)}, p.Through...)
 					found = append(found, p)
 				}
@@ -228,8 +244,8 @@ func defines(defs map[string]*defineText, name, rest string, depth int) (DefineP
 			}
 		}
 	}
-	for q := parentOf(rest); q != ""; q = parentOf(q) {
-		if l := keys.lines[q]; l > 0 {
+	for k := len(rest) - 1; k > 0; k-- {
+		if l := line(k); l > 0 {
 			place.Line = l
 			return place, true
 		}

@@ -2,6 +2,7 @@ package helm
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -246,11 +247,15 @@ func templateKeys(lines []string, first int) keyLines {
 			// An action alone on its line: the keys it prints are not
 			// the template's, and it opens no structure of its own.
 			if m := includeAction.FindStringSubmatch(t); m != nil {
-				// It prints under the nearest key less indented than it
-				// (nindent puts the text where the line stands).
+				// It prints under the nearest key less indented than
+				// what it prints: its nindent's, else its own line's.
+				at := indent
+				if n := indentArg.FindStringSubmatch(t); n != nil {
+					at, _ = strconv.Atoi(n[1])
+				}
 				parent := ""
 				for j := len(stack) - 1; j >= 0; j-- {
-					if stack[j].indent < indent {
+					if stack[j].indent < at {
 						parent = stack[j].path
 						break
 					}
@@ -345,6 +350,10 @@ type includeAt struct {
 
 // includeAction is an action that starts by including a named template.
 var includeAction = regexp.MustCompile(`^\{\{-?\s*(?:include|template)\s+"([^"]+)"`)
+
+// indentArg is the indentation an action's nindent or indent gives what
+// it prints.
+var indentArg = regexp.MustCompile(`\|\s*n?indent\s+(\d{1,3})\s*-?\}\}`)
 
 type literalAt struct {
 	line  int
