@@ -32,6 +32,7 @@ func inDefines(root string, run *appRun, err error) error {
 	}
 	chart := path.Clean(strings.TrimPrefix(h.Chart, "./"))
 	var objs map[diag.Object]templates.Object
+	var c *helm.Chart
 	all := diag.Flatten(err)
 	moved := false
 	for i, e := range all {
@@ -55,7 +56,10 @@ func inDefines(root string, run *appRun, err error) error {
 		if k, ok := mapKey(o, d); ok {
 			field += "[" + k + "]"
 		}
-		p, ok := helm.InDefine(root, chart, d.File, d.Object.Kind, d.Object.Name, field, itemNames(o.Node.YNode(), field))
+		if c == nil {
+			c = helm.NewChart(root, chart)
+		}
+		p, ok := c.InDefine(d.File, d.Object.Kind, d.Object.Name, field, itemNames(o.Node.YNode(), field))
 		if !ok {
 			continue
 		}
@@ -114,7 +118,7 @@ func mapKey(o templates.Object, d *diag.Error) (string, bool) {
 // run, a jsonnet app, that a function of another file (a .libsonnet)
 // built at the field's line there, and names in the hint the main
 // file's line the engine gave it, where the call stands
-// (jsonnet.LibPlace). Only errors are placed: a render without any
+// (jsonnet.Libraries). Only errors are placed: a render without any
 // parses no library.
 func inLibraries(root string, run *appRun, err error) error {
 	j := run.app.Jsonnet
@@ -132,6 +136,7 @@ func inLibraries(root string, run *appRun, err error) error {
 			objs[objRef(o)] = o
 		}
 	}
+	var libs *jsonnet.Libraries
 	all := diag.Flatten(err)
 	moved := false
 	for i, e := range all {
@@ -143,7 +148,10 @@ func inLibraries(root string, run *appRun, err error) error {
 		if !ok || o.File != main || len(o.Patches) > 0 {
 			continue
 		}
-		file, line, ok := jsonnet.LibPlace(root, main, jpath, o.Path, d.Field)
+		if libs == nil {
+			libs = jsonnet.NewLibraries(root, main, jpath)
+		}
+		file, line, ok := libs.Place(o.Path, d.Field)
 		if !ok {
 			continue
 		}

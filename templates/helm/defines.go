@@ -39,16 +39,29 @@ var defineLine = regexp.MustCompile(`\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}`)
 // maxDefineDepth bounds the includes followed from define to define.
 const maxDefineDepth = 4
 
+// Chart places errors in the defines of a chart folder of a repository:
+// NewChart(root, chart). It reads the chart's defines on first use, once
+// for all the errors of an app.
+type Chart struct {
+	root, chart string
+	defs        map[string]*defineText
+}
+
+// NewChart returns the Chart of the folder chart (repository-relative)
+// of the repository root.
+func NewChart(root, chart string) *Chart { return &Chart{root: root, chart: chart} }
+
 // InDefine returns where a named template wrote field (an API path,
 // "spec.template.spec.containers[0].image") of the object kind/name that
 // the template file (repository-relative, in the chart folder chart)
 // rendered, when the template itself does not write the field and one
 // include prints it. items are the names of the list items field passes
 // through, in order ("" for an item without one): a define that writes
-// two containers tells them apart by them. root is the repository; files
-// are read within it. false when that is not clear: the error keeps the
+// two containers tells them apart by them. Files are read within the
+// repository. false when that is not clear: the error keeps the
 // template's line.
-func InDefine(root, chart, file, kind, name, field string, items []string) (DefinePlace, bool) {
+func (c *Chart) InDefine(file, kind, name, field string, items []string) (DefinePlace, bool) {
+	root := c.root
 	text, err := rootfs.ReadFile(root, file)
 	if err != nil || len(text) > maxMappedTemplate {
 		return DefinePlace{}, false
@@ -74,7 +87,10 @@ func InDefine(root, chart, file, kind, name, field string, items []string) (Defi
 	if !ok {
 		return DefinePlace{}, false
 	}
-	defs := chartDefines(root, chart)
+	if c.defs == nil {
+		c.defs = chartDefines(root, c.chart)
+	}
+	defs := c.defs
 	var found []DefinePlace
 	for _, in := range inc {
 		if p, ok := defines(defs, in.name, plain[k:], named[k:], 0); ok {

@@ -60,7 +60,7 @@ containers:
 		{"spec.template.spec.containers[1].ports[0].containerPort", nil, 2},
 		{"spec.replicas", nil, 0},
 	} {
-		p, ok := InDefine(root, "chart", "chart/templates/deployment.yaml", "Deployment", "blackbox", tc.field, tc.items)
+		p, ok := NewChart(root, "chart").InDefine("chart/templates/deployment.yaml", "Deployment", "blackbox", tc.field, tc.items)
 		got := 0
 		if ok {
 			got = p.Line

@@ -16,7 +16,7 @@ import (
 // file's call, where a reviewer finds no field. The library's syntax tree
 // has the field's line, but reading every library a main file imports
 // (k8s-libsonnet is megabytes) on every render would cost each render
-// what only an error needs. LibPlace reads them once an error is about
+// what only an error needs. Libraries reads them once an error is about
 // such a field: the main file's tree followed through imports, fields of
 // imported objects and calls of their functions, as the engine follows
 // locals.
@@ -32,7 +32,7 @@ type libs struct {
 	budget int
 }
 
-// libBudget is the most LibPlace parses, all files together.
+// libBudget is the most a Libraries parses, all files together.
 const libBudget = 16 << 20
 
 // load returns the file import path in from ("" for the main file)
@@ -69,26 +69,46 @@ func (l *libs) load(from, p string) (string, ast.Node, bool) {
 	return "", nil, false
 }
 
-// LibPlace returns the file and line where the field (an API path,
+// Libraries places errors of one main file's output in the libraries it
+// imports: NewLibraries. The files it parses are kept for all the errors
+// of an app.
+type Libraries struct {
+	lib  *libs
+	tree ast.Node // the main file's, nil until read or when it does not parse
+	read bool
+}
+
+// NewLibraries returns the Libraries of the main file main (repository-
+// relative) of the repository root, whose imports jsonnet searches in
+// its folder and then in jpath (repository-relative folders).
+func NewLibraries(root, main string, jpath []string) *Libraries {
+	return &Libraries{lib: &libs{root: root, main: main, jpath: jpath, trees: map[string]ast.Node{}, budget: libBudget}}
+}
+
+// Place returns the file and line where the field (an API path,
 // "spec.template.spec.containers[0].image") of the output object at
-// objPath (templates.Object.Path) of the main file main was written,
-// when that is another file than main, a library whose function built
-// it; jpath are the app's import folders, repository-relative, and root
-// the repository. false when the place is main, or not clear.
-func LibPlace(root, main string, jpath []string, objPath, field string) (string, int, bool) {
-	data, err := rootfs.ReadFile(root, main)
-	if err != nil {
-		return "", 0, false
+// objPath (templates.Object.Path) was written, when that is another
+// file than the main one: a library whose function built it. false when
+// the place is the main file, or not clear.
+func (l *Libraries) Place(objPath, field string) (string, int, bool) {
+	if !l.read {
+		l.read = true
+		data, err := rootfs.ReadFile(l.lib.root, l.lib.main)
+		if err != nil {
+			return "", 0, false
+		}
+		if l.tree, err = gojsonnet.SnippetToAST(l.lib.main, string(data)); err != nil {
+			l.tree = nil
+		}
 	}
-	node, err := gojsonnet.SnippetToAST(main, string(data))
-	if err != nil {
+	node := l.tree
+	if node == nil {
 		return "", 0, false
 	}
 	if f, ok := node.(*ast.Function); ok {
 		node = f.Body
 	}
-	lib := &libs{root: root, main: main, jpath: jpath, trees: map[string]ast.Node{}, budget: libBudget}
-	o := resolveIn(node, nil, "", lib, 0)
+	o := resolveIn(node, nil, "", l.lib, 0)
 	if !literal(o.node) && !sum(o) {
 		return "", 0, false
 	}

@@ -28,7 +28,7 @@ type origin struct {
 	// file is the file line is in, "" for the main file; lib follows
 	// imports, indexes and calls of functions into other files, nil to
 	// stop at them (the engine's mapping reads no file but the main
-	// one: libPlace follows them, for an error only).
+	// one: Libraries follows them, for an error only).
 	file string
 	lib  *libs
 }

@@ -26,7 +26,7 @@ type binding struct {
 	def   ast.Node
 	scope map[ast.Identifier]binding
 	// file is the file def stands in, for origins that follow imports
-	// (libPlace); "" for the main file.
+	// (Libraries); "" for the main file.
 	file string
 }
 
