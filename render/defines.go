@@ -63,18 +63,18 @@ func inDefines(root string, run *appRun, err error) error {
 		if !ok {
 			continue
 		}
-		c := *d
-		c.File, c.Line = p.File, p.Line
+		placed := *d
+		placed.File, placed.Line = p.File, p.Line
 		via := ""
 		if len(p.Through) > 0 {
 			via = " through " + strings.Join(p.Through, ", ")
 		}
 		note := fmt.Sprintf("the field is written in define %q, which %s:%d includes%s", p.Define, d.File, p.IncludeLine, via)
-		if c.Hint != "" {
-			note = c.Hint + "; " + note
+		if placed.Hint != "" {
+			note = placed.Hint + "; " + note
 		}
-		c.Hint = note
-		all[i], moved = &c, true
+		placed.Hint = note
+		all[i], moved = &placed, true
 	}
 	if !moved {
 		return err
@@ -155,17 +155,17 @@ func inLibraries(root string, run *appRun, err error) error {
 		if !ok {
 			continue
 		}
-		c := *d
-		c.File, c.Line = file, line
+		placed := *d
+		placed.File, placed.Line = file, line
 		note := "the field is written in " + file
 		if d.Line > 0 {
 			note += fmt.Sprintf(", called from %s:%d", main, d.Line)
 		}
-		if c.Hint != "" {
-			note = c.Hint + "; " + note
+		if placed.Hint != "" {
+			note = placed.Hint + "; " + note
 		}
-		c.Hint = note
-		all[i], moved = &c, true
+		placed.Hint = note
+		all[i], moved = &placed, true
 	}
 	if !moved {
 		return err
