@@ -31,6 +31,7 @@ type origin struct {
 	// one: Libraries follows them, for an error only).
 	file string
 	lib  *libs
+	sums int // the a + b objects followed to reach node
 }
 
 // rootOrigin is the origin of the whole output of a main file whose
@@ -197,6 +198,11 @@ func (o origin) index(i int) origin {
 func (o origin) field(key string) origin {
 	if b, ok := o.node.(*ast.Binary); ok && o.lib != nil && b.Op == ast.BopPlus {
 		// An object a + b: the field is b's when b writes it, else a's.
+		// A chain of sums is followed maxDepth deep: a file of a
+		// million `{} +` would otherwise recurse as deep.
+		if o.sums >= maxDepth {
+			return origin{line: o.line, file: o.file}
+		}
 		r := o.child(b.Right)
 		obj, ok := r.node.(*ast.DesugaredObject)
 		if !ok {
@@ -207,7 +213,9 @@ func (o origin) field(key string) origin {
 				return r.field(key)
 			}
 		}
-		return o.child(b.Left).field(key)
+		l := o.child(b.Left)
+		l.sums = o.sums + 1
+		return l.field(key)
 	}
 	obj, ok := o.node.(*ast.DesugaredObject)
 	if !ok {
