@@ -63,18 +63,11 @@ func inDefines(root string, run *appRun, err error) error {
 		if !ok {
 			continue
 		}
-		placed := *d
-		placed.File, placed.Line = p.File, p.Line
 		via := ""
 		if len(p.Through) > 0 {
 			via = " through " + strings.Join(p.Through, ", ")
 		}
-		note := fmt.Sprintf("the field is written in define %q, which %s:%d includes%s", p.Define, d.File, p.IncludeLine, via)
-		if placed.Hint != "" {
-			note = placed.Hint + "; " + note
-		}
-		placed.Hint = note
-		all[i], moved = &placed, true
+		all[i], moved = placedAt(d, p.File, p.Line, fmt.Sprintf("the field is written in define %q, which %s:%d includes%s", p.Define, d.File, p.IncludeLine, via)), true
 	}
 	if !moved {
 		return err
@@ -155,17 +148,11 @@ func inLibraries(root string, run *appRun, err error) error {
 		if !ok {
 			continue
 		}
-		placed := *d
-		placed.File, placed.Line = file, line
 		note := "the field is written in " + file
 		if d.Line > 0 {
 			note += fmt.Sprintf(", called from %s:%d", main, d.Line)
 		}
-		if placed.Hint != "" {
-			note = placed.Hint + "; " + note
-		}
-		placed.Hint = note
-		all[i], moved = &placed, true
+		all[i], moved = placedAt(d, file, line, note), true
 	}
 	if !moved {
 		return err
@@ -221,4 +208,16 @@ func mappingValue(n *kyaml.Node, key string) *kyaml.Node {
 		}
 	}
 	return nil
+}
+
+// placedAt is a copy of d at file:line, its hint followed by note, which
+// says where the engine had placed it.
+func placedAt(d *diag.Error, file string, line int, note string) *diag.Error {
+	placed := *d
+	placed.File, placed.Line = file, line
+	if placed.Hint != "" {
+		note = placed.Hint + "; " + note
+	}
+	placed.Hint = note
+	return &placed
 }

@@ -755,6 +755,20 @@ func selfContained(rn *kyaml.RNode, file string, lineOffset int, helm bool) erro
 	return nil
 }
 
+// JoinPath prints a field path given as segments, keys and "[i]"
+// indexes, as sigs.k8s.io/json and the API server print it:
+// spec.containers[0].image.
+func JoinPath(segs []string) string {
+	var b strings.Builder
+	for i, s := range segs {
+		if i > 0 && !strings.HasPrefix(s, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
 // ItemName returns the scalar name field of n, a list item (a container,
 // a port, an env var: the key kubectl and strategic merge tell such items
 // apart by), "" for none.

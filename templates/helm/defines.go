@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
 )
 
@@ -135,28 +136,16 @@ func templateSegs(field string) []string {
 	return out
 }
 
-// joinSegs is the path of templateKeys that segs spell.
-func joinSegs(segs []string) string {
-	var b strings.Builder
-	for i, s := range segs {
-		if i > 0 && !strings.HasPrefix(s, "[") {
-			b.WriteByte('.')
-		}
-		b.WriteString(s)
-	}
-	return b.String()
-}
-
 // includeOf returns the includes that print segs, a path of keys: those
 // under the longest prefix of it that has any, and that prefix's length.
 // false when the template writes the path itself, or a key between it
 // and the include (the field is then the template's, or a toYaml's).
 func includeOf(keys keyLines, segs []string) ([]includeAt, int, bool) {
-	if keys.lines[joinSegs(segs)] > 0 {
+	if keys.lines[objects.JoinPath(segs)] > 0 {
 		return nil, 0, false
 	}
 	for k := len(segs) - 1; k >= 0; k-- {
-		parent := joinSegs(segs[:k])
+		parent := objects.JoinPath(segs[:k])
 		if in := keys.includes[parent]; len(in) > 0 {
 			return in, k, true
 		}
@@ -237,10 +226,10 @@ func defines(defs map[string]*defineText, name string, rest, named []string, dep
 	place := DefinePlace{File: d.file, Define: name}
 	keys := templateKeys(d.lines, d.first)
 	line := func(k int) int {
-		if l := keys.lines[joinSegs(named[:k])]; l > 0 {
+		if l := keys.lines[objects.JoinPath(named[:k])]; l > 0 {
 			return l
 		}
-		return keys.lines[joinSegs(rest[:k])]
+		return keys.lines[objects.JoinPath(rest[:k])]
 	}
 	if l := line(len(rest)); l > 0 {
 		place.Line = l

@@ -98,7 +98,7 @@ func staleCopies(app string, o templates.Object, replaced map[string]bool, rewri
 		case kyaml.ScalarNode:
 			if replaced[n.Value] && !rewritten[n] {
 				warns = append(warns, diag.Warning{File: o.File, Line: o.LineOf(n), App: app, Object: objectOf(o.Node),
-					Msg:  fmt.Sprintf("%s holds %s, an image CI's images replaced: this copy of it keeps the template's image", joinPath(path), n.Value),
+					Msg:  fmt.Sprintf("%s holds %s, an image CI's images replaced: this copy of it keeps the template's image", objects.JoinPath(path), n.Value),
 					Hint: "kiln sets CI's images after the engine, in containers' images and image volumes' references only; drop the copy, or make it of something CI's image does not change"})
 			}
 		}
@@ -221,7 +221,7 @@ func (w *walker) image(v *kyaml.Node, path []string) {
 	if err != nil {
 		w.errs = append(w.errs, &diag.Error{
 			File: w.obj.File, Line: w.obj.LineOf(v), App: w.app, Object: objectOf(w.obj.Node),
-			Msg:  fmt.Sprintf("invalid image %q at %s: %v", v.Value, joinPath(path), err),
+			Msg:  fmt.Sprintf("invalid image %q at %s: %v", v.Value, objects.JoinPath(path), err),
 			Hint: "write the image as [registry/]repository[:tag][@digest]",
 			Err:  err,
 		})
@@ -245,18 +245,6 @@ func (w *walker) image(v *kyaml.Node, path []string) {
 		w.rewritten[v] = true
 		v.Value = nv
 	}
-}
-
-// joinPath prints a field path as spec.containers[0].image.
-func joinPath(p []string) string {
-	var b strings.Builder
-	for i, s := range p {
-		if i > 0 && !strings.HasPrefix(s, "[") {
-			b.WriteByte('.')
-		}
-		b.WriteString(s)
-	}
-	return b.String()
 }
 
 func objectOf(n *kyaml.RNode) diag.Object {

@@ -10,6 +10,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -59,7 +60,7 @@ func walkBytes(n, key *kyaml.Node, t reflect.Type, segs []string, out *[]badByte
 	}
 	if isBytes(t) {
 		if !jsonString(n) {
-			*out = append(*out, badBytes{path: joinPath(segs), key: key, node: n})
+			*out = append(*out, badBytes{path: objects.JoinPath(segs), key: key, node: n})
 		}
 		return
 	}

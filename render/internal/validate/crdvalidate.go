@@ -14,6 +14,7 @@ import (
 	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -259,7 +260,7 @@ func crdErrors(o templates.Object, err error) []error {
 		d.Msg, d.Err, d.Hint = "CustomResourceDefinition cannot be served: "+fe.Error(), fe, hint
 		segs := splitPath(v1Path(fe.Field))
 		for n := len(segs); n > 0; n-- {
-			if f := idx.index[joinPath(segs[:n])]; f != nil {
+			if f := idx.index[objects.JoinPath(segs[:n])]; f != nil {
 				d.Line, d.Field = o.LineOf(f.key), f.path
 				break
 			}

@@ -18,6 +18,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -89,7 +90,7 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 	d.Line = o.LineOf(nil)
 	var key *kyaml.Node // the field's own key, nil when it is not in the object
 	for n := len(segs); n > 0; n-- {
-		if f := idx.index[joinPath(segs[:n])]; f != nil {
+		if f := idx.index[objects.JoinPath(segs[:n])]; f != nil {
 			d.Line = o.LineOf(f.key)
 			if n == len(segs) {
 				key = f.key
@@ -100,7 +101,7 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 	// An error about a whole map (labels, annotations) gives the bad key or
 	// value: point at that entry.
 	if bad, ok := fe.BadValue.(string); ok {
-		prefix := joinPath(segs) + "."
+		prefix := objects.JoinPath(segs) + "."
 		for _, f := range idx.values {
 			if strings.HasPrefix(f.path, prefix) && len(f.segments) == len(segs)+1 &&
 				(f.key.Value == bad || (f.value.Kind == kyaml.ScalarNode && f.value.Value == bad)) {
@@ -109,7 +110,7 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 			}
 		}
 	}
-	path := joinPath(segs)
+	path := objects.JoinPath(segs)
 	// The field is shown as the API server writes it: a map's key in
 	// brackets (data[.], resources.limits[cpu]), where joined by dots it
 	// could not be told from the field's other parts (data.. for a
@@ -211,7 +212,7 @@ const overlayPrefix = "; the field is not in "
 // "stringData..x"): the form of paths built by joining a document's keys
 // (sopsyaml.Skeleton's), to compare them with an error's field.
 func DottedPath(p string) string {
-	return joinPath(splitPath(p))
+	return objects.JoinPath(splitPath(p))
 }
 
 // splitPath splits a field path as the API server prints it

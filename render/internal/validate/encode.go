@@ -13,6 +13,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/templates"
 )
 
@@ -74,7 +75,7 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 			// writer would write it as a plain << that merges its value
 			// into the mapping.
 			if k.Kind == kyaml.ScalarNode && k.Value == "<<" {
-				return &tagError{node: k, path: joinPath(append(segs[:len(segs):len(segs)], k.Value)), key: true, merge: true}
+				return &tagError{node: k, path: objects.JoinPath(append(segs[:len(segs):len(segs)], k.Value)), key: true, merge: true}
 			}
 			// kustomize build reads each object into a map with yaml.v3's
 			// decoder, which makes a mapping below the top whose keys are
@@ -82,16 +83,16 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 			// cannot hold that: the build fails, and Flux applies none of
 			// the app. A key that is no scalar fails at any depth.
 			if k.Kind != kyaml.ScalarNode {
-				return &tagError{node: k, path: joinPath(segs), key: true}
+				return &tagError{node: k, path: objects.JoinPath(segs), key: true}
 			}
 			if tag := k.ShortTag(); !top && tag != "!!str" {
-				return &tagError{node: k, path: joinPath(append(segs[:len(segs):len(segs)], k.Value)), tag: tag, key: true}
+				return &tagError{node: k, path: objects.JoinPath(append(segs[:len(segs):len(segs)], k.Value)), tag: tag, key: true}
 			}
 			if c, ok := buildRefuses(k.Value); ok {
 				if strings.Contains(k.Value, nel) {
-					return &tagError{node: k, path: joinPath(segs), nelKey: true}
+					return &tagError{node: k, path: objects.JoinPath(segs), nelKey: true}
 				}
-				return &tagError{node: k, path: joinPath(segs), char: c, key: true}
+				return &tagError{node: k, path: objects.JoinPath(segs), char: c, key: true}
 			}
 			if i > 0 {
 				e.buf.WriteByte(',')
@@ -102,7 +103,7 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 			child := segs
 			if e.index != nil {
 				child = append(segs[:len(segs):len(segs)], k.Value)
-				p := joinPath(child)
+				p := objects.JoinPath(child)
 				if old, ok := e.index[p]; ok {
 					if old.dup == nil {
 						old.dup = k
@@ -112,7 +113,7 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 					e.index[p] = f
 				}
 			}
-			if e.nulls[joinPath(child)] {
+			if e.nulls[objects.JoinPath(child)] {
 				e.buf.WriteString("null")
 			} else if err := e.encode(v, child); err != nil {
 				return err
@@ -135,7 +136,7 @@ func (e *encoder) encode(n *kyaml.Node, segs []string) error {
 				child = append(segs[:len(segs):len(segs)], "["+strconv.Itoa(i)+"]")
 				// Index the element too, so an error about a whole
 				// element (a duplicate list-map key) finds its line.
-				if p := joinPath(child); e.index[p] == nil {
+				if p := objects.JoinPath(child); e.index[p] == nil {
 					e.index[p] = &field{path: p, segments: child, key: c, value: c}
 				}
 			}
@@ -161,11 +162,11 @@ func (e *encoder) scalar(n *kyaml.Node, segs []string) error {
 		switch tag := n.ShortTag(); tag {
 		case "!!null", "!!bool", "!!int", "!!float", "!!timestamp", "!!binary":
 			if tag == "!!float" && nonFinite(strings.ReplaceAll(v, "_", "")) {
-				return &tagError{node: n, path: joinPath(segs), tag: tag, nonFinite: true}
+				return &tagError{node: n, path: objects.JoinPath(segs), tag: tag, nonFinite: true}
 			}
 			j, ok := taggedScalar(n)
 			if !ok {
-				return &tagError{node: n, path: joinPath(segs), tag: tag}
+				return &tagError{node: n, path: objects.JoinPath(segs), tag: tag}
 			}
 			e.buf.Write(j)
 			return nil
@@ -204,14 +205,14 @@ func (e *encoder) scalar(n *kyaml.Node, segs []string) error {
 			// kustomize build reads .inf as a float, which JSON cannot
 			// hold: it fails ("json: unsupported value"), and with it the
 			// app's Flux Kustomization.
-			return &tagError{node: n, path: joinPath(segs), tag: "!!float", nonFinite: true}
+			return &tagError{node: n, path: objects.JoinPath(segs), tag: "!!float", nonFinite: true}
 		}
 	}
 	if c, ok := buildRefuses(v); ok {
 		if strings.Contains(v, nel) {
-			return &tagError{node: n, path: joinPath(segs), nel: true}
+			return &tagError{node: n, path: objects.JoinPath(segs), nel: true}
 		}
-		return &tagError{node: n, path: joinPath(segs), char: c}
+		return &tagError{node: n, path: objects.JoinPath(segs), char: c}
 	}
 	writeString(&e.buf, v)
 	return nil
@@ -456,19 +457,6 @@ func plainJSON(s string) bool {
 		}
 	}
 	return true
-}
-
-// joinPath prints segments as sigs.k8s.io/json does: keys joined by dots,
-// indexes in brackets.
-func joinPath(segs []string) string {
-	var b strings.Builder
-	for i, s := range segs {
-		if i > 0 && !strings.HasPrefix(s, "[") {
-			b.WriteByte('.')
-		}
-		b.WriteString(s)
-	}
-	return b.String()
 }
 
 // JSON is the JSON an object is checked as: what kiln validated, for

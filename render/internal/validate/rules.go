@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/render/internal/validate/apirules"
 	"github.com/kiln-gitops/kiln/templates"
 )
@@ -61,12 +62,12 @@ func checkRules(app string, o templates.Object, gvk schema.GroupVersionKind, typ
 				d.Hint = p.Hint
 			}
 			if p.Key != "" {
-				if f := idx.index[joinPath(append(splitPath(p.Field), p.Key))]; f != nil {
+				if f := idx.index[objects.JoinPath(append(splitPath(p.Field), p.Key))]; f != nil {
 					d.Line = o.LineOf(f.key)
 				}
 				// A key the problem does not show (a Secret's) is told
 				// by its line: the .env line or literal that wrote it.
-				if f, ok := o.WrittenAt(joinPath(append(splitPath(p.Field), p.Key))); ok && f.Generator != "" && len(o.Patches) == 0 {
+				if f, ok := o.WrittenAt(objects.JoinPath(append(splitPath(p.Field), p.Key))); ok && f.Generator != "" && len(o.Patches) == 0 {
 					err = writtenAt(d, f, o)
 				}
 			}

@@ -40,7 +40,7 @@ func HideSecretKeys(o templates.Object, errs []error) []error {
 				continue
 			}
 			pos := fmt.Sprintf("key %d of %d", i+1, len(keys))
-			// The path as joinPath writes it and as field.Path does,
+			// The path as objects.JoinPath writes it and as field.Path does,
 			// then the key alone; each also as %q escapes it, as
 			// messages quote paths.
 			for _, f := range [][2]string{
