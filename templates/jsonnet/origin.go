@@ -63,14 +63,7 @@ func resolveIn(node ast.Node, scope map[ast.Identifier]binding, file string, lib
 	for ; node != nil && depth <= maxDepth; depth++ {
 		switch n := node.(type) {
 		case *ast.Local:
-			node, scope = n.Body, bindLocal(n, scope)
-			if file != "" {
-				for _, b := range n.Binds {
-					bb := scope[b.Variable]
-					bb.file = file
-					scope[b.Variable] = bb
-				}
-			}
+			node, scope = n.Body, bindAll(scope, n.Binds, file)
 			continue
 		case *ast.Var:
 			b, ok := scope[n.Id]
@@ -155,18 +148,7 @@ func objectScope(obj *ast.DesugaredObject, scope map[ast.Identifier]binding, fil
 	if len(obj.Locals) == 0 {
 		return scope
 	}
-	inner := make(map[ast.Identifier]binding, len(scope)+len(obj.Locals))
-	for k, v := range scope {
-		inner[k] = v
-	}
-	for _, b := range obj.Locals {
-		var def ast.Node = b.Body
-		if b.Fun != nil {
-			def = b.Fun
-		}
-		inner[b.Variable] = binding{def: def, scope: inner, file: file}
-	}
-	return inner
+	return bindAll(scope, obj.Locals, file)
 }
 
 func literal(node ast.Node) bool {

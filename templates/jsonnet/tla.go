@@ -73,20 +73,25 @@ func topLevel(node ast.Node, scope map[ast.Identifier]binding, depth int) (shape
 	return shapeUnknown, nil
 }
 
-// bindLocal returns scope extended with the binds of local n. The binds of
-// one local see each other (they may be recursive), so they all share the
-// new scope.
+// bindLocal returns scope extended with the binds of local n.
 func bindLocal(n *ast.Local, scope map[ast.Identifier]binding) map[ast.Identifier]binding {
-	inner := make(map[ast.Identifier]binding, len(scope)+len(n.Binds))
+	return bindAll(scope, n.Binds, "")
+}
+
+// bindAll returns scope extended with binds, written in file ("" for the
+// main file). Binds of one local or object see each other (they may be
+// recursive), so they all share the new scope.
+func bindAll(scope map[ast.Identifier]binding, binds ast.LocalBinds, file string) map[ast.Identifier]binding {
+	inner := make(map[ast.Identifier]binding, len(scope)+len(binds))
 	for k, v := range scope {
 		inner[k] = v
 	}
-	for _, b := range n.Binds {
+	for _, b := range binds {
 		var def ast.Node = b.Body
 		if b.Fun != nil {
 			def = b.Fun
 		}
-		inner[b.Variable] = binding{def: def, scope: inner}
+		inner[b.Variable] = binding{def: def, scope: inner, file: file}
 	}
 	return inner
 }
