@@ -43,55 +43,11 @@ func (e *Env) Transitions(ctx context.Context, app string, old, cur templates.Ob
 // kube-apiserver 1.37 decides the other way on CloudNativePG's Backup,
 // whose spec is immutable.
 func (e *Env) TransitionsSince(ctx context.Context, app string, before *Env, old, cur templates.Object) []error {
-	if old.Node.GetKind() != cur.Node.GetKind() {
+	u, ok := e.update(before, old, cur)
+	if !ok {
 		return nil
 	}
-	// A SOPS document's values are ciphertext, which sops makes anew when
-	// it encrypts again: the rules would compare that, not the values.
-	if old.Node.Field("sops") != nil || cur.Node.Field("sops") != nil {
-		return nil
-	}
-	gv, err := schema.ParseGroupVersion(cur.Node.GetApiVersion())
-	if err != nil {
-		return nil
-	}
-	oldGV, err := schema.ParseGroupVersion(old.Node.GetApiVersion())
-	if err != nil || oldGV.Group != gv.Group {
-		return nil
-	}
-	ref := e.ref(gv.Group, cur.Node.GetKind())
-	if ref == nil {
-		return nil
-	}
-	c := ref.get()
-	if c.err != nil {
-		return nil
-	}
-	v, ok := c.versions[gv.Version]
-	if !ok || !v.served || v.structural == nil {
-		return nil
-	}
-	// A webhook would convert old in ways kiln cannot see. Without one,
-	// old's version need not be listed any more: the API server reads the
-	// stored object, of a listed version, the same way (once the apply
-	// gets that far: DroppedVersion).
-	if oldGV.Version != gv.Version && !c.noConversion {
-		return nil
-	}
-	oldObj, ok1 := decodeForUpdate(old)
-	curObj, ok2 := decodeForUpdate(cur)
-	if !ok1 || !ok2 {
-		return nil
-	}
-	if bv := before.storedUnder(oldGV, cur.Node.GetKind()); bv != nil {
-		manifest, _ := decodeForUpdate(old)
-		bv.asDecoded(oldObj)
-		keepStored(curObj, oldObj, manifest, true)
-	}
-	v.asDecoded(oldObj)
-	v.asDecoded(curObj)
-	// The None converter's whole conversion.
-	oldObj["apiVersion"] = curObj["apiVersion"]
+	gv, c, v, oldObj, curObj := u.gv, u.c, u.v, u.old, u.cur
 	ch := v.checkers()
 	if ch.err != nil || ch.cel == nil || !e.rules {
 		return nil
@@ -123,6 +79,80 @@ func (e *Env) TransitionsSince(ctx context.Context, app string, before *Env, old
 		errs = append(errs, fieldError(cur, base, idx, v.structural, against, &named))
 	}
 	return errs
+}
+
+// updated is one custom resource's update as the API server reads it:
+// both versions decoded, pruned and defaulted by the CRD of now, old with
+// what its CRD of then stored (keepStored).
+type updated struct {
+	gv       schema.GroupVersion
+	c        *crd
+	v        *crdVersion
+	old, cur map[string]any
+	// pruned are cur's unknown fields: server-side apply refuses them.
+	pruned []string
+	status fieldpath.ErrorList // cur's status, of the wrong type for an apply
+}
+
+// update prepares the update of old to cur for TransitionsSince and
+// UpdateAccepted; false when there is nothing kiln can compare (see
+// Transitions).
+func (e *Env) update(before *Env, old, cur templates.Object) (updated, bool) {
+	var u updated
+	if old.Node.GetKind() != cur.Node.GetKind() {
+		return u, false
+	}
+	// A SOPS document's values are ciphertext, which sops makes anew when
+	// it encrypts again: the rules would compare that, not the values.
+	if old.Node.Field("sops") != nil || cur.Node.Field("sops") != nil {
+		return u, false
+	}
+	gv, err := schema.ParseGroupVersion(cur.Node.GetApiVersion())
+	if err != nil {
+		return u, false
+	}
+	oldGV, err := schema.ParseGroupVersion(old.Node.GetApiVersion())
+	if err != nil || oldGV.Group != gv.Group {
+		return u, false
+	}
+	ref := e.ref(gv.Group, cur.Node.GetKind())
+	if ref == nil {
+		return u, false
+	}
+	c := ref.get()
+	if c.err != nil {
+		return u, false
+	}
+	v, ok := c.versions[gv.Version]
+	if !ok || !v.served || v.structural == nil {
+		return u, false
+	}
+	// A webhook would convert old in ways kiln cannot see. Without one,
+	// old's version need not be listed any more: the API server reads the
+	// stored object, of a listed version, the same way (once the apply
+	// gets that far: DroppedVersion).
+	if oldGV.Version != gv.Version && !c.noConversion {
+		return u, false
+	}
+	oldObj, ok1 := decodeForUpdate(old)
+	curObj, ok2 := decodeForUpdate(cur)
+	if !ok1 || !ok2 {
+		return u, false
+	}
+	if bv := before.storedUnder(oldGV, cur.Node.GetKind()); bv != nil {
+		manifest, _ := decodeForUpdate(old)
+		bv.asDecoded(oldObj)
+		keepStored(curObj, oldObj, manifest, true)
+	}
+	if st, ok := curObj["status"]; ok && v.status {
+		u.status = statusApplyErrors(v.structural, st)
+	}
+	v.asDecoded(oldObj)
+	u.pruned = v.asDecoded(curObj)
+	// The None converter's whole conversion.
+	oldObj["apiVersion"] = curObj["apiVersion"]
+	u.gv, u.c, u.v, u.old, u.cur = gv, c, v, oldObj, curObj
+	return u, true
 }
 
 // keepStored copies into cur each value of stored that manifest, the old
