@@ -1350,6 +1350,8 @@ type appChecks struct {
 	errs    []error
 	warns   []diag.Warning
 	guessed []string // kinds a shard gave a namespace without their CRD
+	// ratcheted are those of warns that ratcheted made.
+	ratcheted []diag.Warning
 }
 
 // checkApp runs the per-app steps of finishEnv on run once every app's
@@ -1361,7 +1363,7 @@ type appChecks struct {
 // It changes only run's objects and reads the env's scopes and schemas,
 // both safe for concurrent use, so that finishEnv checks apps side by
 // side. Once ctx ends, validation stops (validate.ErrStopped).
-func (r *Renderer) checkApp(ctx context.Context, venv *validate.Env, scopes *scope.Scopes, res *envconfig.Resolved, run *appRun, recheck, sharding bool, assumed map[string]bool) appChecks {
+func (r *Renderer) checkApp(ctx context.Context, venv *validate.Env, applied *appliedTree, scopes *scope.Scopes, res *envconfig.Resolved, run *appRun, recheck, sharding bool, assumed map[string]bool) appChecks {
 	var c appChecks
 	if err := ctx.Err(); err != nil {
 		// Stopped before the app's turn: its error names it all the same.
@@ -1378,9 +1380,11 @@ func (r *Renderer) checkApp(ctx context.Context, venv *validate.Env, scopes *sco
 		// validation.crds: it is checked against those of the tree that is
 		// written, as a full render would. Objects already found clean
 		// cost a lookup.
-		if err := validateObjects(ctx, venv, run.app.Name, run.objs); err != nil {
+		warns, err := ratcheted(ctx, venv, applied, run.app.Name, run.objs, validateObjects(ctx, venv, run.app.Name, run.objs))
+		if err != nil {
 			c.errs = append(c.errs, err)
 		}
+		c.warns, c.ratcheted = append(c.warns, warns...), warns
 		return c
 	}
 	if sharding {
@@ -1413,9 +1417,13 @@ func (r *Renderer) checkApp(ctx context.Context, venv *validate.Env, scopes *sco
 		c.errs = append(c.errs, namespacedSOPSErrors(run.app.Name, run.app.Namespace, ch))
 		return c
 	}
-	if err := validateObjects(ctx, venv, run.app.Name, run.objs); err != nil {
+	// Ratcheting judges the errors where validation put them; those
+	// left are then placed in a chart's defines or a Jsonnet library.
+	warns, err := ratcheted(ctx, venv, applied, run.app.Name, run.objs, validateObjects(ctx, venv, run.app.Name, run.objs))
+	if err != nil {
 		c.errs = append(c.errs, inLibraries(r.p.Root, run, inDefines(r.p.Root, run, err)))
 	}
+	c.warns, c.ratcheted = append(c.warns, warns...), warns
 	return c
 }
 

@@ -315,7 +315,10 @@ func (r *Renderer) envHit(er *EnvResult, key string) bool {
 // env's apps (appDeps) and key.
 func (r *Renderer) envStore(key, ikey string, appDeps []templates.Dep, out *EnvResult, reads *deps.Recorder) {
 	ds, ok := reads.Deps()
-	if !ok || out.Lock == nil {
+	// A ratcheted object passed only because of the tree the cluster
+	// applied (Options.Applied), which the key does not cover: kiln
+	// render must refuse it again.
+	if !ok || out.Lock == nil || len(out.Ratcheted) > 0 {
 		return
 	}
 	var buf bytes.Buffer

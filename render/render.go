@@ -151,6 +151,14 @@ type Options struct {
 	// Earlier returns the env's earlier tree (render: <out>/<env>; diff:
 	// the tree it compares with), from which Apps keeps the other apps.
 	Earlier func(env string) (map[string][]byte, error)
+	// Applied returns the env's tree that the cluster applied (diff: the
+	// tree it compares with; promote: the env's folder on the manifests
+	// branch), nil for none (kiln render, kiln validate). A custom
+	// resource its CRD refuses that this tree holds is checked as the
+	// update Flux's apply makes, and the API server's CRD validation
+	// ratcheting may take it (ratcheted): then the render warns instead
+	// of failing. Read only when such an object is refused.
+	Applied func(env string) (map[string][]byte, error)
 	// Preview says the caller writes no tree of this render (kiln
 	// validate, kiln diff): a kept app's lock entry with a field this
 	// kiln does not know is then a warning, not an error, as no lock of
@@ -487,6 +495,10 @@ type EnvResult struct {
 	// Warnings did not stop the render (with Strict they are in Err, and
 	// not here).
 	Warnings []diag.Warning
+	// Ratcheted are those of Warnings about custom resources that only
+	// the cluster's copy lets through (Options.Applied): a new cluster
+	// refuses them. promote puts them at the top of the pull request.
+	Ratcheted []diag.Warning
 	// Err holds every error, sorted; nil on success.
 	Err error
 	// Redactor masks this env's secret values.
@@ -881,6 +893,7 @@ func (r *Renderer) finishEnv(ctx context.Context, er *EnvResult, res *envconfig.
 		if err != nil {
 			errs = append(errs, crdErrorsByApp(err, runs))
 		}
+		applied := r.appliedTreeOf(env, listed)
 		// Every object is here and its scope known: the checks across
 		// apps can judge the env even if some objects fail their own
 		// checks below, so one run reports both (a duplicate object
@@ -906,9 +919,9 @@ func (r *Renderer) finishEnv(ctx context.Context, er *EnvResult, res *envconfig.
 				// failed env is written.
 				run := *runs[i]
 				run.objs = builtinObjects(run.objs)
-				checked[i] = r.checkApp(ctx, venv, scopes, res, &run, mode.recheck, sharding, assumed)
+				checked[i] = r.checkApp(ctx, venv, applied, scopes, res, &run, mode.recheck, sharding, assumed)
 			default:
-				checked[i] = r.checkApp(ctx, venv, scopes, res, runs[i], mode.recheck, sharding, assumed)
+				checked[i] = r.checkApp(ctx, venv, applied, scopes, res, runs[i], mode.recheck, sharding, assumed)
 			}
 		})
 		for _, c := range checked {
@@ -917,9 +930,10 @@ func (r *Renderer) finishEnv(ctx context.Context, er *EnvResult, res *envconfig.
 				// kind is unknown, or its scope guessed, may be wrong.
 				// Its errors hold whatever the CRDs: a failed env writes
 				// nothing, and its next run warns what still holds.
-				c.warns, c.guessed = nil, nil
+				c.warns, c.guessed, c.ratcheted = nil, nil, nil
 			}
 			errs, warns, guessed = append(errs, c.errs...), append(warns, c.warns...), append(guessed, c.guessed...)
+			er.Ratcheted = append(er.Ratcheted, c.ratcheted...)
 		}
 		for _, run := range runs {
 			// A health check's kind may be served by the failed app's CRD.
@@ -972,6 +986,7 @@ func (r *Renderer) finishEnv(ctx context.Context, er *EnvResult, res *envconfig.
 		}
 	}
 	er.Warnings = diag.SortWarnings(warns)
+	er.Ratcheted = diag.SortWarnings(er.Ratcheted)
 	if r.opts.Strict && len(errs) == 0 && len(er.Warnings) > 0 {
 		er.struck = files
 	}
@@ -981,7 +996,7 @@ func (r *Renderer) finishEnv(ctx context.Context, er *EnvResult, res *envconfig.
 		}
 		// Errors now, and said as such: kept as warnings too, each was
 		// printed (and annotated) twice.
-		er.Warnings = nil
+		er.Warnings, er.Ratcheted = nil, nil
 	}
 	if err := diag.Join(errs...); err != nil {
 		// Only a failed env pays for the Secrets' values: an automaton

@@ -1,0 +1,172 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	fieldpath "k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/render/internal/validate"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// appliedTree is the env's tree that the cluster applied
+// (Options.Applied), read on first use: only a custom resource that
+// validation refuses needs it.
+type appliedTree struct {
+	once   sync.Once
+	read   func() (map[string][]byte, error)
+	env    func(crds []templates.Object) *validate.Env
+	objs   map[string]templates.Object // by objectKey
+	before *validate.Env               // its CRDs: what its objects were stored under
+}
+
+func (r *Renderer) appliedTreeOf(env string, listed []templates.Object) *appliedTree {
+	if r.opts.Applied == nil {
+		return nil
+	}
+	return &appliedTree{
+		read: func() (map[string][]byte, error) { return r.opts.Applied(env) },
+		env: func(crds []templates.Object) *validate.Env {
+			e, err := r.schemas.EnvWith(r.p.KubeVersion, listed, crds)
+			if err != nil {
+				return nil
+			}
+			return e
+		},
+	}
+}
+
+// lookup returns the object of the applied tree that o updates.
+func (a *appliedTree) lookup(o templates.Object) (templates.Object, *validate.Env, bool) {
+	a.once.Do(func() {
+		files, err := a.read()
+		if err != nil {
+			return // without the tree, the create's verdict stands
+		}
+		a.objs = map[string]templates.Object{}
+		paths := make([]string, 0, len(files))
+		for p := range files {
+			if strings.HasPrefix(p, "apps/") && strings.HasSuffix(p, ".yaml") {
+				paths = append(paths, p)
+			}
+		}
+		sort.Strings(paths)
+		var crds []templates.Object
+		for _, p := range paths {
+			objs, err := objects.Parse(files[p], p, 0)
+			if err != nil {
+				continue
+			}
+			for _, x := range objs {
+				if x.Node == nil {
+					continue
+				}
+				if x.Node.GetKind() == "CustomResourceDefinition" {
+					crds = append(crds, x)
+				}
+				a.objs[objectKey(group(x.Node.GetApiVersion()), x.Node.GetKind(), x.Node.GetNamespace(), x.Node.GetName())] = x
+			}
+		}
+		a.before = a.env(crds)
+	})
+	old, ok := a.objs[objectKey(group(o.Node.GetApiVersion()), o.Node.GetKind(), o.Node.GetNamespace(), o.Node.GetName())]
+	return old, a.before, ok
+}
+
+// ratcheted turns validation's errors about a custom resource that the
+// cluster holds already (the applied tree) into a warning, when every one
+// of them is its CRD's (schema or rule) and the API server of the env's
+// kubeVersion takes the object as an update of the one it holds
+// (validate's UpdateAccepted): from 1.30 it lets a value its CRD now
+// refuses stay when the update leaves it as it was. Refused as a create,
+// such an object would stop every promotion, though Flux's apply
+// succeeds; where the field is immutable too (CloudNativePG's
+// serviceAccountName), no change of the manifests could get it through.
+// A new cluster refuses the object all the same: the warning says so.
+// Without an applied tree (kiln render, kiln validate) err is returned as
+// it is.
+func ratcheted(ctx context.Context, venv *validate.Env, applied *appliedTree, app string, objs []templates.Object, err error) ([]diag.Warning, error) {
+	if err == nil || applied == nil || venv == nil {
+		return nil, err
+	}
+	type found struct {
+		leaves  []int
+		fields  []string
+		foreign bool // an error that is not the CRD's: nothing ratchets it
+	}
+	leaves := diag.Flatten(err)
+	by := map[string]*found{}
+	keyOf := func(file string, o diag.Object) string {
+		return file + "\x00" + o.Kind + "\x00" + o.Namespace + "\x00" + o.Name
+	}
+	for i, e := range leaves {
+		var d *diag.Error
+		if !errors.As(e, &d) || d.Object.Kind == "" {
+			continue
+		}
+		k := keyOf(d.File, d.Object)
+		f := by[k]
+		if f == nil {
+			f = &found{}
+			by[k] = f
+		}
+		f.leaves = append(f.leaves, i)
+		var fe *fieldpath.Error
+		if !errors.As(d, &fe) || fe.Type == fieldpath.ErrorTypeNotFound || fe.Type == fieldpath.ErrorTypeInternal {
+			f.foreign = true
+			continue
+		}
+		named := *fe
+		// The value may be anything the object holds: the field and the
+		// CRD's words say what is wrong.
+		named.BadValue = fieldpath.OmitValueType{}
+		field := d.Field
+		if field == "" {
+			field = fe.Field
+		}
+		f.fields = append(f.fields, fmt.Sprintf("field %q: %s", field, named.ErrorBody()))
+	}
+	drop := map[int]bool{}
+	var w diag.OnceEach
+	for _, o := range objs {
+		if o.Node == nil || o.Raw != nil || !strings.Contains(o.Node.GetApiVersion(), ".") {
+			continue
+		}
+		f := by[keyOf(o.File, objRef(o))]
+		if f == nil || f.foreign || len(f.fields) == 0 {
+			continue
+		}
+		old, before, ok := applied.lookup(o)
+		if !ok || !venv.UpdateAccepted(ctx, before, old, o) {
+			continue
+		}
+		for _, i := range f.leaves {
+			drop[i] = true
+		}
+		var first *diag.Error
+		errors.As(leaves[f.leaves[0]], &first)
+		msg := fmt.Sprintf("%s, which its CustomResourceDefinition refuses now: the cluster takes this update only because the object holds the value already and the update leaves it as it was (CRD validation ratcheting, Kubernetes 1.30 and later); a new cluster (a rebuild, a restore into another) refuses to create the object",
+			strings.Join(f.fields, "; "))
+		if key := app + "\x00" + msg; !w.Seen(key) {
+			w.Add(key, &diag.Warning{File: first.File, Line: first.Line, App: app, Object: first.Object, Msg: msg,
+				Hint: "change the value to one the CRD takes; where the field cannot change on an existing object, create the object anew under another name with such a value and move what it holds to it, before a new cluster needs it"})
+		}
+	}
+	if len(drop) == 0 {
+		return nil, err
+	}
+	var rest []error
+	for i, e := range leaves {
+		if !drop[i] {
+			rest = append(rest, e)
+		}
+	}
+	return w.Warnings("object"), diag.Join(rest...)
+}

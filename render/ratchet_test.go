@@ -1,0 +1,143 @@
+package render_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kiln-gitops/kiln/render"
+)
+
+// TestRatchetedInPromotion: CloudNativePG 1.30.0's Database CRD (real)
+// reserves the database name postgres with a rule, which an older CRD (the
+// rule dropped) did not: a Database named postgres, created then, is in
+// the manifests repository. A promotion that updates it (a new owner) and
+// leaves the name alone is taken by kube-apiserver 1.37 (CRD validation
+// ratcheting; pair 29-cnpg-db-reserved-ratchet of /tmp/transit-repro, run
+// against a real API server): the render of a promotion (Options.Applied)
+// warns, where it failed and no change of the manifests could get through
+// (spec.name is immutable). Without the applied tree (kiln render,
+// validate), with an applied tree that lacks the object or that changes
+// the name, and before 1.30, the create's refusal stands.
+func TestRatchetedInPromotion(t *testing.T) {
+	t.Parallel()
+	crd := readRealFile(t, "cloudnative-pg/databases-crd.yaml")
+	sample := readRealFile(t, "cloudnative-pg/database-example.yaml")
+	const rule = "                - message: the name postgres is reserved\n                  rule: self != 'postgres'\n"
+	oldCRD := strings.Replace(crd, rule, "", 1)
+	if oldCRD == crd {
+		t.Fatal("the rule not found in the CRD")
+	}
+	reserved := strings.Replace(sample, "  name: one\n", "  name: postgres\n", 1)
+	project := func(kube, crd, db string) map[string]string {
+		return map[string]string{
+			"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nkubeVersion: \"" + kube + "\"\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+				"apps:\n  - name: db\n    namespace: pg\n    yaml: app\n",
+			"envs/dev.yaml": "{}\n",
+			"app/crd.yaml":  crd,
+			"app/db.yaml":   db,
+		}
+	}
+	applied := func(kube, db string) map[string][]byte {
+		er := renderAll(t, load(t, writeProject(t, project(kube, oldCRD, db))), testOptions())[0]
+		if er.Err != nil {
+			t.Fatal(er.Err)
+		}
+		return er.Files
+	}
+	updated := strings.Replace(reserved, "owner: app", "owner: someone", 1)
+	const refused = "the name postgres is reserved"
+	for _, tc := range []struct {
+		name, kube string
+		applied    map[string][]byte // nil: none (kiln render)
+		cur        string            // "": updated
+		warns      bool
+	}{
+		{"promotion, name kept", "1.37.0", applied("1.37.0", reserved), "", true},
+		{"promotion, 1.30", "1.30.0", applied("1.30.0", reserved), "", true},
+		{"render", "1.37.0", nil, "", false},
+		{"promotion, before 1.30", "1.29.0", applied("1.29.0", reserved), "", false},
+		{"promotion, the object not there", "1.37.0", applied("1.37.0", strings.Replace(reserved, "name: db-one", "name: db-two", 1)), "", false},
+		{"promotion, the name changed to it", "1.37.0", applied("1.37.0", sample), "", false},
+		// An error that is not the CRD's ratchets nothing: all stay.
+		{"promotion, an unknown field beside", "1.37.0", applied("1.37.0", reserved), updated + "  collation: C\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			opts := testOptions()
+			if tc.applied != nil {
+				opts.Applied = func(env string) (map[string][]byte, error) {
+					if env != "dev" {
+						t.Errorf("Applied(%q)", env)
+					}
+					return tc.applied, nil
+				}
+			}
+			cur := tc.cur
+			if cur == "" {
+				cur = updated
+			}
+			er := renderAll(t, load(t, writeProject(t, project(tc.kube, crd, cur))), opts)[0]
+			if !tc.warns {
+				if er.Err == nil || !strings.Contains(er.Err.Error(), refused) {
+					t.Fatalf("got %v, want the create's refusal", er.Err)
+				}
+				return
+			}
+			if er.Err != nil {
+				t.Fatalf("refused: %v", er.Err)
+			}
+			var got []string
+			for _, w := range er.Warnings {
+				if w.Object.Kind == "Database" {
+					got = append(got, w.String())
+				}
+			}
+			if len(er.Ratcheted) != 1 || er.Ratcheted[0].String() != got[0] {
+				t.Errorf("Ratcheted = %v", er.Ratcheted)
+			}
+			if len(got) != 1 || !strings.Contains(got[0], `Database/pg/db-one: field "spec.name": Invalid value: `+refused) ||
+				!strings.Contains(got[0], "ratcheting") || !strings.Contains(got[0], "a new cluster") || strings.Contains(got[0], `"postgres"`) {
+				t.Errorf("warnings:\n%s", strings.Join(got, "\n"))
+			}
+		})
+	}
+}
+
+// TestRatchetedNotCached: the env's render is cached whole, keyed on its
+// inputs; a promotion's render that let a ratcheted Database through
+// (Options.Applied, which the key does not cover) was reused by kiln
+// render, which then passed the object a new cluster refuses.
+func TestRatchetedNotCached(t *testing.T) {
+	t.Parallel()
+	crd := readRealFile(t, "cloudnative-pg/databases-crd.yaml")
+	sample := readRealFile(t, "cloudnative-pg/database-example.yaml")
+	const rule = "                - message: the name postgres is reserved\n                  rule: self != 'postgres'\n"
+	reserved := strings.Replace(sample, "  name: one\n", "  name: postgres\n", 1)
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nkubeVersion: \"1.37.0\"\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+			"apps:\n  - name: db\n    namespace: pg\n    yaml: app\n",
+		"envs/dev.yaml": "{}\n",
+		"app/crd.yaml":  strings.Replace(crd, rule, "", 1),
+		"app/db.yaml":   reserved,
+	}
+	cacheDir := t.TempDir()
+	withCache := func() render.Options {
+		opts := testOptions()
+		opts.CacheDir = cacheDir
+		return opts
+	}
+	before := renderAll(t, load(t, writeProject(t, files)), withCache())[0]
+	if before.Err != nil {
+		t.Fatal(before.Err)
+	}
+	files["app/crd.yaml"] = crd
+	root := writeProject(t, files)
+	opts := withCache()
+	opts.Applied = func(string) (map[string][]byte, error) { return before.Files, nil }
+	if er := renderAll(t, load(t, root), opts)[0]; er.Err != nil || len(er.Ratcheted) != 1 {
+		t.Fatalf("the promotion's render: %v, ratcheted %v", er.Err, er.Ratcheted)
+	}
+	if er := renderAll(t, load(t, root), withCache())[0]; er.Err == nil || !strings.Contains(er.Err.Error(), "the name postgres is reserved") {
+		t.Fatalf("kiln render after it: %v, want the create's refusal", er.Err)
+	}
+}
