@@ -160,6 +160,10 @@ func Diff(ctx context.Context, p *envconfig.Pipeline, opts DiffOptions) (*DiffRe
 	// (with the age key), so it shows no change, as promote would make
 	// none.
 	r.opts.Render.Earlier = func(string) (map[string][]byte, error) { return old, nil }
+	// The compared tree stands for what the cluster holds, as for the
+	// transition warnings: a custom resource its CRD now refuses is judged
+	// as the update of its object there.
+	r.opts.Render.Applied = r.opts.Render.Earlier
 	r.opts.Render.Preview = true
 	if r.againstDir != "" {
 		r.opts.Render.EarlierDir = func(string) string { return r.againstDir }

@@ -281,7 +281,8 @@ func Promote(ctx context.Context, p *envconfig.Pipeline, opts Options) (*Result,
 		// Render before touching the network: template errors are the
 		// commonest failure and need no clone to show. (Only a render
 		// that encrypts Secrets reads the manifests repository, once it
-		// rendered without error: see keepSOPS.)
+		// rendered without error, and one whose custom resource its CRD
+		// refuses: see keepSOPS.)
 		if src, err = r.source(ctx); err != nil {
 			return nil, err
 		}
@@ -732,6 +733,12 @@ func (r *run) keepSOPS(ctx context.Context, branch string) {
 	if r.opts.Render.Earlier == nil {
 		r.opts.Render.Earlier = tree(false)
 	}
+	// What Flux applied: a custom resource its CRD now refuses, which the
+	// cluster holds already, is judged as the update Flux's apply makes
+	// (render.Options.Applied). Read only when such an object is refused.
+	if r.opts.Render.Applied == nil {
+		r.opts.Render.Applied = tree(false)
+	}
 	if r.opts.Render.Pending == nil && r.env.Mode == ModePR {
 		r.opts.Render.Pending = tree(true)
 	}
@@ -964,6 +971,9 @@ type source struct {
 	// sealed are the plaintext values of the Secrets the render
 	// SOPS-encrypted (render.EnvResult.Sealed); nil for a tree read.
 	sealed []string
+	// ratcheted are the custom resources a new cluster refuses
+	// (render.EnvResult.Ratcheted), for the top of the body.
+	ratcheted []diag.Warning
 }
 
 // digestRedactor is the redactor to mask the lock's digests with: nil
@@ -1009,7 +1019,7 @@ func (r *run) source(ctx context.Context) (*source, error) {
 	if er.Err != nil {
 		return nil, &RenderError{Env: env, Err: er.Err}
 	}
-	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, secretsKnown: true, renderer: renderer, usedImages: er.UsedImages(), sealed: er.Sealed}, nil
+	return &source{files: er.Files, lock: er.Lock, redactor: er.Redactor, secretsKnown: true, renderer: renderer, usedImages: er.UsedImages(), sealed: er.Sealed, ratcheted: er.Ratcheted}, nil
 }
 
 // readRendered reads <Rendered>/<env>, as kiln render --out wrote it.
@@ -1688,6 +1698,7 @@ func (r *run) body(src *source, pl *plan) string {
 		Pruned:       bodyLines(pl.pruned, src.redactor.String),
 		RemovedApps:  bodyLines(pl.removedApps, src.redactor.String),
 		Unstable:     bodyLines(pl.unstable, src.redactor.String),
+		Ratcheted:    bodyLines(src.ratcheted, src.redactor.String),
 		Redact:       src.redactor.String,
 	})
 }

@@ -204,6 +204,10 @@ func Verify(ctx context.Context, p *envconfig.Pipeline, opts VerifyOptions) (*Ve
 		// encrypts failed verify with "changed kiln.lock.json".
 		SOPSKeys: opts.SOPSIdentities,
 		Pending:  func(string) (map[string][]byte, error) { return old, nil },
+		// The folder is what the cluster applied: a custom resource its
+		// CRD now refuses, which a promotion let through as an update
+		// the API server takes (render.Options.Applied), renders again.
+		Applied: func(string) (map[string][]byte, error) { return old, nil },
 	})
 	if err != nil {
 		return nil, err

@@ -68,6 +68,10 @@ type Input struct {
 	// Unstable are the apps whose objects change though their inputs did
 	// not (a template's random values), one line each, redacted.
 	Unstable []string
+	// Ratcheted are custom resources whose CRD refuses a value the
+	// cluster keeps only because it was there before (CRD validation
+	// ratcheting), one line each, redacted: a new cluster refuses them.
+	Ratcheted []string
 	// Redact masks the secret values in the body, or is nil. It runs
 	// before the body is measured: a mask longer than the value it
 	// replaces must not push the body over Limit.
@@ -108,7 +112,7 @@ type appInfo struct {
 // is deterministic and at most Limit bytes long.
 func Render(in Input) string {
 	apps := collect(in)
-	fixedHead := head(in) + removedApps(in.Env, in.RemovedApps) + unappliable(in.Env, in.Unappliable) + moved(in.Env, in.Moved) + pruned(in.Env, in.Pruned) + unstable(in.Env, in.Unstable)
+	fixedHead := head(in) + removedApps(in.Env, in.RemovedApps) + unappliable(in.Env, in.Unappliable) + moved(in.Env, in.Moved) + pruned(in.Env, in.Pruned) + unstable(in.Env, in.Unstable) + ratcheted(in.Env, in.Ratcheted)
 	// The lock's images and the files no diff shows after the table,
 	// bounded, and kept when diffs are left out: without them, a
 	// promotion that changes only these would read as changing nothing.
@@ -466,6 +470,13 @@ func moved(env string, lines []string) string {
 func unstable(env string, lines []string) string {
 	return alert(env, "WARNING", "**These objects change at every render**: a template draws random values or reads the clock (a chart that generates a password when none is given makes a new one each time), seen by a second render of the same inputs or against the env's current render of them.", lines,
 		"Run `kiln validate` to see the template and fields; give such values as inputs (the password in the app's values, or an existing Secret), or the Secret stops matching what a database was initialised with.")
+}
+
+// ratcheted is the warning about custom resources a new cluster would
+// refuse, "" for none.
+func ratcheted(env string, lines []string) string {
+	return alert(env, "WARNING", "**A new cluster would refuse these objects**: their CustomResourceDefinition now refuses a value they hold; this cluster takes the update only because the value was there before and does not change (CRD validation ratcheting, Kubernetes 1.30 and later), but a rebuild or a restore into another cluster fails to create them.", lines,
+		"Change each value to one the CRD takes; where the field cannot change on an existing object, create the object anew under another name and move what it holds to it.")
 }
 
 // maxRemovedApps is how many removed apps the warning names: each line
