@@ -3,11 +3,10 @@ package promote
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/internal/testenv"
 	"github.com/kiln-gitops/kiln/promote/internal/gittest"
 )
 
@@ -23,13 +22,7 @@ import (
 // repositories on disk.
 func TestRatchetedRuleWarned(t *testing.T) {
 	t.Parallel()
-	read := func(name string) string {
-		data, err := os.ReadFile(filepath.Join("..", "testdata", "manifests", "cloudnative-pg", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(data)
-	}
+	read := func(name string) string { return testenv.RealManifest(t, "cloudnative-pg", name) }
 	crd, sample := read("databases-crd.yaml"), read("database-example.yaml")
 	const rule = "                - message: the name postgres is reserved\n                  rule: self != 'postgres'\n"
 	oldCRD := strings.Replace(crd, rule, "", 1)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kiln-gitops/kiln/envconfig"
+	"github.com/kiln-gitops/kiln/internal/testenv"
 )
 
 // immutableWidgetCRD is a CRD whose spec.size (an integer) and spec.zone cannot
@@ -201,13 +202,7 @@ func TestTransitionsDroppedVersion(t *testing.T) {
 // second). The real CRD of CloudNativePG 1.30.0, its default changed.
 func TestTransitionsCRDDefaultChanged(t *testing.T) {
 	t.Parallel()
-	read := func(name string) string {
-		data, err := os.ReadFile(filepath.Join("..", "testdata", "manifests", "cloudnative-pg", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(data)
-	}
+	read := func(name string) string { return testenv.RealManifest(t, "cloudnative-pg", name) }
 	crd, backup := read("backups-crd.yaml"), read("backup-example.yaml")
 	changedCRD := strings.Replace(crd, "default: barmanObjectStore", "default: volumeSnapshot", 1)
 	if changedCRD == crd {

@@ -2,10 +2,10 @@ package validate
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kiln-gitops/kiln/internal/testenv"
 )
 
 // TestUpdateAcceptedRatchets: CloudNativePG 1.30.0's Database CRD (real)
@@ -17,13 +17,7 @@ import (
 // 29-cnpg-db-reserved-ratchet, run against a real API server).
 func TestUpdateAcceptedRatchets(t *testing.T) {
 	t.Parallel()
-	read := func(name string) string {
-		data, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "manifests", "cloudnative-pg", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(data)
-	}
+	read := func(name string) string { return testenv.RealManifest(t, "cloudnative-pg", name) }
 	crd, sample := read("databases-crd.yaml"), read("database-example.yaml")
 	const rule = "                - message: the name postgres is reserved\n                  rule: self != 'postgres'\n"
 	oldCRD := strings.Replace(crd, rule, "", 1)
