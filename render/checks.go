@@ -1085,10 +1085,11 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 		}
 	}
 
-	owners := map[string]owner{}   // group/kind/namespace/name → first app
-	crds := map[string]string{}    // group/kind → app defining the CRD
-	nsOwner := map[string]string{} // namespace → app creating it
-	crdAt := map[string]owner{}    // the same, with the defining object
+	owners := map[string]owner{}       // group/kind/namespace/name → first app
+	crds := map[string]string{}        // group/kind → app defining the CRD
+	nsOwner := map[string]string{}     // namespace → app creating it
+	nsUnapplied := map[string]string{} // namespace → app holding it, not applied
+	crdAt := map[string]owner{}        // the same, with the defining object
 	nsAt := map[string]owner{}
 	// The API server drops metadata.namespace from a cluster-scoped
 	// object, so ClusterRole/x in namespace a and in namespace b are one
@@ -1122,6 +1123,12 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 					crds[grp+"/"+kind] = run.app.Name
 					crdAt[grp+"/"+kind] = owner{run.app.Name, o}
 				}
+			case n.GetKind() == "Namespace" && n.GetApiVersion() == "v1" && flux.NotApplied(n):
+				// kustomize-controller never creates a Namespace it does not
+				// apply: depending on its app orders nothing, and the
+				// namespace is as missing on a new cluster as one no app
+				// holds.
+				nsUnapplied[n.GetName()] = run.app.Name
 			case n.GetKind() == "Namespace" && n.GetApiVersion() == "v1":
 				nsOwner[n.GetName()] = run.app.Name
 				nsAt[n.GetName()] = owner{run.app.Name, o}
@@ -1148,7 +1155,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 	if g != nil {
 		errs = append(errs, r.fluxDependsOn(res, runs, g)...)
 		errs = append(errs, r.healthCheckCycles(res, scopes, owners, g)...)
-		*warns = append(*warns, r.uncreatedNamespaces(scopes, runs, g, nsOwner)...)
+		*warns = append(*warns, r.uncreatedNamespaces(scopes, runs, g, nsOwner, nsUnapplied)...)
 		cycleErrs, cycleWarns, onCycle := r.impliedCycles(res, r.impliedEdges(res, runs, scopes, owners, crdAt, nsAt), g)
 		errs = append(errs, cycleErrs...)
 		*warns = append(*warns, cycleWarns...)

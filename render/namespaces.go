@@ -36,7 +36,10 @@ var clusterNamespaces = map[string]bool{"default": true, "kube-system": true, "k
 // creates its namespace: either may create it, and kiln cannot see what
 // they apply. nsOwner maps each
 // namespace an app creates to that app: checkEnv orders those apps.
-func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *graph.Graph, nsOwner map[string]string) []diag.Warning {
+// unapplied maps each namespace whose Namespace an app holds but Flux does
+// not apply (reconcile: disabled, ssa: Ignore) to that app: Flux never
+// creates it, so it counts as uncreated, and the warning says why.
+func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *graph.Graph, nsOwner, unapplied map[string]string) []diag.Warning {
 	if len(nsOwner) == 0 {
 		return nil
 	}
@@ -70,6 +73,12 @@ func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *
 				continue
 			}
 			seen[ns] = true
+			if holder := unapplied[ns]; holder != "" {
+				warns = append(warns, diag.Warning{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o),
+					Msg:  fmt.Sprintf("puts objects into namespace %s, whose Namespace app %s holds but Flux never creates (kustomize.toolkit.fluxcd.io/reconcile: disabled or ssa: Ignore): on a cluster without it Flux's apply fails (namespaces %q not found)", ns, holder, ns),
+					Hint: fmt.Sprintf("annotate the Namespace in app %s kustomize.toolkit.fluxcd.io/ssa: IfNotPresent instead, so that Flux creates it where it is missing and leaves it alone where it is; if clusters make it by other means, list it under validation.namespaces in kiln.yaml", holder)})
+				continue
+			}
 			warns = append(warns, diag.Warning{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o),
 				Msg: fmt.Sprintf("puts objects into namespace %s, which no app creates: on a cluster without it Flux's apply fails (namespaces %q not found)", ns, ns),
 				Hint: fmt.Sprintf("add a Namespace %s to app %s or to an app it depends on; if clusters make it by other means, list it under validation.namespaces in kiln.yaml, "+

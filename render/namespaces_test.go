@@ -88,3 +88,47 @@ func TestUncreatedNamespaces(t *testing.T) {
 		t.Errorf("an env that creates no Namespace warned of:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+// TestUncreatedNamespacesNotApplied: a Namespace annotated so that Flux
+// does not apply it (reconcile: disabled, ssa: Ignore) is never created by
+// kustomize-controller, so the apps using it are warned of, by the app
+// holding it, and need not depend on that app; one with ssa: IfNotPresent
+// is created where missing and counts.
+func TestUncreatedNamespacesNotApplied(t *testing.T) {
+	t.Parallel()
+	ns := func(name, annotations string) string {
+		return "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + name + "\n  annotations: {" + annotations + "}\n---\n"
+	}
+	cm := func(name, ns string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + ", namespace: " + ns + "}\n---\n"
+	}
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\napps:\n" +
+			"  - {name: platform, namespace: shop, yaml: platform}\n" +
+			"  - {name: web, namespace: shop, yaml: web}\n",
+		"envs/dev.yaml": "vars: {}\n",
+		"platform/ns.yaml": ns("shop", "") + ns("legacy", "kustomize.toolkit.fluxcd.io/reconcile: disabled") +
+			ns("ignored", "kustomize.toolkit.fluxcd.io/ssa: ignore") + ns("seeded", "kustomize.toolkit.fluxcd.io/ssa: IfNotPresent"),
+		"web/objs.yaml": cm("a", "legacy") + cm("b", "ignored") + cm("c", "seeded"),
+	}
+	var got []string
+	for _, er := range renderAll(t, loadProject(t, t.TempDir(), files), checkOptions(false)) {
+		if er.Err != nil {
+			t.Fatalf("render %s: %v", er.Env, er.Err)
+		}
+		for _, w := range er.Warnings {
+			if s := w.String(); strings.Contains(s, "puts objects into namespace") {
+				got = append(got, s[:strings.Index(s, "\n")])
+			}
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		`kiln.yaml:6: app web: ConfigMap/ignored/b: puts objects into namespace ignored, whose Namespace app platform holds but Flux never creates (kustomize.toolkit.fluxcd.io/reconcile: disabled or ssa: Ignore): on a cluster without it Flux's apply fails (namespaces "ignored" not found)`,
+		`kiln.yaml:6: app web: ConfigMap/legacy/a: puts objects into namespace legacy, whose Namespace app platform holds but Flux never creates (kustomize.toolkit.fluxcd.io/reconcile: disabled or ssa: Ignore): on a cluster without it Flux's apply fails (namespaces "legacy" not found)`,
+		`kiln.yaml:6: app web: ConfigMap/seeded/c: puts objects into namespace seeded, which app platform creates, but does not depend on platform`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
