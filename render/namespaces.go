@@ -11,6 +11,7 @@ import (
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 // clusterNamespaces exist in every cluster: the API server makes them.
@@ -63,29 +64,95 @@ func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *
 			continue
 		}
 		seen := map[string]bool{}
+		warn := func(o templates.Object, ns string, via namespaceUse) {
+			if ns == "" || seen[ns] || known[ns] || clusterNamespaces[ns] || nsOwner[ns] != "" {
+				return
+			}
+			seen[ns] = true
+			w := diag.Warning{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o)}
+			switch holder := unapplied[ns]; {
+			case holder != "":
+				w.Msg = fmt.Sprintf("%s namespace %s, whose Namespace app %s holds but Flux never creates (kustomize.toolkit.fluxcd.io/reconcile: disabled or ssa: Ignore): on a cluster without it %s fails (namespaces %q not found)", via.puts(), ns, holder, via.applier(), ns)
+				w.Hint = fmt.Sprintf("annotate the Namespace in app %s kustomize.toolkit.fluxcd.io/ssa: IfNotPresent instead, so that Flux creates it where it is missing and leaves it alone where it is; if clusters make it by other means, list it under validation.namespaces in kiln.yaml", holder)
+			case via == helmTarget:
+				w.Msg = fmt.Sprintf("installs its chart into namespace %s, which no app creates: on a cluster without it helm-controller's install fails (namespaces %q not found)", ns, ns)
+				w.Hint = fmt.Sprintf("add a Namespace %s to app %s or to an app it depends on, or set spec.install.createNamespace: true on the HelmRelease; if clusters make it by other means, list it under validation.namespaces in kiln.yaml", ns, run.app.Name)
+			case via == helmStorage:
+				w.Msg = fmt.Sprintf("keeps its Helm release in namespace %s (spec.storageNamespace), which no app creates: on a cluster without it helm-controller's install fails (namespaces %q not found)", ns, ns)
+				w.Hint = fmt.Sprintf("add a Namespace %s to app %s or to an app it depends on (install.createNamespace creates the target namespace only); if clusters make it by other means, list it under validation.namespaces in kiln.yaml", ns, run.app.Name)
+			default:
+				w.Msg = fmt.Sprintf("puts objects into namespace %s, which no app creates: on a cluster without it Flux's apply fails (namespaces %q not found)", ns, ns)
+				w.Hint = fmt.Sprintf("add a Namespace %s to app %s or to an app it depends on; if clusters make it by other means, list it under validation.namespaces in kiln.yaml, "+
+					"or add the Kustomization that creates it to dependsOn (namespace/name)", ns, run.app.Name)
+			}
+			warns = append(warns, w)
+		}
 		for _, o := range run.objs {
 			n := o.Node
 			if n == nil || flux.NotApplied(n) {
 				continue
 			}
-			ns := appliedNamespace(scopes, n)
-			if ns == "" || seen[ns] || known[ns] || clusterNamespaces[ns] || nsOwner[ns] != "" || guessed(scopes, n, run.app.Namespace) {
-				continue
+			if !guessed(scopes, n, run.app.Namespace) {
+				warn(o, appliedNamespace(scopes, n), objectNamespace)
 			}
-			seen[ns] = true
-			if holder := unapplied[ns]; holder != "" {
-				warns = append(warns, diag.Warning{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o),
-					Msg:  fmt.Sprintf("puts objects into namespace %s, whose Namespace app %s holds but Flux never creates (kustomize.toolkit.fluxcd.io/reconcile: disabled or ssa: Ignore): on a cluster without it Flux's apply fails (namespaces %q not found)", ns, holder, ns),
-					Hint: fmt.Sprintf("annotate the Namespace in app %s kustomize.toolkit.fluxcd.io/ssa: IfNotPresent instead, so that Flux creates it where it is missing and leaves it alone where it is; if clusters make it by other means, list it under validation.namespaces in kiln.yaml", holder)})
-				continue
-			}
-			warns = append(warns, diag.Warning{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o),
-				Msg: fmt.Sprintf("puts objects into namespace %s, which no app creates: on a cluster without it Flux's apply fails (namespaces %q not found)", ns, ns),
-				Hint: fmt.Sprintf("add a Namespace %s to app %s or to an app it depends on; if clusters make it by other means, list it under validation.namespaces in kiln.yaml, "+
-					"or add the Kustomization that creates it to dependsOn (namespace/name)", ns, run.app.Name)})
+			target, storage := helmReleaseNamespaces(n)
+			warn(o, target, helmTarget)
+			warn(o, storage, helmStorage)
 		}
 	}
 	return warns
+}
+
+// namespaceUse says why an app needs a namespace: for its objects, or
+// for what helm-controller does with one of its HelmReleases.
+type namespaceUse int
+
+const (
+	objectNamespace namespaceUse = iota
+	helmTarget
+	helmStorage
+)
+
+func (h namespaceUse) puts() string {
+	switch h {
+	case helmTarget:
+		return "installs its chart into"
+	case helmStorage:
+		return "keeps its Helm release in"
+	}
+	return "puts objects into"
+}
+
+func (h namespaceUse) applier() string {
+	if h == objectNamespace {
+		return "Flux's apply"
+	}
+	return "helm-controller's install"
+}
+
+// helmReleaseNamespaces returns the namespaces besides its own that a
+// HelmRelease needs on its cluster: helm-controller installs the chart into
+// spec.targetNamespace, which Helm creates only with
+// spec.install.createNamespace, and writes the release record into
+// spec.storageNamespace, which Helm never creates unless it is that target.
+// Either missing fails the install (namespaces "X" not found). A release
+// with spec.kubeConfig installs into another cluster, which kiln cannot see.
+func helmReleaseNamespaces(n *kyaml.RNode) (target, storage string) {
+	if group(n.GetApiVersion()) != "helm.toolkit.fluxcd.io" || n.GetKind() != "HelmRelease" {
+		return "", ""
+	}
+	if kc, err := n.Pipe(kyaml.Lookup("spec", "kubeConfig")); err != nil || kc != nil {
+		return "", ""
+	}
+	target, _ = n.GetString("spec.targetNamespace")
+	storage, _ = n.GetString("spec.storageNamespace")
+	if v, err := n.GetFieldValue("spec.install.createNamespace"); err == nil && v == true {
+		if storage == target {
+			storage = ""
+		}
+		target = ""
+	}
+	return target, storage
 }
 
 // hasExternal reports whether deps name a Kustomization kiln does not

@@ -64,3 +64,51 @@ func TestUncreatedNamespacesFluxExample(t *testing.T) {
 		t.Errorf("without podinfo's Namespace:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestUncreatedNamespacesHelmTarget renders the podinfo HelmRelease of
+// Flux's hub-and-spoke example (testdata/manifests/flux2-hub-spoke-example),
+// which installs into spec.targetNamespace podinfo and keeps its release
+// there (spec.storageNamespace) without install.createNamespace: the
+// tenants app creates the namespace first, and nothing is warned of.
+// Without the tenants' podinfo Namespace helm-controller's install fails
+// with namespaces "podinfo" not found, though Flux's apply of the
+// HelmRelease itself succeeds: the warning names the HelmRelease.
+func TestUncreatedNamespacesHelmTarget(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS("../testdata/manifests/flux2-hub-spoke-example")); err != nil {
+		t.Fatal(err)
+	}
+	writeProjectIn(t, root, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: staging}]\napps:\n" +
+			"  - {name: tenants, namespace: flux-system, yaml: deploy/tenants}\n" +
+			"  - {name: apps, namespace: flux-system, kustomize: deploy/apps, dependsOn: [tenants]}\n",
+		"envs/staging.yaml": "vars: {}\n",
+	})
+	warned := func() []string {
+		var got []string
+		for _, er := range renderAll(t, load(t, root), checkOptions(false)) {
+			if er.Err != nil {
+				t.Fatalf("render %s: %v", er.Env, er.Err)
+			}
+			for _, w := range er.Warnings {
+				if s := w.String(); strings.Contains(s, "which no app creates") {
+					got = append(got, s)
+				}
+			}
+		}
+		return got
+	}
+	if got := warned(); len(got) != 0 {
+		t.Errorf("the hub-and-spoke example warned of:\n%s", strings.Join(got, "\n"))
+	}
+
+	if err := os.Remove(filepath.Join(root, "deploy", "tenants", "podinfo.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`kiln.yaml:6: app apps: HelmRelease/flux-system/podinfo: installs its chart into namespace podinfo, which no app creates: on a cluster without it helm-controller's install fails (namespaces "podinfo" not found)` +
+		"\n  hint: add a Namespace podinfo to app apps or to an app it depends on, or set spec.install.createNamespace: true on the HelmRelease; if clusters make it by other means, list it under validation.namespaces in kiln.yaml"}
+	if got := warned(); !slices.Equal(got, want) {
+		t.Errorf("without the tenants' podinfo Namespace:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

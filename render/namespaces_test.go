@@ -132,3 +132,39 @@ func TestUncreatedNamespacesNotApplied(t *testing.T) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestUncreatedNamespacesHelmStorage: helm-controller writes a release's
+// record into spec.storageNamespace, which Helm never creates; a release
+// with spec.kubeConfig installs into another cluster, whose namespaces
+// kiln cannot see.
+func TestUncreatedNamespacesHelmStorage(t *testing.T) {
+	t.Parallel()
+	hr := func(name, spec string) string {
+		return "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: " + name + "}\nspec:\n  interval: 10m\n" + spec +
+			"  chart:\n    spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}\n---\n"
+	}
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\napps:\n" +
+			"  - {name: platform, namespace: shop, yaml: platform}\n" +
+			"  - {name: releases, namespace: shop, yaml: releases, dependsOn: [platform]}\n",
+		"envs/dev.yaml":    "vars: {}\n",
+		"platform/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
+		"releases/hr.yaml": hr("local", "  storageNamespace: helm-records\n") +
+			hr("remote", "  targetNamespace: cache\n  storageNamespace: cache\n  kubeConfig: {secretRef: {name: spoke-kubeconfig}}\n"),
+	}
+	var got []string
+	for _, er := range renderAll(t, loadProject(t, t.TempDir(), files), checkOptions(false)) {
+		if er.Err != nil {
+			t.Fatalf("render %s: %v", er.Env, er.Err)
+		}
+		for _, w := range er.Warnings {
+			if s := w.String(); strings.Contains(s, "which no app creates") {
+				got = append(got, s[:strings.Index(s, "\n")])
+			}
+		}
+	}
+	want := []string{`kiln.yaml:6: app releases: HelmRelease/shop/local: keeps its Helm release in namespace helm-records (spec.storageNamespace), which no app creates: on a cluster without it helm-controller's install fails (namespaces "helm-records" not found)`}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
