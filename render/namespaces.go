@@ -48,12 +48,22 @@ func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *
 	for _, ns := range r.p.Validation.Namespaces {
 		known[ns] = true
 	}
-	// The apps that may be ordered after what kiln cannot see into.
+	// The apps that may be ordered after what kiln cannot see into. The
+	// app holding a Flux Kustomization or a namespace-creating HelmRelease
+	// is not one of them: kustomize-controller applies its objects
+	// together, and a dry run refused for a missing namespace fails them
+	// all, so the Kustomization or release that would create it is never
+	// applied.
 	external := map[string]bool{}
 	for _, run := range runs {
-		if !external[run.app.Name] && (hasExternal(run.app.DependsOn) || appliesMore(run)) {
-			external[run.app.Name] = true
-			for a := range g.Dependents(run.app.Name) {
+		name := run.app.Name
+		if external[name] {
+			continue
+		}
+		after := hasExternal(run.app.DependsOn)
+		if after || appliesMore(run) {
+			external[name] = after
+			for a := range g.Dependents(name) {
 				external[a] = true
 			}
 		}

@@ -168,3 +168,50 @@ func TestUncreatedNamespacesHelmStorage(t *testing.T) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestUncreatedNamespacesHolder: the app holding a HelmRelease that creates
+// its namespace, or a Flux Kustomization, is warned of its own objects in a
+// namespace no app creates: kustomize-controller's dry run refuses them
+// before it applies anything of the app, so the release or Kustomization
+// that would create the namespace never reaches the cluster. The apps
+// ordered after it are not warned of.
+func TestUncreatedNamespacesHolder(t *testing.T) {
+	t.Parallel()
+	cm := func(name, ns string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + ", namespace: " + ns + "}\n---\n"
+	}
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\napps:\n" +
+			"  - {name: platform, namespace: shop, yaml: platform}\n" +
+			"  - {name: releases, namespace: shop, yaml: releases, dependsOn: [platform]}\n" +
+			"  - {name: tenants, namespace: shop, yaml: tenants, dependsOn: [platform]}\n" +
+			"  - {name: later, namespace: shop, yaml: later, dependsOn: [releases, tenants]}\n",
+		"envs/dev.yaml":    "vars: {}\n",
+		"platform/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
+		"releases/hr.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: redis}\n" +
+			"spec:\n  interval: 10m\n  targetNamespace: cache\n  install: {createNamespace: true}\n" +
+			"  chart:\n    spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}\n---\n" + cm("redis-dashboard", "cache"),
+		"tenants/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: team-a}\n" +
+			"spec:\n  interval: 10m\n  path: ./teams/a\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n---\n" + cm("team-a-quota", "team-a"),
+		"later/objs.yaml": cm("later", "cache") + cm("later-team", "team-a"),
+	}
+	var got []string
+	for _, er := range renderAll(t, loadProject(t, t.TempDir(), files), checkOptions(false)) {
+		if er.Err != nil {
+			t.Fatalf("render %s: %v", er.Env, er.Err)
+		}
+		for _, w := range er.Warnings {
+			if s := w.String(); strings.Contains(s, "which no app creates") {
+				got = append(got, s[:strings.Index(s, "\n")])
+			}
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		`kiln.yaml:6: app releases: ConfigMap/cache/redis-dashboard: puts objects into namespace cache, which no app creates: on a cluster without it Flux's apply fails (namespaces "cache" not found)`,
+		`kiln.yaml:7: app tenants: ConfigMap/team-a/team-a-quota: puts objects into namespace team-a, which no app creates: on a cluster without it Flux's apply fails (namespaces "team-a" not found)`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
