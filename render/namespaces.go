@@ -97,17 +97,33 @@ func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *
 			}
 			warns = append(warns, w)
 		}
+		// Objects of a kind of unknown scope come last, so that the
+		// warning names one whose namespace the API server surely keeps
+		// where there is one: a cluster-scoped kind's namespace is
+		// dropped, and kiln cannot tell.
+		var unsure []templates.Object
 		for _, o := range run.objs {
 			n := o.Node
 			if n == nil || flux.NotApplied(n) {
 				continue
 			}
-			if !guessed(scopes, n, run.app.Namespace) {
-				warn(o, appliedNamespace(scopes, n), objectNamespace)
+			if unknownScope(scopes, n) {
+				if !guessed(scopes, n, run.app.Namespace) {
+					unsure = append(unsure, o)
+				}
+				continue
 			}
+			warn(o, appliedNamespace(scopes, n), objectNamespace)
 			target, storage := helmReleaseNamespaces(n)
 			warn(o, target, helmTarget)
 			warn(o, storage, helmStorage)
+		}
+		for _, o := range unsure {
+			before := len(warns)
+			warn(o, o.Node.GetNamespace(), objectNamespace)
+			if len(warns) > before {
+				warns[before].Hint += fmt.Sprintf("; if kind %s is cluster-scoped, the API server drops its namespace: list its CustomResourceDefinition under validation.crds", o.Node.GetKind())
+			}
 		}
 	}
 	return warns
@@ -197,12 +213,19 @@ func appliesMore(run *appRun) bool {
 	return false
 }
 
+// unknownScope reports whether kiln does not know n's kind to be
+// namespaced or cluster-scoped: neither built in, nor defined by a CRD kiln
+// knows, nor Flux's (whose kinds are all namespaced).
+func unknownScope(scopes *scope.Scopes, n *kyaml.RNode) bool {
+	apiVersion := n.GetApiVersion()
+	return !scopes.Known(apiVersion, n.GetKind()) && !strings.HasSuffix(group(apiVersion), ".toolkit.fluxcd.io")
+}
+
 // guessed reports whether n's namespace may be one kiln gave it without
 // knowing its kind's scope: the app's namespace on a kind neither built in
 // nor defined by a CRD kiln knows, and not Flux's (whose kinds are all
 // namespaced). Such an object already has its warning (guessedScope), and
 // if its kind is cluster-scoped the API server drops the namespace.
 func guessed(scopes *scope.Scopes, n *kyaml.RNode, appNamespace string) bool {
-	apiVersion := n.GetApiVersion()
-	return !scopes.Known(apiVersion, n.GetKind()) && !strings.HasSuffix(group(apiVersion), ".toolkit.fluxcd.io") && n.GetNamespace() == appNamespace
+	return unknownScope(scopes, n) && n.GetNamespace() == appNamespace
 }

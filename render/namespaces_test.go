@@ -34,7 +34,10 @@ func TestUncreatedNamespaces(t *testing.T) {
 		// has its own warning (guessedScope); written with another, it
 		// is namespaced.
 		"widgets/objs.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: guessed}\n---\n" +
-			"apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: written, namespace: widgets-elsewhere}\n",
+			"apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: written, namespace: widgets-elsewhere}\n---\n" +
+			// The warning names an object whose namespace the API
+			// server surely keeps, where one is in the namespace.
+			"apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: mixed, namespace: widgets-mixed}\n---\n" + cm("widget-config", "widgets-mixed"),
 	}
 	pipeline := func(namespaces string) string {
 		return "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\n" + namespaces + "apps:\n" +
@@ -64,8 +67,10 @@ func TestUncreatedNamespaces(t *testing.T) {
 
 	files["kiln.yaml"] = pipeline("")
 	want := []string{
+		`kiln.yaml:12: app widgets: ConfigMap/widgets-mixed/widget-config: puts objects into namespace widgets-mixed, which no app creates: on a cluster without it Flux's apply fails (namespaces "widgets-mixed" not found)` +
+			"\n  hint: add a Namespace widgets-mixed to app widgets or to an app it depends on; if clusters make it by other means, list it under validation.namespaces in kiln.yaml, or add the Kustomization that creates it to dependsOn (namespace/name)",
 		`kiln.yaml:12: app widgets: Widget/widgets-elsewhere/written: puts objects into namespace widgets-elsewhere, which no app creates: on a cluster without it Flux's apply fails (namespaces "widgets-elsewhere" not found)` +
-			"\n  hint: add a Namespace widgets-elsewhere to app widgets or to an app it depends on; if clusters make it by other means, list it under validation.namespaces in kiln.yaml, or add the Kustomization that creates it to dependsOn (namespace/name)",
+			"\n  hint: add a Namespace widgets-elsewhere to app widgets or to an app it depends on; if clusters make it by other means, list it under validation.namespaces in kiln.yaml, or add the Kustomization that creates it to dependsOn (namespace/name); if kind Widget is cluster-scoped, the API server drops its namespace: list its CustomResourceDefinition under validation.crds",
 		`kiln.yaml:6: app web: ConfigMap/cache/web-cache: puts objects into namespace cache, which no app creates: on a cluster without it Flux's apply fails (namespaces "cache" not found)` +
 			"\n  hint: add a Namespace cache to app web or to an app it depends on; if clusters make it by other means, list it under validation.namespaces in kiln.yaml, or add the Kustomization that creates it to dependsOn (namespace/name)",
 		`kiln.yaml:7: app listed: ConfigMap/made-by-terraform/listed: puts objects into namespace made-by-terraform, which no app creates: on a cluster without it Flux's apply fails (namespaces "made-by-terraform" not found)` +
@@ -77,7 +82,7 @@ func TestUncreatedNamespaces(t *testing.T) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
-	files["kiln.yaml"] = pipeline("validation: {namespaces: [made-by-terraform, cache, widgets-elsewhere]}\n")
+	files["kiln.yaml"] = pipeline("validation: {namespaces: [made-by-terraform, cache, widgets-elsewhere, widgets-mixed]}\n")
 	if got := warned(files); len(got) != 0 {
 		t.Errorf("namespaces listed under validation.namespaces warned of:\n%s", strings.Join(got, "\n"))
 	}
