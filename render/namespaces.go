@@ -33,9 +33,9 @@ var clusterNamespaces = map[string]bool{"default": true, "kube-system": true, "k
 // flux.namespace and the source's, which the bootstrap makes), for those kiln.yaml lists
 // under validation.namespaces, and for an app that depends, itself or
 // through apps it depends on, on a Kustomization kiln does not manage, or
-// on an app whose output holds a Flux Kustomization or a HelmRelease that
-// creates its namespace: either may create it, and kiln cannot see what
-// they apply. nsOwner maps each
+// on an app whose output holds a Flux Kustomization: either may create it,
+// and kiln cannot see what they apply. After a HelmRelease that creates
+// its namespace, only that namespace is spared. nsOwner maps each
 // namespace an app creates to that app: checkEnv orders those apps.
 // unapplied maps each namespace whose Namespace an app holds but Flux does
 // not apply (reconcile: disabled, ssa: Ignore) to that app: Flux never
@@ -54,17 +54,31 @@ func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *
 	// together, and a dry run refused for a missing namespace fails them
 	// all, so the Kustomization or release that would create it is never
 	// applied.
+	// A HelmRelease that creates its namespace exempts the apps ordered
+	// after it from that namespace alone.
 	external := map[string]bool{}
+	helmMade := map[string]map[string]bool{} // app → namespaces created before it
 	for _, run := range runs {
 		name := run.app.Name
 		if external[name] {
 			continue
 		}
 		after := hasExternal(run.app.DependsOn)
-		if after || appliesMore(run) {
+		kustomization, created := appliesMore(run)
+		switch {
+		case after || kustomization:
 			external[name] = after
 			for a := range g.Dependents(name) {
 				external[a] = true
+			}
+		case len(created) > 0:
+			for a := range g.Dependents(name) {
+				if helmMade[a] == nil {
+					helmMade[a] = map[string]bool{}
+				}
+				for ns := range created {
+					helmMade[a][ns] = true
+				}
 			}
 		}
 	}
@@ -75,7 +89,7 @@ func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *
 		}
 		seen := map[string]bool{}
 		warn := func(o templates.Object, ns string, via namespaceUse) {
-			if ns == "" || seen[ns] || known[ns] || clusterNamespaces[ns] || nsOwner[ns] != "" {
+			if ns == "" || seen[ns] || known[ns] || clusterNamespaces[ns] || nsOwner[ns] != "" || helmMade[run.app.Name][ns] {
 				return
 			}
 			seen[ns] = true
@@ -193,24 +207,37 @@ func hasExternal(deps []envconfig.Dependency) bool {
 }
 
 // appliesMore reports whether run's output holds a Flux Kustomization,
-// which applies objects kiln does not see, or a HelmRelease whose install
-// creates its target namespace (spec.install.createNamespace).
-func appliesMore(run *appRun) bool {
+// which applies objects kiln does not see, and the namespaces its
+// HelmReleases create (spec.install.createNamespace: the target namespace,
+// or the release's own), on the cluster kiln sees: one with
+// spec.kubeConfig installs into another.
+func appliesMore(run *appRun) (kustomization bool, created map[string]bool) {
 	for _, o := range run.objs {
 		n := o.Node
-		if n == nil {
+		if n == nil || flux.NotApplied(n) {
 			continue
 		}
 		switch group(n.GetApiVersion()) + "/" + n.GetKind() {
 		case "kustomize.toolkit.fluxcd.io/Kustomization":
-			return true
+			kustomization = true
 		case "helm.toolkit.fluxcd.io/HelmRelease":
-			if v, err := n.GetFieldValue("spec.install.createNamespace"); err == nil && v == true {
-				return true
+			if v, err := n.GetFieldValue("spec.install.createNamespace"); err != nil || v != true {
+				continue
 			}
+			if kc, err := n.Pipe(kyaml.Lookup("spec", "kubeConfig")); err != nil || kc != nil {
+				continue
+			}
+			ns, _ := n.GetString("spec.targetNamespace")
+			if ns == "" {
+				ns = n.GetNamespace()
+			}
+			if created == nil {
+				created = map[string]bool{}
+			}
+			created[ns] = true
 		}
 	}
-	return false
+	return kustomization, created
 }
 
 // unknownScope reports whether kiln does not know n's kind to be

@@ -12,7 +12,7 @@ import (
 // "X" not found); not for the namespaces every cluster has, those listed
 // under validation.namespaces, a cluster-scoped object's dropped
 // namespace, apps ordered after a Kustomization kiln does not manage or
-// after an app whose HelmRelease creates its namespace, or an env where no
+// after an app whose HelmRelease creates the namespace, or an env where no
 // app creates any Namespace.
 func TestUncreatedNamespaces(t *testing.T) {
 	t.Parallel()
@@ -29,7 +29,9 @@ func TestUncreatedNamespaces(t *testing.T) {
 		"releases/hr.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: redis, namespace: shop}\n" +
 			"spec:\n  interval: 10m\n  targetNamespace: made-by-helm\n  install: {createNamespace: true}\n" +
 			"  chart:\n    spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}\n",
-		"tenant/objs.yaml": cm("tenant", "made-by-helm"),
+		// Ordered after the release that creates made-by-helm: that
+		// namespace alone is there for it.
+		"tenant/objs.yaml": cm("tenant", "made-by-helm") + cm("tenant-other", "not-made-by-helm"),
 		// A kind kiln knows nothing of: given the app's namespace, it
 		// has its own warning (guessedScope); written with another, it
 		// is namespaced.
@@ -67,6 +69,8 @@ func TestUncreatedNamespaces(t *testing.T) {
 
 	files["kiln.yaml"] = pipeline("")
 	want := []string{
+		`kiln.yaml:11: app tenant: ConfigMap/not-made-by-helm/tenant-other: puts objects into namespace not-made-by-helm, which no app creates: on a cluster without it Flux's apply fails (namespaces "not-made-by-helm" not found)` +
+			"\n  hint: add a Namespace not-made-by-helm to app tenant or to an app it depends on; if clusters make it by other means, list it under validation.namespaces in kiln.yaml, or add the Kustomization that creates it to dependsOn (namespace/name)",
 		`kiln.yaml:12: app widgets: ConfigMap/widgets-mixed/widget-config: puts objects into namespace widgets-mixed, which no app creates: on a cluster without it Flux's apply fails (namespaces "widgets-mixed" not found)` +
 			"\n  hint: add a Namespace widgets-mixed to app widgets or to an app it depends on; if clusters make it by other means, list it under validation.namespaces in kiln.yaml, or add the Kustomization that creates it to dependsOn (namespace/name)",
 		`kiln.yaml:12: app widgets: Widget/widgets-elsewhere/written: puts objects into namespace widgets-elsewhere, which no app creates: on a cluster without it Flux's apply fails (namespaces "widgets-elsewhere" not found)` +
@@ -82,7 +86,7 @@ func TestUncreatedNamespaces(t *testing.T) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
-	files["kiln.yaml"] = pipeline("validation: {namespaces: [made-by-terraform, cache, widgets-elsewhere, widgets-mixed]}\n")
+	files["kiln.yaml"] = pipeline("validation: {namespaces: [made-by-terraform, cache, widgets-elsewhere, widgets-mixed, not-made-by-helm]}\n")
 	if got := warned(files); len(got) != 0 {
 		t.Errorf("namespaces listed under validation.namespaces warned of:\n%s", strings.Join(got, "\n"))
 	}
