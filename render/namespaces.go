@@ -29,17 +29,20 @@ var clusterNamespaces = map[string]bool{"default": true, "kube-system": true, "k
 // one left out is a slip that passes every check and fails after the
 // merge. Where no app creates any, warning of every app would be noise on
 // most fleets (377 of 538 apps kiln init found on real repositories).
-// It stays quiet for the namespaces every cluster has (the API server's own,
-// flux.namespace and the source's, which the bootstrap makes), for those kiln.yaml lists
-// under validation.namespaces, and for an app that depends, itself or
-// through apps it depends on, on a Kustomization kiln does not manage, or
-// on an app whose output holds a Flux Kustomization: either may create it,
-// and kiln cannot see what they apply. After a HelmRelease that creates
-// its namespace, only that namespace is spared. nsOwner maps each
-// namespace an app creates to that app: checkEnv orders those apps.
-// unapplied maps each namespace whose Namespace an app holds but Flux does
-// not apply (reconcile: disabled, ssa: Ignore) to that app: Flux never
-// creates it, so it counts as uncreated, and the warning says why.
+//
+// It stays quiet for the namespaces every cluster has (the API server's
+// own, flux.namespace and the source's, which the bootstrap makes), for
+// those kiln.yaml lists under validation.namespaces, and for an app that
+// depends, itself or through apps it depends on, on a Kustomization kiln
+// does not manage or on an app whose output holds a Flux Kustomization:
+// either may create it, and kiln cannot see what they apply. After a
+// HelmRelease that creates its namespace, only that namespace is spared.
+//
+// nsOwner maps each namespace an app creates to that app: checkEnv orders
+// those apps. unapplied maps each namespace whose Namespace an app holds
+// but Flux does not apply (reconcile: disabled, ssa: Ignore) to that app:
+// Flux never creates it, so it counts as uncreated, and the warning says
+// why.
 func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *graph.Graph, nsOwner, unapplied map[string]string) []diag.Warning {
 	if len(nsOwner) == 0 {
 		return nil
@@ -53,9 +56,8 @@ func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *
 	// is not one of them: kustomize-controller applies its objects
 	// together, and a dry run refused for a missing namespace fails them
 	// all, so the Kustomization or release that would create it is never
-	// applied.
-	// A HelmRelease that creates its namespace exempts the apps ordered
-	// after it from that namespace alone.
+	// applied. A HelmRelease that creates its namespace exempts the apps
+	// ordered after it from that namespace alone.
 	external := map[string]bool{}
 	helmMade := map[string]map[string]bool{} // app → namespaces created before it
 	for _, run := range runs {
