@@ -1192,6 +1192,22 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 						Msg:  fmt.Sprintf("puts objects into namespace %s, which app %s creates, but does not depend on %s", ns, def, def),
 						Hint: fmt.Sprintf("add %s to dependsOn of %s", def, run.app.Name)})
 				}
+				// helm-controller installs a HelmRelease's chart into its
+				// target namespace and keeps the release in its storage
+				// namespace: applied before the app creating them, the
+				// install fails until a retry finds them.
+				target, storage := helmReleaseNamespaces(n)
+				for _, u := range []struct {
+					ns  string
+					use namespaceUse
+				}{{target, helmTarget}, {storage, helmStorage}} {
+					if def, ok := nsOwner[u.ns]; ok && u.ns != "" && def != run.app.Name && !missingNS[u.ns] && !dependsOn(def) {
+						missingNS[u.ns] = true
+						*warns = append(*warns, diag.Warning{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o),
+							Msg:  fmt.Sprintf("%s namespace %s, which app %s creates, but does not depend on %s: helm-controller's install fails until a retry finds it", u.use.puts(), u.ns, def, def),
+							Hint: fmt.Sprintf("add %s to dependsOn of %s", def, run.app.Name)})
+					}
+				}
 			}
 		}
 	}

@@ -111,4 +111,30 @@ func TestUncreatedNamespacesHelmTarget(t *testing.T) {
 	if got := warned(); !slices.Equal(got, want) {
 		t.Errorf("without the tenants' podinfo Namespace:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+
+	// The Namespace back, the order gone: the release may be installed
+	// before its namespace exists.
+	ns, err := os.ReadFile("../testdata/manifests/flux2-hub-spoke-example/deploy/tenants/podinfo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeProjectIn(t, root, map[string]string{
+		"deploy/tenants/podinfo.yaml": string(ns),
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: staging}]\napps:\n" +
+			"  - {name: tenants, namespace: flux-system, yaml: deploy/tenants}\n" +
+			"  - {name: apps, namespace: flux-system, kustomize: deploy/apps}\n",
+	})
+	var got []string
+	for _, er := range renderAll(t, load(t, root), checkOptions(false)) {
+		for _, w := range er.Warnings {
+			if s := w.String(); strings.Contains(s, "does not depend on") {
+				got = append(got, s)
+			}
+		}
+	}
+	want = []string{"kiln.yaml:6: app apps: HelmRelease/flux-system/podinfo: installs its chart into namespace podinfo, which app tenants creates, but does not depend on tenants: helm-controller's install fails until a retry finds it" +
+		"\n  hint: add tenants to dependsOn of apps"}
+	if !slices.Equal(got, want) {
+		t.Errorf("without the order:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
