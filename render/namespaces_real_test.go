@@ -28,21 +28,7 @@ func TestUncreatedNamespacesFluxExample(t *testing.T) {
 		"envs/staging.yaml":    "vars: {}\n",
 		"envs/production.yaml": "vars: {}\n",
 	})
-	warned := func() []string {
-		var got []string
-		for _, er := range renderAll(t, load(t, root), checkOptions(false)) {
-			if er.Err != nil {
-				t.Fatalf("render %s: %v", er.Env, er.Err)
-			}
-			for _, w := range er.Warnings {
-				if s := w.String(); strings.Contains(s, "which no app creates") {
-					got = append(got, er.Env+": "+s[:strings.Index(s, "\n")])
-				}
-			}
-		}
-		slices.Sort(got)
-		return got
-	}
+	warned := func() []string { return warningsWith(t, load(t, root), "which no app creates", true) }
 	if got := warned(); len(got) != 0 {
 		t.Errorf("Flux's example warned of:\n%s", strings.Join(got, "\n"))
 	}
@@ -57,8 +43,8 @@ func TestUncreatedNamespacesFluxExample(t *testing.T) {
 	}
 	const msg = ": puts objects into namespace podinfo, which no app creates: on a cluster without it Flux's apply fails (namespaces \"podinfo\" not found)"
 	want := []string{
-		"production: kiln.yaml:7: app apps: HelmRelease/podinfo/podinfo" + msg,
-		"staging: kiln.yaml:7: app apps: HelmRelease/podinfo/podinfo" + msg,
+		"kiln.yaml:7: app apps: HelmRelease/podinfo/podinfo" + msg, // production
+		"kiln.yaml:7: app apps: HelmRelease/podinfo/podinfo" + msg, // staging
 	}
 	if got := warned(); !slices.Equal(got, want) {
 		t.Errorf("without podinfo's Namespace:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -85,20 +71,7 @@ func TestUncreatedNamespacesHelmTarget(t *testing.T) {
 			"  - {name: apps, namespace: flux-system, kustomize: deploy/apps, dependsOn: [tenants]}\n",
 		"envs/staging.yaml": "vars: {}\n",
 	})
-	warned := func() []string {
-		var got []string
-		for _, er := range renderAll(t, load(t, root), checkOptions(false)) {
-			if er.Err != nil {
-				t.Fatalf("render %s: %v", er.Env, er.Err)
-			}
-			for _, w := range er.Warnings {
-				if s := w.String(); strings.Contains(s, "which no app creates") {
-					got = append(got, s)
-				}
-			}
-		}
-		return got
-	}
+	warned := func() []string { return warningsWith(t, load(t, root), "which no app creates", false) }
 	if got := warned(); len(got) != 0 {
 		t.Errorf("the hub-and-spoke example warned of:\n%s", strings.Join(got, "\n"))
 	}
@@ -124,14 +97,7 @@ func TestUncreatedNamespacesHelmTarget(t *testing.T) {
 			"  - {name: tenants, namespace: flux-system, yaml: deploy/tenants}\n" +
 			"  - {name: apps, namespace: flux-system, kustomize: deploy/apps}\n",
 	})
-	var got []string
-	for _, er := range renderAll(t, load(t, root), checkOptions(false)) {
-		for _, w := range er.Warnings {
-			if s := w.String(); strings.Contains(s, "does not depend on") {
-				got = append(got, s)
-			}
-		}
-	}
+	got := warningsWith(t, load(t, root), "does not depend on", false)
 	want = []string{"kiln.yaml:6: app apps: HelmRelease/flux-system/podinfo: installs its chart into namespace podinfo, which app tenants creates, but does not depend on tenants: helm-controller's install fails until a retry finds it" +
 		"\n  hint: add tenants to dependsOn of apps"}
 	if !slices.Equal(got, want) {

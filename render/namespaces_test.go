@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kiln-gitops/kiln/envconfig"
 )
 
 // TestUncreatedNamespaces: in an env where an app creates a Namespace, an
@@ -53,18 +55,7 @@ func TestUncreatedNamespaces(t *testing.T) {
 			"  - {name: widgets, namespace: widgets, yaml: widgets}\n"
 	}
 	warned := func(files map[string]string) []string {
-		var got []string
-		for _, er := range renderAll(t, loadProject(t, t.TempDir(), files), checkOptions(false)) {
-			if er.Err != nil {
-				t.Fatalf("render %s: %v", er.Env, er.Err)
-			}
-			for _, w := range er.Warnings {
-				if s := w.String(); strings.Contains(s, "which no app creates") {
-					got = append(got, s)
-				}
-			}
-		}
-		return got
+		return warningsWith(t, loadProject(t, t.TempDir(), files), "which no app creates", false)
 	}
 
 	files["kiln.yaml"] = pipeline("")
@@ -120,18 +111,7 @@ func TestUncreatedNamespacesNotApplied(t *testing.T) {
 			ns("ignored", "kustomize.toolkit.fluxcd.io/ssa: ignore") + ns("seeded", "kustomize.toolkit.fluxcd.io/ssa: IfNotPresent"),
 		"web/objs.yaml": cm("a", "legacy") + cm("b", "ignored") + cm("c", "seeded"),
 	}
-	var got []string
-	for _, er := range renderAll(t, loadProject(t, t.TempDir(), files), checkOptions(false)) {
-		if er.Err != nil {
-			t.Fatalf("render %s: %v", er.Env, er.Err)
-		}
-		for _, w := range er.Warnings {
-			if s := w.String(); strings.Contains(s, "puts objects into namespace") {
-				got = append(got, s[:strings.Index(s, "\n")])
-			}
-		}
-	}
-	slices.Sort(got)
+	got := warningsWith(t, loadProject(t, t.TempDir(), files), "puts objects into namespace", true)
 	want := []string{
 		`kiln.yaml:6: app web: ConfigMap/ignored/b: puts objects into namespace ignored, whose Namespace app platform holds but Flux never creates (kustomize.toolkit.fluxcd.io/reconcile: disabled or ssa: Ignore): on a cluster without it Flux's apply fails (namespaces "ignored" not found)`,
 		`kiln.yaml:6: app web: ConfigMap/legacy/a: puts objects into namespace legacy, whose Namespace app platform holds but Flux never creates (kustomize.toolkit.fluxcd.io/reconcile: disabled or ssa: Ignore): on a cluster without it Flux's apply fails (namespaces "legacy" not found)`,
@@ -161,17 +141,7 @@ func TestUncreatedNamespacesHelmStorage(t *testing.T) {
 		"releases/hr.yaml": hr("local", "  storageNamespace: helm-records\n") +
 			hr("remote", "  targetNamespace: cache\n  storageNamespace: cache\n  kubeConfig: {secretRef: {name: spoke-kubeconfig}}\n"),
 	}
-	var got []string
-	for _, er := range renderAll(t, loadProject(t, t.TempDir(), files), checkOptions(false)) {
-		if er.Err != nil {
-			t.Fatalf("render %s: %v", er.Env, er.Err)
-		}
-		for _, w := range er.Warnings {
-			if s := w.String(); strings.Contains(s, "which no app creates") {
-				got = append(got, s[:strings.Index(s, "\n")])
-			}
-		}
-	}
+	got := warningsWith(t, loadProject(t, t.TempDir(), files), "which no app creates", true)
 	want := []string{`kiln.yaml:6: app releases: HelmRelease/shop/local: keeps its Helm release in namespace helm-records (spec.storageNamespace), which no app creates: on a cluster without it helm-controller's install fails (namespaces "helm-records" not found)`}
 	if !slices.Equal(got, want) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -204,18 +174,7 @@ func TestUncreatedNamespacesHolder(t *testing.T) {
 			"spec:\n  interval: 10m\n  path: ./teams/a\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n---\n" + cm("team-a-quota", "team-a"),
 		"later/objs.yaml": cm("later", "cache") + cm("later-team", "team-a"),
 	}
-	var got []string
-	for _, er := range renderAll(t, loadProject(t, t.TempDir(), files), checkOptions(false)) {
-		if er.Err != nil {
-			t.Fatalf("render %s: %v", er.Env, er.Err)
-		}
-		for _, w := range er.Warnings {
-			if s := w.String(); strings.Contains(s, "which no app creates") {
-				got = append(got, s[:strings.Index(s, "\n")])
-			}
-		}
-	}
-	slices.Sort(got)
+	got := warningsWith(t, loadProject(t, t.TempDir(), files), "which no app creates", true)
 	want := []string{
 		`kiln.yaml:6: app releases: ConfigMap/cache/redis-dashboard: puts objects into namespace cache, which no app creates: on a cluster without it Flux's apply fails (namespaces "cache" not found)`,
 		`kiln.yaml:7: app tenants: ConfigMap/team-a/team-a-quota: puts objects into namespace team-a, which no app creates: on a cluster without it Flux's apply fails (namespaces "team-a" not found)`,
@@ -223,4 +182,26 @@ func TestUncreatedNamespacesHolder(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// warningsWith renders every env of p and returns, sorted, the warnings
+// that hold substr; first keeps only their first line (no hint).
+func warningsWith(t *testing.T, p *envconfig.Pipeline, substr string, first bool) []string {
+	t.Helper()
+	var got []string
+	for _, er := range renderAll(t, p, checkOptions(false)) {
+		if er.Err != nil {
+			t.Fatalf("render %s: %v", er.Env, er.Err)
+		}
+		for _, w := range er.Warnings {
+			if s := w.String(); strings.Contains(s, substr) {
+				if i := strings.IndexByte(s, '\n'); first && i >= 0 {
+					s = s[:i]
+				}
+				got = append(got, s)
+			}
+		}
+	}
+	slices.Sort(got)
+	return got
 }
