@@ -22,14 +22,7 @@ import (
 // repositories on disk.
 func TestRatchetedRuleWarned(t *testing.T) {
 	t.Parallel()
-	read := func(name string) string { return testenv.RealManifest(t, "cloudnative-pg", name) }
-	crd, sample := read("databases-crd.yaml"), read("database-example.yaml")
-	const rule = "                - message: the name postgres is reserved\n                  rule: self != 'postgres'\n"
-	oldCRD := strings.Replace(crd, rule, "", 1)
-	if oldCRD == crd {
-		t.Fatal("the rule not found in the CRD")
-	}
-	reserved := strings.Replace(sample, "  name: one\n", "  name: postgres\n", 1)
+	crd, oldCRD, reserved := testenv.ReservedDatabase(t)
 	f := newFixture(t)
 	f.commitCode(t, map[string]string{"apps/web/database-crd.yaml": oldCRD}, "add the CRD")
 	f.promoted(t, "apps/web/database.yaml", reserved)

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kiln-gitops/kiln/internal/testenv"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -20,14 +21,8 @@ import (
 // the name, and before 1.30, the create's refusal stands.
 func TestRatchetedInPromotion(t *testing.T) {
 	t.Parallel()
-	crd := readRealFile(t, "cloudnative-pg/databases-crd.yaml")
-	sample := readRealFile(t, "cloudnative-pg/database-example.yaml")
-	const rule = "                - message: the name postgres is reserved\n                  rule: self != 'postgres'\n"
-	oldCRD := strings.Replace(crd, rule, "", 1)
-	if oldCRD == crd {
-		t.Fatal("the rule not found in the CRD")
-	}
-	reserved := strings.Replace(sample, "  name: one\n", "  name: postgres\n", 1)
+	crd, oldCRD, reserved := testenv.ReservedDatabase(t)
+	sample := strings.Replace(reserved, "  name: postgres\n", "  name: one\n", 1) // the project's own
 	project := func(kube, crd, db string) map[string]string {
 		return map[string]string{
 			"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nkubeVersion: \"" + kube + "\"\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
@@ -109,15 +104,12 @@ func TestRatchetedInPromotion(t *testing.T) {
 // render, which then passed the object a new cluster refuses.
 func TestRatchetedNotCached(t *testing.T) {
 	t.Parallel()
-	crd := readRealFile(t, "cloudnative-pg/databases-crd.yaml")
-	sample := readRealFile(t, "cloudnative-pg/database-example.yaml")
-	const rule = "                - message: the name postgres is reserved\n                  rule: self != 'postgres'\n"
-	reserved := strings.Replace(sample, "  name: one\n", "  name: postgres\n", 1)
+	crd, oldCRD, reserved := testenv.ReservedDatabase(t)
 	files := map[string]string{
 		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nkubeVersion: \"1.37.0\"\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
 			"apps:\n  - name: db\n    namespace: pg\n    yaml: app\n",
 		"envs/dev.yaml": "{}\n",
-		"app/crd.yaml":  strings.Replace(crd, rule, "", 1),
+		"app/crd.yaml":  oldCRD,
 		"app/db.yaml":   reserved,
 	}
 	cacheDir := t.TempDir()

@@ -17,14 +17,8 @@ import (
 // 29-cnpg-db-reserved-ratchet, run against a real API server).
 func TestUpdateAcceptedRatchets(t *testing.T) {
 	t.Parallel()
-	read := func(name string) string { return testenv.RealManifest(t, "cloudnative-pg", name) }
-	crd, sample := read("databases-crd.yaml"), read("database-example.yaml")
-	const rule = "                - message: the name postgres is reserved\n                  rule: self != 'postgres'\n"
-	oldCRD := strings.Replace(crd, rule, "", 1)
-	if oldCRD == crd {
-		t.Fatal("the rule not found in the CRD")
-	}
-	reserved := strings.Replace(sample, "  name: one\n", "  name: postgres\n", 1)
+	crd, oldCRD, reserved := testenv.ReservedDatabase(t)
+	sample := strings.Replace(reserved, "  name: postgres\n", "  name: one\n", 1) // the project's own
 	for _, tc := range []struct {
 		name, kube, old, cur string
 		before               bool
