@@ -69,8 +69,9 @@ const DefaultEncryptedRegex = "^(data|stringData)$"
 type Override struct {
 	// Enabled false leaves the app out of the environment.
 	Enabled *bool
-	// Namespace replaces the app's namespace.
-	Namespace *string
+	// Namespace replaces the app's namespace; NamespaceAt says where.
+	Namespace   *string
+	NamespaceAt At
 	// Helm, Kustomize, Jsonnet and YAML switch or change the engine. A
 	// Helm or Jsonnet override of an app with the same engine changes only
 	// the keys it sets (a nil slice is unset, an empty one clears);
@@ -374,7 +375,7 @@ func (d *decoder) override(n *yaml.Node) Override {
 	}
 	if v, present := f["namespace"]; present {
 		if s, ok := d.str(v, "namespace"); ok && d.dnsLabel(v, "namespace", s) {
-			o.Namespace = &s
+			o.Namespace, o.NamespaceAt = &s, d.at(v)
 		}
 	}
 	var present []string

@@ -42,6 +42,9 @@ type ResolvedApp struct {
 	Values map[string]any
 	// Patches apply to the app's rendered objects.
 	Patches []Patch
+	// NamespaceAt is where the environment's file sets the app's
+	// namespace; zero when kiln.yaml does.
+	NamespaceAt At
 }
 
 // SecretValues returns ef's secret vars that are set, by name, each read
@@ -201,7 +204,7 @@ func listNames(names []string) string {
 func (d *decoder) apply(ra *ResolvedApp, o Override) {
 	at := &yaml.Node{Line: o.Line}
 	if o.Namespace != nil {
-		ra.Namespace = *o.Namespace
+		ra.Namespace, ra.NamespaceAt = *o.Namespace, o.NamespaceAt
 	}
 	switch {
 	case o.Helm != nil:

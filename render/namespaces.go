@@ -96,6 +96,10 @@ func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *
 			}
 			seen[ns] = true
 			w := diag.Warning{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o)}
+			if at := run.app.NamespaceAt; ns == run.app.Namespace && at.Line > 0 {
+				// The env's file chose the namespace: that is where to look.
+				w.File, w.Line = at.File, at.Line
+			}
 			switch holder := unapplied[ns]; {
 			case holder != "":
 				w.Msg = fmt.Sprintf("%s namespace %s, whose Namespace app %s holds but Flux never creates (kustomize.toolkit.fluxcd.io/reconcile: disabled or ssa: Ignore): on a cluster without it %s fails (namespaces %q not found)", via.puts(), ns, holder, via.applier(), ns)

@@ -205,3 +205,23 @@ func warningsWith(t *testing.T, p *envconfig.Pipeline, substr string, first bool
 	slices.Sort(got)
 	return got
 }
+
+// TestUncreatedNamespaceSetByEnvFile: a namespace the env's file gives an
+// app is warned of at that line, where it was chosen, not at the app's
+// entry in kiln.yaml.
+func TestUncreatedNamespaceSetByEnvFile(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\napps:\n" +
+			"  - {name: platform, namespace: shop, yaml: platform}\n" +
+			"  - {name: web, namespace: shop, yaml: web, dependsOn: [platform]}\n",
+		"envs/dev.yaml":    "apps:\n  web:\n    namespace: shop-dev\n",
+		"platform/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
+		"web/cm.yaml":      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n",
+	}
+	got := warningsWith(t, loadProject(t, t.TempDir(), files), "which no app creates", true)
+	want := []string{`envs/dev.yaml:3: app web: ConfigMap/shop-dev/web: puts objects into namespace shop-dev, which no app creates: on a cluster without it Flux's apply fails (namespaces "shop-dev" not found)`}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
