@@ -176,29 +176,49 @@ func (h namespaceUse) applier() string {
 	return "helm-controller's install"
 }
 
-// helmReleaseNamespaces returns the namespaces besides its own that a
-// HelmRelease needs on its cluster: helm-controller installs the chart into
-// spec.targetNamespace, which Helm creates only with
-// spec.install.createNamespace, and writes the release record into
-// spec.storageNamespace, which Helm never creates unless it is that target.
-// Either missing fails the install (namespaces "X" not found). A release
-// with spec.kubeConfig installs into another cluster, which kiln cannot see.
-func helmReleaseNamespaces(n *kyaml.RNode) (target, storage string) {
+// helmInstall is what helm-controller does with a HelmRelease on kiln's
+// cluster: it installs the chart into target (spec.targetNamespace; ""
+// for the release's own), which Helm creates only when creates
+// (spec.install.createNamespace), and writes the release record into
+// storage (spec.storageNamespace), which Helm never creates unless it is
+// that target. Either missing fails the install (namespaces "X" not
+// found).
+type helmInstall struct {
+	target, storage string
+	creates         bool
+}
+
+// readHelmInstall reads n's helmInstall; ok is false for an object that
+// is no HelmRelease, or one with spec.kubeConfig, which installs into
+// another cluster kiln cannot see.
+func readHelmInstall(n *kyaml.RNode) (h helmInstall, ok bool) {
 	if group(n.GetApiVersion()) != "helm.toolkit.fluxcd.io" || n.GetKind() != "HelmRelease" {
-		return "", ""
+		return h, false
 	}
 	if kc, err := n.Pipe(kyaml.Lookup("spec", "kubeConfig")); err != nil || kc != nil {
+		return h, false
+	}
+	h.target, _ = n.GetString("spec.targetNamespace")
+	h.storage, _ = n.GetString("spec.storageNamespace")
+	v, err := n.GetFieldValue("spec.install.createNamespace")
+	h.creates = err == nil && v == true
+	return h, true
+}
+
+// helmReleaseNamespaces returns the namespaces besides its own that a
+// HelmRelease needs to exist before helm-controller installs it.
+func helmReleaseNamespaces(n *kyaml.RNode) (target, storage string) {
+	h, ok := readHelmInstall(n)
+	if !ok {
 		return "", ""
 	}
-	target, _ = n.GetString("spec.targetNamespace")
-	storage, _ = n.GetString("spec.storageNamespace")
-	if v, err := n.GetFieldValue("spec.install.createNamespace"); err == nil && v == true {
-		if storage == target {
-			storage = ""
+	if h.creates {
+		if h.storage == h.target {
+			h.storage = ""
 		}
-		target = ""
+		h.target = ""
 	}
-	return target, storage
+	return h.target, h.storage
 }
 
 // hasExternal reports whether deps name a Kustomization kiln does not
@@ -227,13 +247,11 @@ func appliesMore(run *appRun) (kustomization bool, created map[string]bool) {
 		case "kustomize.toolkit.fluxcd.io/Kustomization":
 			kustomization = true
 		case "helm.toolkit.fluxcd.io/HelmRelease":
-			if v, err := n.GetFieldValue("spec.install.createNamespace"); err != nil || v != true {
+			h, ok := readHelmInstall(n)
+			if !ok || !h.creates {
 				continue
 			}
-			if kc, err := n.Pipe(kyaml.Lookup("spec", "kubeConfig")); err != nil || kc != nil {
-				continue
-			}
-			ns, _ := n.GetString("spec.targetNamespace")
+			ns := h.target
 			if ns == "" {
 				ns = n.GetNamespace()
 			}
