@@ -1806,14 +1806,13 @@ func titleImages(lock *render.Lock) string {
 	var parts []string
 	n := 0
 	for _, repo := range slices.Sorted(maps.Keys(ran)) {
-		img := prbody.ShortImage(ran[repo])
-		if w := utf8.RuneCountInString(img) + 2; len(parts) > 0 && n+w > maxTitleImages {
+		img := oneLine(prbody.ShortImage(ran[repo]), maxTitleImages)
+		w := utf8.RuneCountInString(img) + len(", ")
+		if len(parts) > 0 && n+w > maxTitleImages {
 			break
-		} else if len(parts) == 0 && w > maxTitleImages {
-			img = string([]rune(img)[:maxTitleImages-1]) + "…"
 		}
 		parts = append(parts, img)
-		n += utf8.RuneCountInString(img) + 2
+		n += w
 	}
 	out := strings.Join(parts, ", ")
 	if more := len(ran) - len(parts); more > 0 {
