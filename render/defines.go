@@ -202,12 +202,8 @@ func mappingValue(n *kyaml.Node, key string) *kyaml.Node {
 	if n.Kind != kyaml.MappingNode {
 		return nil
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
+	_, v := objects.Field(n, key)
+	return v
 }
 
 // placedAt is a copy of d at file:line, its hint followed by note, which

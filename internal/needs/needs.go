@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kiln-gitops/kiln/internal/objects"
 )
 
 // Ref is one object that another needs.
@@ -613,14 +615,7 @@ func lookup(n *kyaml.Node, path ...string) *kyaml.Node {
 		if n == nil || n.Kind != kyaml.MappingNode {
 			return nil
 		}
-		var next *kyaml.Node
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == key {
-				next = n.Content[i+1]
-				break
-			}
-		}
-		n = next
+		_, n = objects.Field(n, key)
 	}
 	return n
 }

@@ -190,7 +190,7 @@ func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 		}
 		return out, nil
 	}
-	if _, md := field(rn.YNode(), "metadata"); md != nil {
+	if _, md := Field(rn.YNode(), "metadata"); md != nil {
 		// kyaml's getters walk metadata as a mapping's key and value
 		// pairs, and index past a sequence of one item.
 		for md.Kind == kyaml.AliasNode && md.Alias != nil {
@@ -228,7 +228,7 @@ func metaFields(md *kyaml.Node, kind, file string, offset int) error {
 	}
 	var errs []error // each bad field in one run
 	for _, key := range []string{"name", "namespace", "labels", "annotations"} {
-		_, v := field(md, key)
+		_, v := Field(md, key)
 		for v != nil && v.Kind == kyaml.AliasNode && v.Alias != nil {
 			v = v.Alias
 		}
@@ -264,7 +264,7 @@ func typeMeta(rn *kyaml.RNode, file string, line int) error {
 	var errs []error
 	for _, key := range []string{"apiVersion", "kind"} {
 		at := line
-		k, v := field(rn.YNode(), key)
+		k, v := Field(rn.YNode(), key)
 		if k != nil && line > 0 && k.Line >= rn.YNode().Line {
 			at = line + k.Line - rn.YNode().Line
 		}
@@ -299,8 +299,9 @@ func typeMeta(rn *kyaml.RNode, file string, line int) error {
 	return errors.Join(errs...)
 }
 
-// field returns the key and value nodes of a mapping's entry, nil when absent.
-func field(m *kyaml.Node, key string) (k, v *kyaml.Node) {
+// Field returns the key and value nodes of the mapping m's entry key (the
+// first, if written twice), nil when absent.
+func Field(m *kyaml.Node, key string) (k, v *kyaml.Node) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
 			return m.Content[i], m.Content[i+1]
@@ -318,12 +319,12 @@ func Annotation(n *kyaml.Node, name string) (k, v *kyaml.Node) {
 		if n == nil || n.Kind != kyaml.MappingNode {
 			return nil, nil
 		}
-		_, n = field(n, key)
+		_, n = Field(n, key)
 	}
 	if n == nil || n.Kind != kyaml.MappingNode {
 		return nil, nil
 	}
-	return field(n, name)
+	return Field(n, name)
 }
 
 // LastApplied is the annotation kubectl apply leaves on an object: the
@@ -684,11 +685,11 @@ func withNewline(b []byte) []byte {
 // yaml` dump apply as their items; a kind such as AllowList without items
 // stays an object.
 func ListItems(n *kyaml.Node) (*kyaml.Node, bool) {
-	_, kind := field(n, "kind")
+	_, kind := Field(n, "kind")
 	if kind == nil || kind.Kind != kyaml.ScalarNode || !strings.HasSuffix(kind.Value, "List") {
 		return nil, false
 	}
-	_, items := field(n, "items")
+	_, items := Field(n, "items")
 	return items, items != nil
 }
 

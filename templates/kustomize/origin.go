@@ -247,7 +247,7 @@ func reline(out, src *kyaml.Node) {
 	case kyaml.MappingNode:
 		for i := 0; i+1 < len(out.Content); i += 2 {
 			k, v := out.Content[i], out.Content[i+1]
-			sk, sv := mappingValue(src, k.Value)
+			sk, sv := objects.Field(src, k.Value)
 			if sk == nil {
 				zeroLines(k)
 				zeroLines(v)
@@ -265,17 +265,6 @@ func reline(out, src *kyaml.Node) {
 			}
 		}
 	}
-}
-
-// mappingValue returns the key and value of key in the mapping m, nil when
-// m has no such key.
-func mappingValue(m *kyaml.Node, key string) (k, v *kyaml.Node) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Kind == kyaml.ScalarNode && m.Content[i].Value == key {
-			return m.Content[i], m.Content[i+1]
-		}
-	}
-	return nil, nil
 }
 
 // counterpart returns the item of the list src that item, at index i of

@@ -299,14 +299,14 @@ func merged(p, out, src *kyaml.Node, at string, rec func(string, int, bool)) {
 			if strings.HasPrefix(pk.Value, "$") || pv.Tag == "!!null" {
 				continue // directives and deletions write no field
 			}
-			ok, ov := mappingValue(out, pk.Value)
+			ok, ov := objects.Field(out, pk.Value)
 			if ok == nil || ov.Kind != pv.Kind || pv.Kind == kyaml.ScalarNode && ov.Value != pv.Value {
 				continue
 			}
 			path := joinField(at, pk.Value)
 			var sv *kyaml.Node
 			if src != nil && src.Kind == kyaml.MappingNode {
-				_, sv = mappingValue(src, pk.Value)
+				_, sv = objects.Field(src, pk.Value)
 			}
 			switch {
 			case ok.Line == 0:
@@ -378,7 +378,7 @@ func holds(out, p *kyaml.Node) bool {
 			if strings.HasPrefix(pk.Value, "$") || pv.Tag == "!!null" {
 				continue
 			}
-			_, ov := mappingValue(out, pk.Value)
+			_, ov := objects.Field(out, pk.Value)
 			if ov == nil || !holds(ov, pv) {
 				return false
 			}
@@ -407,8 +407,8 @@ func jsonOps(ops, out *kyaml.Node, rec func(string, int, bool)) {
 		if op.Kind != kyaml.MappingNode {
 			continue
 		}
-		_, verb := mappingValue(op, "op")
-		_, ptr := mappingValue(op, "path")
+		_, verb := objects.Field(op, "op")
+		_, ptr := objects.Field(op, "path")
 		if verb == nil || ptr == nil {
 			continue
 		}
@@ -417,7 +417,7 @@ func jsonOps(ops, out *kyaml.Node, rec func(string, int, bool)) {
 		default:
 			continue // remove and test write nothing; copy and move write what another field holds
 		}
-		vk, value := mappingValue(op, "value")
+		vk, value := objects.Field(op, "value")
 		if value == nil {
 			continue
 		}
@@ -439,7 +439,7 @@ func wrote(value, out *kyaml.Node, at string, rec func(string, int, bool)) {
 	case kyaml.MappingNode:
 		for i := 0; i+1 < len(value.Content); i += 2 {
 			k, v := value.Content[i], value.Content[i+1]
-			_, ov := mappingValue(out, k.Value)
+			_, ov := objects.Field(out, k.Value)
 			if ov == nil {
 				continue
 			}
@@ -470,7 +470,7 @@ func pointerAt(out *kyaml.Node, ptr string) (string, *kyaml.Node) {
 		seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
 		switch n.Kind {
 		case kyaml.MappingNode:
-			_, v := mappingValue(n, seg)
+			_, v := objects.Field(n, seg)
 			if v == nil {
 				return "", nil
 			}
