@@ -57,6 +57,10 @@ type Request struct {
 	// "group/version" and "group/version/Kind" the cluster serves besides
 	// Kubernetes' own (validation.crds). Sorted. Helm only.
 	APIVersions []string
+	// SkipCRDs leaves out the CRD files of the chart's crds/ folders (its
+	// subcharts' too), as helm template does without --include-crds.
+	// Helm only.
+	SkipCRDs bool
 
 	// JPath lists import search folders, like jsonnet -J. Jsonnet only.
 	JPath []string

@@ -411,7 +411,7 @@ func TestClosed(t *testing.T) {
 func TestWireCarriesEveryField(t *testing.T) {
 	t.Parallel()
 	req := &templates.Request{Root: "/r", App: "app", Namespace: "ns", Env: "dev", KubeVersion: "1.31.0", Path: "p", ChartRepo: "oci://x", ChartVersion: "1.x",
-		ValuesFiles: []string{"v.yaml"}, Values: map[string]any{"a": []any{"b", true}}, APIVersions: []string{"monitoring.coreos.com/v1", "monitoring.coreos.com/v1/ServiceMonitor"}, JPath: []string{"lib"},
+		ValuesFiles: []string{"v.yaml"}, Values: map[string]any{"a": []any{"b", true}}, APIVersions: []string{"monitoring.coreos.com/v1", "monitoring.coreos.com/v1/ServiceMonitor"}, SkipCRDs: true, JPath: []string{"lib"},
 		ExtVars: map[string]any{"region": "eu", "n": 2}, TLAs: map[string]any{"conf": map[string]any{"tier": "gold"}},
 		Vars: map[string]string{"X": "1"}, SecretVars: map[string]bool{"X": true}, Images: map[string]string{"docker.io/library/redis": "redis:8"}}
 	rv := reflect.ValueOf(*req)

@@ -82,6 +82,7 @@ type wireRequest struct {
 	Root, App, Namespace, Env, KubeVersion string
 	Path, ChartRepo, ChartVersion          string
 	ValuesFiles, APIVersions               []string
+	SkipCRDs                               bool
 	Values                                 value
 	JPath                                  []string
 	ExtVars, TLAs                          value
@@ -110,7 +111,7 @@ func encodeRequest(engine string, config []byte, r *templates.Request) (*wireReq
 		Engine: engine, Config: config,
 		Root: r.Root, App: r.App, Namespace: r.Namespace, Env: r.Env, KubeVersion: r.KubeVersion,
 		Path: r.Path, ChartRepo: r.ChartRepo, ChartVersion: r.ChartVersion,
-		ValuesFiles: r.ValuesFiles, APIVersions: r.APIVersions, Values: values, JPath: r.JPath, ExtVars: extVars, TLAs: tlas,
+		ValuesFiles: r.ValuesFiles, APIVersions: r.APIVersions, SkipCRDs: r.SkipCRDs, Values: values, JPath: r.JPath, ExtVars: extVars, TLAs: tlas,
 		Vars: r.Vars, SecretVars: r.SecretVars, Images: r.Images,
 	}
 	for name, isNil := range map[string]bool{
@@ -137,7 +138,7 @@ func (w *wireRequest) decode() (*templates.Request, error) {
 	r := &templates.Request{
 		Root: w.Root, App: w.App, Namespace: w.Namespace, Env: w.Env, KubeVersion: w.KubeVersion,
 		Path: w.Path, ChartRepo: w.ChartRepo, ChartVersion: w.ChartVersion,
-		ValuesFiles: emptySlice(w.ValuesFiles), APIVersions: emptySlice(w.APIVersions), JPath: emptySlice(w.JPath),
+		ValuesFiles: emptySlice(w.ValuesFiles), APIVersions: emptySlice(w.APIVersions), SkipCRDs: w.SkipCRDs, JPath: emptySlice(w.JPath),
 		Vars: emptyMap(w.Vars), SecretVars: emptyMap(w.SecretVars), Images: emptyMap(w.Images),
 	}
 	for _, f := range []struct {

@@ -153,11 +153,15 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 
 	loadWarns = append(loadWarns, aliasVersionWarnings(chrt, chrt.Name(), src)...)
 
-	texts := newCRDTexts(chrt)
-	pre := preParse(chrt, src, e.bounds, texts)
+	texts := crdTexts{}
+	pre := func() map[string]*parsedCRD { return nil }
+	if !req.SkipCRDs {
+		texts = newCRDTexts(chrt)
+		pre = preParse(chrt, src, e.bounds, texts)
+	}
 	var rel *rendered
 	warns, err := captureLog(func() (err error) {
-		rel, err = clientOnlyInstall(chrt, vals.merged, installOptions{releaseName: req.App, namespace: req.Namespace, kubeVersion: kubeVersion, apiVersions: req.APIVersions, crdTexts: texts})
+		rel, err = clientOnlyInstall(chrt, vals.merged, installOptions{releaseName: req.App, namespace: req.Namespace, kubeVersion: kubeVersion, apiVersions: req.APIVersions, crdTexts: texts, skipCRDs: req.SkipCRDs})
 		return err
 	})
 	if err != nil {
@@ -372,6 +376,10 @@ func digest(req *templates.Request, src *chartSource, vals *values) string {
 		for _, v := range req.APIVersions {
 			field(v)
 		}
+	}
+	// Likewise skipCRDs, which changes the objects, not the inputs.
+	if req.SkipCRDs {
+		field("skipCRDs")
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

@@ -113,6 +113,9 @@ func TestRender(t *testing.T) {
 		// test hooks, NOTES, CRDs of a subchart, capabilities and lookup:
 		// what helm's install action does client-only (clientOnlyInstall).
 		{name: "features", req: templates.Request{Path: "charts/features", KubeVersion: "1.31.0"}},
+		// skipCRDs: the chart's and the subcharts' crds/ files are left
+		// out, the rest is features.yaml's.
+		{name: "features-skip-crds", req: templates.Request{Path: "charts/features", KubeVersion: "1.31.0", SkipCRDs: true}},
 		{name: "fail", req: templates.Request{Path: "charts/failing"}, wantErr: true},
 		{name: "syntax", req: templates.Request{Path: "charts/syntax"}, wantErr: true},
 		{name: "nilptr", req: templates.Request{Path: "charts/nilptr"}, wantErr: true},
@@ -262,6 +265,7 @@ func TestDigest(t *testing.T) {
 		"values":      func(r *templates.Request) { r.Values = map[string]any{"a": 2} },
 		"valuesFiles": func(r *templates.Request) { r.ValuesFiles = []string{"values/prod.yaml"} },
 		"apiVersions": func(r *templates.Request) { r.APIVersions = []string{"example.com/v1", "example.com/v1/Widget"} },
+		"skipCRDs":    func(r *templates.Request) { r.SkipCRDs = true },
 	}
 	for name, mod := range changes {
 		if render(mod).InputDigest == ref.InputDigest {

@@ -53,6 +53,8 @@ type installOptions struct {
 	// crdTexts holds the CRD files' texts as the manifest prints them,
 	// made once for preParse and the manifest.
 	crdTexts crdTexts
+	// skipCRDs leaves the CRD files out (Request.SkipCRDs).
+	skipCRDs bool
 }
 
 // clientOnlyInstall renders chrt with vals, the user's values (chart
@@ -86,13 +88,14 @@ func clientOnlyInstall(chrt *chart.Chart, vals map[string]any, o installOptions)
 	if err != nil {
 		return nil, err
 	}
-	return renderResources(chrt, top, caps, o.crdTexts)
+	return renderResources(chrt, top, caps, o.crdTexts, o.skipCRDs)
 }
 
 // renderResources matches Configuration.renderResources for `helm
-// template`: no output dir, no post-renderer, CRDs included, the engine
-// without a cluster client (lookup finds nothing) and without DNS.
-func renderResources(chrt *chart.Chart, top chartutil.Values, caps *chartutil.Capabilities, texts crdTexts) (*rendered, error) {
+// template`: no output dir, no post-renderer, CRDs included unless
+// skipCRDs, the engine without a cluster client (lookup finds nothing)
+// and without DNS.
+func renderResources(chrt *chart.Chart, top chartutil.Values, caps *chartutil.Capabilities, texts crdTexts, skipCRDs bool) (*rendered, error) {
 	if c := chrt.Metadata.KubeVersion; c != "" && !chartutil.IsCompatibleRange(c, caps.KubeVersion.String()) {
 		return nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", c, caps.KubeVersion.String())
 	}
@@ -116,8 +119,10 @@ func renderResources(chrt *chart.Chart, top chartutil.Values, caps *chartutil.Ca
 		rel.manifest = append(rel.manifest, chunk{source: source, body: body})
 		rel.size += len("---\n# Source: \n") + len(source) + len(body)
 	}
-	for _, c := range chrt.CRDObjects() {
-		add(c.Filename, texts.text(c.File))
+	if !skipCRDs {
+		for _, c := range chrt.CRDObjects() {
+			add(c.Filename, texts.text(c.File))
+		}
 	}
 	for _, m := range manifests {
 		add(m.Name, m.Content+"\n")

@@ -24,8 +24,9 @@ import (
 // TestTemplateBytes compares clientOnlyInstall, kiln's own copy of the
 // steps of helm's install action, with the helm program (on PATH, as `make
 // refcheck` installs it) byte for byte: what `helm template
-// --include-crds --skip-tests` prints, or the error it reports, given the
-// API versions kiln adds for the kubeVersion as --api-versions.
+// --include-crds --skip-tests` prints (without --include-crds for
+// SkipCRDs), or the error it reports, given the API versions kiln adds for
+// the kubeVersion as --api-versions.
 func TestTemplateBytes(t *testing.T) {
 	if _, err := exec.LookPath("helm"); err != nil {
 		t.Fatal("the helm program is not on PATH; run `make refcheck`")
@@ -42,6 +43,12 @@ func TestTemplateBytes(t *testing.T) {
 			"tags": map[string]any{"extras": true}, "replica": map[string]any{"enabled": true}, "metrics": map[string]any{"enabled": false},
 		}}},
 		{name: "features-default-kube", req: templates.Request{Path: "charts/features"}},
+		// skipCRDs: helm template without --include-crds, the subcharts'
+		// crds/ left out too.
+		{name: "features-skip-crds", req: templates.Request{Path: "charts/features", KubeVersion: "1.30.2", SkipCRDs: true, Values: map[string]any{
+			"tags": map[string]any{"extras": true}, "replica": map[string]any{"enabled": true},
+		}}},
+		{name: "app-skip-crds", req: templates.Request{Path: "charts/app", KubeVersion: "1.31.0", SkipCRDs: true}},
 		{name: "features-schema", req: templates.Request{Path: "charts/features", Values: map[string]any{"name": ""}}},
 		{name: "app", req: templates.Request{Path: "charts/app", KubeVersion: "1.31.0"}},
 		{name: "app-values", req: templates.Request{Path: "charts/app", KubeVersion: "1.29.4", ValuesFiles: []string{"values/base.yaml", "values/prod.yaml"},
@@ -68,7 +75,10 @@ func TestTemplateBytes(t *testing.T) {
 // does, in the repository root. A failure gives "Error: <text>".
 func helmTemplate(t *testing.T, req *templates.Request) string {
 	t.Helper()
-	args := []string{"template", req.App, req.Path, "-n", req.Namespace, "--include-crds", "--skip-tests"}
+	args := []string{"template", req.App, req.Path, "-n", req.Namespace, "--skip-tests"}
+	if !req.SkipCRDs {
+		args = append(args, "--include-crds")
+	}
 	if req.KubeVersion != "" {
 		args = append(args, "--kube-version", req.KubeVersion)
 		// What kiln adds to helm's default API versions for a cluster of
@@ -129,7 +139,7 @@ func kilnTemplate(t *testing.T, req *templates.Request) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel, err := clientOnlyInstall(chrt, vals.merged, installOptions{releaseName: req.App, namespace: req.Namespace, kubeVersion: kv})
+	rel, err := clientOnlyInstall(chrt, vals.merged, installOptions{releaseName: req.App, namespace: req.Namespace, kubeVersion: kv, skipCRDs: req.SkipCRDs})
 	if err != nil {
 		return "Error: " + strings.TrimSpace(err.Error()) + "\n"
 	}

@@ -61,6 +61,7 @@ func TestKeyCoversEveryField(t *testing.T) {
 		"values int→int64":  func(r *templates.Request) { r.Values["replicas"] = int64(1) },
 		"nested value":      func(r *templates.Request) { r.Values["image"] = map[string]any{"tag": "1.1"} },
 		"value moved":       func(r *templates.Request) { r.Values["image"] = map[string]any{"tag": nil, "1.0": nil} },
+		"skipCRDs":          func(r *templates.Request) { r.SkipCRDs = true },
 		"jpath":             func(r *templates.Request) { r.JPath = []string{"vendor", "lib"} },
 		"extVars":           func(r *templates.Request) { r.ExtVars["a"] = "c" },
 		"tlas":              func(r *templates.Request) { r.TLAs["c"] = false },

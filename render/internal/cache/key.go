@@ -36,6 +36,9 @@ func Key(build, engine string, req *templates.Request) (string, error) {
 	k.strs(req.ValuesFiles)
 	k.strs(req.APIVersions)
 	k.strs(req.JPath)
+	if err := k.value(req.SkipCRDs); err != nil {
+		return "", err
+	}
 	k.strMap(req.DigestVars())
 	k.strs(slices.Sorted(maps.Keys(req.SecretVars)))
 	k.strMap(req.Images)
