@@ -239,6 +239,11 @@ type Helm struct {
 	Version string
 	// Values are values files, merged in order over the chart's defaults.
 	Values []string
+	// SkipCRDs leaves out the chart's crds/ files, as helm install
+	// --skip-crds and a HelmRelease's install.crds: Skip do: charts such
+	// as karpenter's ship their CRDs twice, in crds/ and in a chart of
+	// their own that another app renders.
+	SkipCRDs bool
 	// ChartAt and ValuesAt say where Chart and each of Values are
 	// written.
 	ChartAt  At

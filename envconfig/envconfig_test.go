@@ -188,6 +188,7 @@ apps:
       chart: redis
       version: "17.3"
       values: [values/common.yaml, "values/{env}.yaml"]
+      skipCRDs: true
     flux:
       interval: 2m
       timeout: 1m
@@ -223,14 +224,14 @@ validation: {namespaces: [made-by-terraform, monitoring]}
 		Validation:    Validation{Namespaces: []string{"made-by-terraform", "monitoring"}},
 		Apps: []App{
 			{Name: "cache", Namespace: "cache", Engine: "helm",
-				Helm: &Helm{Chart: "redis", Repo: "oci://ghcr.io/acme/charts", Version: "17.3", Values: []string{"values/common.yaml", "values/{env}.yaml"}},
+				Helm: &Helm{Chart: "redis", Repo: "oci://ghcr.io/acme/charts", Version: "17.3", Values: []string{"values/common.yaml", "values/{env}.yaml"}, SkipCRDs: true},
 				Flux: AppFlux{Interval: "2m", Timeout: "1m", Wait: ptr(false), DecryptionSecret: "cache-keys",
-					HealthChecks:     []HealthCheck{{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "cache", Namespace: "cache", File: "kiln.yaml", Line: 35}},
-					HealthCheckExprs: []HealthCheckExpr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "status.ready", InProgress: "status.progressing", Failed: "status.failed", File: "kiln.yaml", Line: 37}},
+					HealthChecks:     []HealthCheck{{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "cache", Namespace: "cache", File: "kiln.yaml", Line: 36}},
+					HealthCheckExprs: []HealthCheckExpr{{APIVersion: "example.com/v1", Kind: "Widget", Current: "status.ready", InProgress: "status.progressing", Failed: "status.failed", File: "kiln.yaml", Line: 38}},
 				},
 				Line: 22},
 			{Name: "report", Namespace: "report", Engine: "jsonnet", Jsonnet: &Jsonnet{File: "report/main.jsonnet", JPath: []string{"lib", "vendor"}},
-				DependsOn: []Dependency{}, Line: 42},
+				DependsOn: []Dependency{}, Line: 43},
 		},
 	}
 	if diff := cmp.Diff(want, got, ignoreDigest); diff != "" {

@@ -811,6 +811,9 @@ func (d *decoder) helm(n *yaml.Node, full bool) *Helm {
 	if full {
 		d.checkHelm(deref(n), h)
 	}
+	if v, present := f["skipCRDs"]; present {
+		h.SkipCRDs, _ = d.boolean(v, "helm.skipCRDs")
+	}
 	if v, present := f["values"]; present {
 		if m := deref(v); m != nil && m.Kind == yaml.MappingNode {
 			// A HelmRelease's spec.values is such a mapping; here the

@@ -44,6 +44,7 @@ func (r *Renderer) request(env *envconfig.Resolved, app envconfig.ResolvedApp) *
 		req.ChartRepo = app.Helm.Repo
 		req.ChartVersion = app.Helm.Version
 		req.ValuesFiles = app.Helm.Values
+		req.SkipCRDs = app.Helm.SkipCRDs
 		req.Values = app.Values
 		req.APIVersions = r.listedAPIVersions(env.Env.Name)
 	case "kustomize":

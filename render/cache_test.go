@@ -183,6 +183,11 @@ func TestRenderCacheNeverServesAStaleRender(t *testing.T) {
 				}
 			},
 			stale: []string{"redis@dev"}},
+		{name: "helm: skipCRDs",
+			change: func() {
+				edit("kiln.yaml", "values: [charts/redis/values.yaml]", "values: [charts/redis/values.yaml]\n      skipCRDs: true")
+			},
+			stale: []string{"redis@dev"}},
 		{name: "helm: env values",
 			change: func() { edit("envs/dev.yaml", "values: {replicas: 1}", "values: {replicas: 3}") },
 			stale:  []string{"redis@dev"}},

@@ -1005,6 +1005,57 @@ func thisOne(o templates.Object) string {
 	return "; this one is the jsonnet output at " + o.Path
 }
 
+// twoOwnersHint is the hint for an object two apps produce. A CRD a chart
+// ships in its crds/ folder while another app renders it too (karpenter's
+// chart and its karpenter-crd, or any CRDs kept in an app of their own)
+// is left out of the chart's app with helm.skipCRDs.
+func twoOwnersHint(runs []*appRun, owners ...owner) string {
+	const hint = "two Kustomizations must not own one object: Flux would apply both and prune it when either drops it; keep it in one app"
+	for _, w := range owners {
+		if w.obj.Node.GetKind() != "CustomResourceDefinition" {
+			continue
+		}
+		for _, run := range runs {
+			if run.app.Name == w.app && run.app.Helm != nil && inChartCRDs(run.app.Helm, w.obj.File) {
+				return hint + fmt.Sprintf(": helm.skipCRDs: true on app %s leaves out its chart's crds/ copy, as helm install --skip-crds does", w.app)
+			}
+		}
+	}
+	return hint
+}
+
+// inChartCRDs reports whether file, the source of an object of chart h, is
+// in the crds/ folder of the chart or of one of its subcharts (Helm's
+// CRDObjects), not in templates/. A local chart's files are named below
+// its folder, a remote chart's below its name, an archive's entries after
+// the archive ("charts/sub-1.0.0.tgz: sub/crds/x.yaml").
+func inChartCRDs(h *envconfig.Helm, file string) bool {
+	rel := file
+	switch dir := path.Clean(h.Chart); {
+	case strings.Contains(file, ": "):
+		_, rel, _ = strings.Cut(file[strings.LastIndex(file, ": ")+2:], "/")
+	case h.Repo != "":
+		_, rel, _ = strings.Cut(file, "/")
+	case dir != ".":
+		var ok bool
+		if rel, ok = strings.CutPrefix(file, dir+"/"); !ok {
+			return false
+		}
+	}
+	for {
+		if strings.HasPrefix(rel, "crds/") {
+			return true
+		}
+		sub, ok := strings.CutPrefix(rel, "charts/")
+		if !ok {
+			return false
+		}
+		if _, rel, ok = strings.Cut(sub, "/"); !ok {
+			return false
+		}
+	}
+}
+
 // ignoredNamespace explains why two objects in different namespaces are
 // one: they are cluster-scoped.
 func ignoredNamespace(a, b templates.Object) string {
@@ -1104,7 +1155,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 			if prev, ok := owners[key]; ok && prev.app != run.app.Name {
 				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
 					Msg:  fmt.Sprintf("also produced by app %s%s%s%s", prev.app, at(prev.obj), ignoredNamespace(prev.obj, o), thisOne(o)),
-					Hint: "two Kustomizations must not own one object: Flux would apply both and prune it when either drops it; keep it in one app"})
+					Hint: twoOwnersHint(runs, owner{run.app.Name, o}, prev)})
 			} else if ok {
 				// One app, one object twice: the tree has one file per
 				// object, so all but one would be dropped silently while

@@ -3,6 +3,8 @@ package render_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -78,5 +80,48 @@ func TestExternalDNS(t *testing.T) {
 	er, _ = checkedRun(t, load(t, writeExternalDNS(t, "      provider: {name: aws}\n")), checkOptions(true))
 	if er.Err == nil || !strings.Contains(er.Err.Error(), "at '/policy': got null, want string") {
 		t.Errorf("without policy: %v", er.Err)
+	}
+}
+
+// TestSkipCRDs renders the real external-dns chart as karpenter's and
+// other charts are installed: its CRDs in an app of their own (here a
+// yaml app of the chart's crds/ files, as a chart-name-crd chart would
+// give them) that the chart's app depends on, the chart's own copy left
+// out with helm.skipCRDs, as helm install --skip-crds and a HelmRelease's
+// install.crds: Skip leave it out. Without skipCRDs both apps hold each
+// CRD, which two Kustomizations cannot own.
+func TestSkipCRDs(t *testing.T) {
+	t.Parallel()
+	values := "      policy: sync\n      sources: [crd]\n"
+	for _, skip := range []bool{true, false} {
+		root := writeExternalDNS(t, values)
+		kiln := "apiVersion: kiln/v1alpha1\nkind: Pipeline\nkubeVersion: \"1.34.0\"\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+			"apps:\n  - name: external-dns-crds\n    namespace: external-dns\n    yaml: charts/external-dns/crds\n" +
+			"  - name: external-dns\n    namespace: external-dns\n    helm: {chart: charts/external-dns, skipCRDs: " + strconv.FormatBool(skip) + "}\n    dependsOn: [external-dns-crds]\n" +
+			"  - name: records\n    namespace: apps\n    yaml: records\n    dependsOn: [external-dns]\n"
+		writeProjectIn(t, root, map[string]string{"kiln.yaml": kiln})
+		er, _ := checkedRun(t, load(t, root), checkOptions(true))
+		if !skip {
+			if er.Err == nil || !strings.Contains(er.Err.Error(), "CustomResourceDefinition/dnsendpoints.externaldns.k8s.io: also produced by app external-dns-crds") ||
+				!strings.Contains(er.Err.Error(), "helm.skipCRDs: true on app external-dns leaves out its chart's crds/ copy") {
+				t.Errorf("without skipCRDs: %v, want the CRD produced by both apps, and skipCRDs in the hint", er.Err)
+			}
+			continue
+		}
+		if er.Err != nil {
+			t.Fatalf("with skipCRDs: %v", er.Err)
+		}
+		var crds []string
+		for path, id := range er.Objects {
+			if strings.HasPrefix(id, "CustomResourceDefinition/") {
+				crds = append(crds, path)
+			}
+		}
+		slices.Sort(crds)
+		want := []string{"apps/external-dns-crds/customresourcedefinition_dnsendpoints.externaldns.k8s.io.yaml", "apps/external-dns-crds/customresourcedefinition_dnsrecords.externaldns.k8s.io.yaml"}
+		if !slices.Equal(crds, want) {
+			t.Errorf("CRD files %q, want %q", crds, want)
+		}
+		assertFluxBuildSame(t, er)
 	}
 }

@@ -138,7 +138,10 @@ func reference(t *testing.T, root string, p *envconfig.Pipeline, res *envconfig.
 	switch app.Engine {
 	case envconfig.EngineHelm:
 		prog = "helm"
-		args = []string{"template", app.Name, app.Helm.Chart, "-n", app.Namespace, "--include-crds", "--skip-tests", "--kube-version", p.KubeVersion}
+		args = []string{"template", app.Name, app.Helm.Chart, "-n", app.Namespace, "--skip-tests", "--kube-version", p.KubeVersion}
+		if !app.Helm.SkipCRDs {
+			args = append(args, "--include-crds")
+		}
 		// kiln renders for a cluster of kubeVersion, which serves more than
 		// helm's default set (docs/templates.md): without these, a chart
 		// choosing policy/v1 by .Capabilities differs by the comparison alone.

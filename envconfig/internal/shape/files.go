@@ -158,6 +158,8 @@ type Helm struct {
 	Version string `yaml:"version" jsonschema:"minLength=1"`
 	// Values files, merged in order over the chart's defaults.
 	Values []RelPath `yaml:"values" jsonschema:"nullable"`
+	// Leave out the CRDs of the chart's crds/ folders (and its subcharts'), as helm install --skip-crds does; CRDs its templates print stay.
+	SkipCRDs bool `yaml:"skipCRDs"`
 }
 
 // HelmOverride changes an app's chart in one environment, key by key.
