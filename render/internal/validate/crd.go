@@ -312,7 +312,7 @@ var fluxFiles = map[groupKind]string{
 func NewSchemas() *Schemas {
 	s := &Schemas{cache: map[[32]byte]func() *crd{}, verdicts: map[[32]byte]func() *crd{}, clean: map[cleanKey]bool{}, flux: map[groupKind]func() *crd{}, fluxRefs: map[groupKind]func() *crdRef{}}
 	for gk, file := range fluxFiles {
-		data := sync.OnceValue(func() []byte { return fluxJSON(file) })
+		data := sync.OnceValue(func() []byte { return withOperatorKinds(file, fluxJSON(file)) })
 		s.flux[gk] = sync.OnceValue(func() *crd { return s.compileFlux(gk, file, data()) })
 		s.fluxRefs[gk] = sync.OnceValue(func() *crdRef {
 			_, versions, _ := crdNames(data())

@@ -108,7 +108,12 @@ func TestFluxMutations(t *testing.T) {
 		"  artifacts:\n  - name: redis\n    originRevision: '@source'\n    copy:\n    - {from: '@source/charts/redis/**', to: '@artifact/'}\n"
 	ref := "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: redis, namespace: apps}\n" +
 		"spec:\n  interval: 10m\n  chartRef: {kind: ExternalArtifact, name: redis}\n"
-	for _, doc := range []string{ks, hr, repo, gen, ref} {
+	// The Flux Operator's kinds, which it adds to the CRDs it installs.
+	alert := "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: flux, namespace: flux-system}\n" +
+		"spec:\n  providerRef: {name: slack}\n  eventSources:\n  - {kind: FluxInstance, name: flux}\n  - {kind: ResourceSet, name: '*'}\n  - {kind: Kustomization, name: '*'}\n"
+	receiver := "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata: {name: github, namespace: flux-system}\n" +
+		"spec:\n  type: github\n  secretRef: {name: webhook-token}\n  resources:\n  - {apiVersion: fluxcd.controlplane.io/v1, kind: ResourceSetInputProvider, name: prs}\n"
+	for _, doc := range []string{ks, hr, repo, gen, ref, alert, receiver} {
 		if err := env.Objects("demo", parse(t, "f.yaml", doc)); err != nil {
 			t.Fatalf("valid: %v", err)
 		}
@@ -126,6 +131,8 @@ func TestFluxMutations(t *testing.T) {
 		{"ArtifactGenerator unknown field", gen, "originRevision", "originRevison", `unknown field "spec.artifacts[0].originRevison"`},
 		{"chartRef kind enum", ref, "ExternalArtifact", "GitRepository", `field "spec.chartRef.kind": Unsupported value: "GitRepository"`},
 		{"Kustomization interval pattern", ks, "interval: 10m", "interval: often", `field "spec.interval": Invalid value: "often"`},
+		{"Alert event source kind enum", alert, "kind: ResourceSet", "kind: Pod", `field "spec.eventSources[1].kind": Unsupported value: "Pod": supported values: "Bucket", "GitRepository", "Kustomization", "HelmRelease", "HelmChart", "HelmRepository", "ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "OCIRepository", "ArtifactGenerator", "ExternalArtifact", "FluxInstance", "ResourceSet", "ResourceSetInputProvider"`},
+		{"Receiver resource kind enum", receiver, "kind: ResourceSetInputProvider", "kind: FluxReport", `field "spec.resources[0].kind": Unsupported value: "FluxReport"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -92,6 +92,7 @@ func TestRealSourcesPass(t *testing.T) {
 		{"crossplane", 2, []string{"Composition"}},
 		{"kube-thanos", 2, nil},
 		{"cloudnative-pg", 2, []string{"Backup"}},
+		{"home-ops", 3, nil},
 	} {
 		t.Run(tc.source, func(t *testing.T) {
 			t.Parallel()
