@@ -1,6 +1,7 @@
 package scaffold
 
 import (
+	"fmt"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -186,6 +187,11 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 	for _, name := range slices.Sorted(mapsKeys(mine)) {
 		var lacks []string
 		var files []string
+		var fks []*fluxKustomization
+		for _, f := range mine[name] {
+			fks = append(fks, f.fk)
+		}
+		adopted := s.adoptTargetNamespace(apps, name, fks, envs)
 		for _, f := range mine[name] {
 			for _, d := range f.fk.dependsOn {
 				if to, ok := appOf[d]; ok && !slices.Contains(given[name], to) {
@@ -212,6 +218,10 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 		for _, l := range lacks {
 			switch l {
 			case "targetNamespace":
+				if adopted != "" {
+					what = append(what, fmt.Sprintf("targetNamespace %s, which init made the app's namespace; kiln gives it to objects without a namespace only, where Flux's targetNamespace replaces any: set namespace: %s in the app's kustomization if some object names another", adopted, adopted))
+					break
+				}
 				what = append(what, "targetNamespace, which kiln does not apply (the app's namespace fills only objects without one): set namespace: in the app's kustomization")
 			case "postBuild":
 				what = append(what, "postBuild, which kiln does not apply to kustomize apps: give the values it substitutes by a patch or replacement (docs/templates.md)")
@@ -220,4 +230,34 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 		s.note(a.Path, "its Flux Kustomization (%s) sets %s", strings.Join(files, ", "), strings.Join(what, "; and "))
 	}
 	return given
+}
+
+// adoptTargetNamespace makes the targetNamespace of the Flux
+// Kustomizations that apply app name's folder the app's namespace, where
+// its kustomization names none (init's namespace was then a guess from
+// the folder's name, "app" for each of a home-ops repository's
+// <namespace>/<name>/app folders), they all give the same one, and it is
+// a valid name. It returns the namespace taken, or "".
+func (s *scan) adoptTargetNamespace(apps []App, name string, fks []*fluxKustomization, envs []string) string {
+	i := slices.IndexFunc(apps, func(a App) bool { return a.Name == name })
+	if i < 0 || apps[i].Engine != Kustomize {
+		return ""
+	}
+	ns := ""
+	for _, fk := range fks {
+		if fk.targetNamespace == "" || ns != "" && fk.targetNamespace != ns {
+			return ""
+		}
+		ns = fk.targetNamespace
+	}
+	if label(ns) != ns {
+		return ""
+	}
+	for _, e := range envs {
+		if k := s.kusts[strings.ReplaceAll(apps[i].Path, "{env}", e)]; k != nil && k.namespace != "" {
+			return ""
+		}
+	}
+	apps[i].Namespace = ns
+	return ns
 }

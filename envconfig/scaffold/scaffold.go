@@ -1506,6 +1506,7 @@ func readFluxKustomization(node *yaml.Node, namespace string) *fluxKustomization
 	}
 	if doc.Spec.TargetNamespace != "" {
 		fk.kilnLacks = append(fk.kilnLacks, "targetNamespace")
+		fk.targetNamespace = doc.Spec.TargetNamespace
 	}
 	if doc.Spec.PostBuild != nil {
 		fk.kilnLacks = append(fk.kilnLacks, "postBuild")
@@ -1519,6 +1520,8 @@ type fluxKustomization struct {
 	dependsOn []string // namespace/name
 	// kilnLacks are the settings of it kiln's Kustomizations do not have.
 	kilnLacks []string
+	// targetNamespace is its spec.targetNamespace.
+	targetNamespace string
 }
 
 // objects reads the Kubernetes objects of a YAML file; false when it is

@@ -464,6 +464,34 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// onedr0p/home-ops: each app's folder is <namespace>/<name>/app,
+			// its Flux Kustomization (ks.yaml beside it) sets the
+			// namespace as targetNamespace; every app got namespace "app".
+			name: "a Flux Kustomization's targetNamespace is the app's namespace where its kustomization names none",
+			files: map[string]string{
+				"kubernetes/apps/o11y/snmp-exporter/app/kustomization.yaml": kust("resources: [cm.yaml]\n"),
+				"kubernetes/apps/o11y/snmp-exporter/app/cm.yaml":            cm,
+				"kubernetes/apps/o11y/snmp-exporter/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: snmp-exporter, namespace: flux-system}\n" +
+					"spec: {path: ./kubernetes/apps/o11y/snmp-exporter/app, targetNamespace: o11y}\n",
+				// Its own namespace wins: kiln gives it.
+				"kubernetes/apps/tools/echo/app/kustomization.yaml": kust("namespace: echo\nresources: [cm.yaml]\n"),
+				"kubernetes/apps/tools/echo/app/cm.yaml":            cm,
+				"kubernetes/apps/tools/echo/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: echo, namespace: flux-system}\n" +
+					"spec: {path: ./kubernetes/apps/tools/echo/app, targetNamespace: tools}\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "echo-app", Namespace: "echo", Engine: Kustomize, Path: "kubernetes/apps/tools/echo/app"},
+				{Name: "snmp-exporter-app", Namespace: "o11y", Engine: Kustomize, Path: "kubernetes/apps/o11y/snmp-exporter/app"},
+			},
+			wantNotes: []Note{
+				{Path: "kubernetes/apps/o11y/snmp-exporter", Message: "not added: a kustomization (kubernetes/apps/o11y/snmp-exporter/app) lies below it, and the yaml engine reads every YAML file below its folder"},
+				{Path: "kubernetes/apps/o11y/snmp-exporter/app", Message: "its Flux Kustomization (kubernetes/apps/o11y/snmp-exporter/ks.yaml) sets targetNamespace o11y, which init made the app's namespace; kiln gives it to objects without a namespace only, where Flux's targetNamespace replaces any: set namespace: o11y in the app's kustomization if some object names another"},
+				{Path: "kubernetes/apps/tools/echo", Message: "not added: a kustomization (kubernetes/apps/tools/echo/app) lies below it, and the yaml engine reads every YAML file below its folder"},
+				{Path: "kubernetes/apps/tools/echo/app", Message: "its Flux Kustomization (kubernetes/apps/tools/echo/ks.yaml) sets targetNamespace, which kiln does not apply (the app's namespace fills only objects without one): set namespace: in the app's kustomization"},
+			},
+		},
+		{
 			// redhat-cop/gitops-catalog: operator/overlays/stable in many
 			// folders got operator-overlays-operator-stable and longer,
 			// cut at 63 characters to operator-overlays-operator-l and
