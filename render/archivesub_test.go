@@ -12,7 +12,7 @@ import (
 func TestArchiveSubchartCheckNamed(t *testing.T) {
 	t.Parallel()
 	root := writeProject(t, map[string]string{
-		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nkubeVersion: \"1.31.0\"\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nkubeVersion: \"1.33.0\"\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
 			"apps:\n  - name: web\n    namespace: web\n    helm: {chart: charts/web}\n",
 		"charts/web/Chart.yaml":      "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n",
 		"src/sub/Chart.yaml":         "apiVersion: v2\nname: sub\nversion: 0.1.0\n",

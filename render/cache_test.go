@@ -236,7 +236,7 @@ func TestRenderCacheNeverServesAStaleRender(t *testing.T) {
 			},
 			change: func() { write("patches/vote.yaml", "- {op: replace, path: /spec/replicas, value: 5}\n") }},
 		{name: "kiln.yaml: kubeVersion",
-			change: func() { edit("kiln.yaml", `kubeVersion: "1.31.0"`, `kubeVersion: "1.30.0"`) },
+			change: func() { edit("kiln.yaml", `kubeVersion: "1.33.0"`, `kubeVersion: "1.34.0"`) },
 			stale:  []string{"redis@dev"}},
 		{name: "kiln.yaml: an app's namespace",
 			change: func() {

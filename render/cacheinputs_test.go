@@ -93,7 +93,7 @@ kind: Pipeline
 environments:
   - name: dev
     mode: push
-kubeVersion: "1.31.0"
+kubeVersion: "1.33.0"
 apps:
 `
 

@@ -425,7 +425,8 @@ func TestKubeVersionCoverage(t *testing.T) {
 				t.Fatalf("%s: %v", tc.kube, res.Err)
 			}
 			for _, w := range res.Warnings {
-				if strings.Contains(w.Msg, "kubeVersion") {
+				// TestKubeVersionFlux's warning is at the same line.
+				if strings.Contains(w.Msg, "kubeVersion") && !strings.Contains(w.Msg, "oldest that Flux") {
 					got = append(got, w.String())
 				}
 			}
@@ -435,6 +436,48 @@ func TestKubeVersionCoverage(t *testing.T) {
 			t.Errorf("kubeVersion %s: unexpected warnings %q", tc.kube, got)
 		case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], "/"+tc.want)):
 			t.Errorf("kubeVersion %s: warnings %q, want one with %q", tc.kube, got, tc.want)
+		}
+	}
+}
+
+// TestKubeVersionFlux: a kubeVersion older than the oldest Kubernetes the
+// pinned Flux release supports (flux check --pre's minimum) renders with
+// one run-level warning at kubeVersion's line, naming the version to use;
+// from that minimum on, and with kubeVersion left out, nothing.
+func TestKubeVersionFlux(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ kube, want string }{
+		{kube: "1.32.4", want: `kiln.yaml:3: kubeVersion "1.32.4" is older than Kubernetes 1.33, the oldest that Flux v2.9.5 supports`},
+		{kube: "1.33.0"},
+		{kube: ""},
+	} {
+		kv := ""
+		if tc.kube != "" {
+			kv = "kubeVersion: \"" + tc.kube + "\"\n"
+		}
+		p := loadProject(t, t.TempDir(), map[string]string{
+			"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\n" + kv + "environments: [{name: dev}, {name: prod}]\n" +
+				"apps:\n  - {name: web, namespace: shop, yaml: apps/web}\n",
+			"envs/dev.yaml":    "vars: {}\n",
+			"envs/prod.yaml":   "vars: {}\n",
+			"apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n",
+		})
+		var got []string
+		for _, res := range renderAll(t, p, checkOptions(false)) {
+			if res.Err != nil {
+				t.Fatalf("%s: %v", tc.kube, res.Err)
+			}
+			for _, w := range res.Warnings {
+				if strings.Contains(w.Msg, "oldest that Flux") {
+					got = append(got, w.String())
+				}
+			}
+		}
+		switch {
+		case tc.want == "" && len(got) > 0:
+			t.Errorf("kubeVersion %q: unexpected warnings %q", tc.kube, got)
+		case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], "/"+tc.want) || !strings.Contains(got[0], "Kubernetes 1.33 or later")):
+			t.Errorf("kubeVersion %q: warnings %q, want one with %q and the version to use", tc.kube, got, tc.want)
 		}
 	}
 }

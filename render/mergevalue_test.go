@@ -18,7 +18,7 @@ func TestMergeLookingValueIsWrittenPlain(t *testing.T) {
 		"kiln.yaml": `apiVersion: kiln/v1alpha1
 kind: Pipeline
 environments: [{name: dev}]
-kubeVersion: "1.31.0"
+kubeVersion: "1.33.0"
 manifests: {repo: https://github.com/acme/manifests.git, branch: main, path: "clusters/{env}"}
 flux: {sourceRef: {kind: GitRepository, name: flux-system}}
 apps:

@@ -671,6 +671,9 @@ func (r *Renderer) runWarnings() []diag.Warning {
 	if msg, hint := validate.Coverage(r.p.KubeVersion); msg != "" {
 		warns = append(warns, diag.Warning{File: r.p.File, Line: r.p.KubeVersionLine, Msg: msg, Hint: hint})
 	}
+	if msg, hint := validate.FluxSupport(r.p.KubeVersion); msg != "" {
+		warns = append(warns, diag.Warning{File: r.p.File, Line: r.p.KubeVersionLine, Msg: msg, Hint: hint})
+	}
 	if w, ok := statusScaleWarning(r.p); ok {
 		warns = append(warns, w)
 	}

@@ -279,7 +279,7 @@ func widgetProject(t *testing.T, unknown bool) string {
 kind: Pipeline
 environments:
   - name: dev
-kubeVersion: "1.31.0"
+kubeVersion: "1.33.0"
 manifests: {repo: "https://github.com/acme/manifests.git", branch: main, path: "clusters/{env}"}
 apps:
   - name: crds

@@ -23,7 +23,7 @@ func imagesProject(t *testing.T) string {
 		"kiln.yaml": `apiVersion: kiln/v1alpha1
 kind: Pipeline
 environments: [{name: dev}, {name: prod}]
-kubeVersion: "1.31.0"
+kubeVersion: "1.33.0"
 manifests: {repo: https://github.com/acme/manifests.git, branch: main, path: "clusters/{env}"}
 flux: {sourceRef: {kind: GitRepository, name: flux-system}}
 apps:

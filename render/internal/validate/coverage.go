@@ -34,3 +34,35 @@ func Coverage(kubeVersion string) (msg, hint string) {
 	}
 	return "", ""
 }
+
+// fluxRelease is the Flux release whose controllers serve the API
+// modules go.mod pins (fluxcrds/versions.txt, fluxcrds/README.md), and
+// fluxMinKube the oldest Kubernetes release it supports: the
+// kubernetesConstraints of flux2's cmd/flux/check.go at that tag
+// (">=1.33.0-0"), which `flux check --pre` enforces before an install.
+// TestFluxMinKubeMatchesGoMod fails when go.mod moves to the controllers
+// of another release without them.
+const (
+	fluxRelease = "v2.9.5"
+	fluxMinKube = "1.33"
+)
+
+// FluxSupport says, for a kubeVersion older than the oldest Kubernetes
+// the pinned Flux release supports, that the Flux whose objects kiln
+// writes and checks does not support that cluster: "" otherwise. On such
+// a cluster `flux check --pre` fails, and a user who runs an older Flux
+// there gets objects checked against CRDs that cluster does not have. A
+// warning, like Coverage: kubeVersion may lag the cluster.
+func FluxSupport(kubeVersion string) (msg, hint string) {
+	v, err := version.ParseGeneric(kubeVersion)
+	if err != nil || v.Major() != 1 {
+		return "", ""
+	}
+	minKube := version.MustParseGeneric(fluxMinKube)
+	if v.Minor() >= minKube.Minor() {
+		return "", ""
+	}
+	return fmt.Sprintf("kubeVersion %q is older than Kubernetes %s, the oldest that Flux %s supports (the release whose controllers kiln writes the Flux objects for and checks them against): "+
+			"flux check --pre fails on such a cluster, and an older Flux running there may refuse fields kiln writes", kubeVersion, fluxMinKube, fluxRelease),
+		fmt.Sprintf("set kubeVersion to the cluster's version if it runs Kubernetes %s or later; otherwise upgrade the cluster to %s or later before installing Flux %s", fluxMinKube, fluxMinKube, fluxRelease)
+}
