@@ -1203,6 +1203,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 	for _, run := range runs {
 		*warns = append(*warns, outlastHealthCheck(r.appTimeout(&run.app), run)...)
 	}
+	*warns = append(*warns, r.unboundClaims(runs, scopes, g)...)
 	if g != nil {
 		errs = append(errs, r.fluxDependsOn(res, runs, g)...)
 		errs = append(errs, r.healthCheckCycles(res, scopes, owners, g)...)

@@ -1,0 +1,82 @@
+package render_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestUnboundClaims renders a claim of a WaitForFirstConsumer class next to
+// what decides whether Flux's wait for it ends: a warning only when Flux
+// waits for the claim and no pod applied with it or beside it mounts it.
+// testdata/errors/claim-never-bound has the messages, with real objects.
+func TestUnboundClaims(t *testing.T) {
+	t.Parallel()
+	const (
+		wffc  = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: lazy}\nprovisioner: example.com/disk\nvolumeBindingMode: WaitForFirstConsumer\n"
+		now   = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: eager}\nprovisioner: example.com/disk\n"
+		def   = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: lazy\n  annotations: {storageclass.kubernetes.io/is-default-class: \"true\"}\nprovisioner: example.com/disk\nvolumeBindingMode: WaitForFirstConsumer\n"
+		claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+		pod   = "apiVersion: v1\nkind: Pod\nmetadata: {name: user}\nspec:\n  containers: [{name: c, image: busybox}]\n  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]\n"
+		job   = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: backup}\nspec:\n  schedule: \"@daily\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: c, image: busybox}]\n          volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]\n"
+		idle  = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: idle}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: idle}}\n  template:\n    metadata: {labels: {app: idle}}\n    spec:\n      containers: [{name: c, image: busybox}]\n      volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]\n"
+		named = "  storageClassName: lazy\n"
+	)
+	for _, tc := range []struct {
+		name  string
+		flux  string // the app's flux: settings
+		files map[string]string
+		want  string // "" for no warning
+	}{
+		{name: "wait, class by name, no pod", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": claim + named},
+			want: "app/pvc.yaml:1: app web: PersistentVolumeClaim/shop/data: its StorageClass lazy (its storageClassName, app web, app/sc.yaml:5) has volumeBindingMode: WaitForFirstConsumer"},
+		{name: "wait, the default class", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": def, "app/pvc.yaml": claim},
+			want: "its StorageClass lazy (the env's default class, as the claim names none, app web, app/sc.yaml:7)"},
+		{name: "wait, the legacy annotation", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": strings.Replace(claim, "{name: data}", "{name: data, annotations: {volume.beta.kubernetes.io/storage-class: lazy}}", 1)},
+			want: "its StorageClass lazy (its volume.beta.kubernetes.io/storage-class annotation"},
+		{name: "wait, only a CronJob mounts it", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": claim + named, "app/job.yaml": job},
+			want: "no pod of app web mounts it"},
+		{name: "wait, only a Deployment of no replicas mounts it", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": claim + named, "app/idle.yaml": idle},
+			want: "no pod of app web mounts it"},
+		{name: "wait, a pod mounts it", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": claim + named, "app/pod.yaml": pod}},
+		{name: "no wait, no health check of it", flux: "{wait: false}", files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": claim + named}},
+		{name: "wait, an Immediate class", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": now, "app/pvc.yaml": claim + "  storageClassName: eager\n"}},
+		{name: "wait, a class the env does not render", flux: "{wait: true}", files: map[string]string{"app/pvc.yaml": claim + "  storageClassName: gp3\n"}},
+		{name: "wait, no class and no default rendered", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": claim}},
+		{name: "wait, storageClassName empty", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": def, "app/pvc.yaml": claim + "  storageClassName: \"\"\n"}},
+		{name: "wait, volumeName binds it at once", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": claim + named + "  volumeName: pv-data\n"}},
+		{name: "wait, Flux does not apply it", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc,
+			"app/pvc.yaml": strings.Replace(claim, "{name: data}", "{name: data, annotations: {kustomize.toolkit.fluxcd.io/reconcile: disabled}}", 1) + named}},
+		{name: "an expression judges claims", flux: "{wait: true, healthCheckExprs: [{apiVersion: v1, kind: PersistentVolumeClaim, current: \"true\"}]}",
+			files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": claim + named}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			files := map[string]string{
+				"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\n" +
+					"apps:\n  - {name: web, namespace: shop, yaml: app, flux: " + tc.flux + "}\n",
+				"envs/dev.yaml": "vars: {}\n",
+			}
+			for k, v := range tc.files {
+				files[k] = v
+			}
+			p := loadProject(t, t.TempDir(), files)
+			var got []string
+			for _, res := range renderAll(t, p, checkOptions(false)) {
+				if res.Err != nil {
+					t.Fatal(res.Err)
+				}
+				for _, w := range res.Warnings {
+					if strings.Contains(w.Msg, "WaitForFirstConsumer") {
+						got = append(got, w.String())
+					}
+				}
+			}
+			switch {
+			case tc.want == "" && len(got) > 0:
+				t.Errorf("unexpected warnings %q", got)
+			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+				t.Errorf("warnings %q, want one with %q", got, tc.want)
+			}
+		})
+	}
+}
