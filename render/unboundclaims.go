@@ -53,7 +53,7 @@ type storageClass struct {
 // Only what kiln sees: the classes the env renders (a claim naming
 // another class, or with none when the env renders no default class, is
 // the cluster's business and passes), pods of built-in or custom kinds
-// that mount the claim by persistentVolumeClaim.claimName. Passing too:
+// that mount the claim by a claimName (mountedClaims). Passing too:
 // a claim with volumeName (the PV controller binds a claim to the volume
 // it names without waiting for a consumer, whatever the binding mode), a
 // claim in an app with a HelmRelease or Flux Kustomization (their pods,
@@ -250,9 +250,11 @@ func startsNoPod(n *kyaml.RNode) bool {
 	return v != nil && v.Value == "0" && v.ShortTag() == kyaml.NodeTagInt
 }
 
-// mountedClaims are the claims n's pods mount: the claimName of each
-// persistentVolumeClaim volume source, wherever it is nested (a Pod's
-// spec.volumes, a workload's template, a custom resource's pod template).
+// mountedClaims are the claims n's pods mount: the value of each
+// claimName key, wherever it is nested (a persistentVolumeClaim volume of
+// a Pod, of a workload's template, of a custom resource's pod template, or
+// a custom resource's own claimName field, which its operator mounts):
+// taking any claimName as a mount errs towards no warning.
 func mountedClaims(y *kyaml.Node) []string {
 	var out []string
 	var walk func(*kyaml.Node)
@@ -261,12 +263,8 @@ func mountedClaims(y *kyaml.Node) []string {
 		case kyaml.MappingNode:
 			for i := 0; i+1 < len(y.Content); i += 2 {
 				k, v := y.Content[i], y.Content[i+1]
-				if k.Value == "persistentVolumeClaim" && v.Kind == kyaml.MappingNode {
-					for j := 0; j+1 < len(v.Content); j += 2 {
-						if v.Content[j].Value == "claimName" && v.Content[j+1].Kind == kyaml.ScalarNode {
-							out = append(out, v.Content[j+1].Value)
-						}
-					}
+				if k.Value == "claimName" && v.Kind == kyaml.ScalarNode {
+					out = append(out, v.Value)
 				}
 				walk(v)
 			}
