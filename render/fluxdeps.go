@@ -344,12 +344,19 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 			p = strings.Trim(path.Clean("/"+p), "/")
 			inside := env == "" || p == env || strings.HasPrefix(p, env+"/")
 			holds := p == "" || strings.HasPrefix(env, p+"/")
-			if !inside && !holds {
-				continue
-			}
 			line := o.Line
 			if pv != nil {
 				line = o.LineOf(pv.YNode())
+			}
+			if !inside && !holds {
+				if app, ok := sourceFolderOf(res, p); ok {
+					errs = append(errs, &diag.Error{File: o.File, Line: line, App: run.app.Name, Object: objRef(o), Field: "spec.path",
+						Msg: fmt.Sprintf("builds %s, the folder kiln renders app %s from, out of kiln's source %s/%s/%s, which holds kiln's rendered manifests: there that folder is either missing, and this Kustomization fails, "+
+							"or the templates unrendered, applied beside kiln's own Kustomization of app %s, and either owner's prune deletes what the other applies",
+							p, app, src.Kind, srcNS, src.Name, app),
+						Hint: fmt.Sprintf("drop this Kustomization from app %s: kiln's own Kustomization of app %s (in the env's flux/) applies that app's rendered objects; give app %s in kiln.yaml the dependsOn, timeout or health checks this one set", run.app.Name, app, app)})
+				}
+				continue
 			}
 			shown := p
 			if shown == "" {
@@ -370,6 +377,32 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 		}
 	}
 	return errs
+}
+
+// sourceFolderOf names the app of res whose source folder (a kustomize
+// overlay or a yaml folder, {env} replaced) is p: a Flux Kustomization
+// building p from kiln's source, the manifests repository, builds what
+// kiln renders that app from. A repository turned into a kiln.yaml still
+// holds the Flux Kustomizations that used to apply its folders (a
+// home-ops layout's ks.yaml beside each app), now in the output of the
+// app that held them. A folder above or below an app's is not judged:
+// in a manifests repository that is also the source, Flux may build
+// such a folder as it is, beside kiln's apps.
+func sourceFolderOf(res *envconfig.Resolved, p string) (app string, ok bool) {
+	for _, a := range res.Apps {
+		folder := a.Kustomize
+		if a.Engine == envconfig.EngineYAML {
+			folder = a.YAML
+		}
+		folder = strings.Trim(path.Clean("/"+folder), "/")
+		if folder == "" || folder == "." {
+			continue
+		}
+		if p == folder {
+			return a.Name, true
+		}
+	}
+	return "", false
 }
 
 // suspendedFlux warns about the Flux Kustomizations and HelmReleases in
