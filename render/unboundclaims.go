@@ -67,25 +67,34 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 	var defaults []string
 	// consumers: namespace/claim → apps with a pod that mounts it.
 	consumers := map[string][]string{}
+	waiting := false
 	for _, run := range runs {
 		for _, o := range run.objs {
 			n := o.Node
-			if n == nil || o.Raw != nil || flux.NotApplied(n) {
+			if n == nil || o.Raw != nil || flux.NotApplied(n) || n.GetKind() != "StorageClass" || group(n.GetApiVersion()) != "storage.k8s.io" {
 				continue
 			}
-			if n.GetKind() == "StorageClass" && group(n.GetApiVersion()) == "storage.k8s.io" {
-				mode := setScalar(n, "volumeBindingMode")
-				sc := storageClass{app: run.app.Name, file: o.File, line: o.Line}
-				if mode != nil {
-					sc.waits, sc.line = mode.Value == "WaitForFirstConsumer", o.LineOf(mode)
-				}
-				classes[n.GetName()] = sc
-				if a := n.GetAnnotations(); a[defaultClassAnnotation] == "true" || a[betaDefaultClassAnnotation] == "true" {
-					defaults = append(defaults, n.GetName())
-				}
-				continue
+			mode := setScalar(n, "volumeBindingMode")
+			sc := storageClass{app: run.app.Name, file: o.File, line: o.Line}
+			if mode != nil {
+				sc.waits, sc.line = mode.Value == "WaitForFirstConsumer", o.LineOf(mode)
 			}
-			if startsNoPod(n) {
+			waiting = waiting || sc.waits
+			classes[n.GetName()] = sc
+			if a := n.GetAnnotations(); a[defaultClassAnnotation] == "true" || a[betaDefaultClassAnnotation] == "true" {
+				defaults = append(defaults, n.GetName())
+			}
+		}
+	}
+	if !waiting {
+		// Most envs: no claim can wait for a consumer, and no object
+		// needs walking for its mounts.
+		return nil
+	}
+	for _, run := range runs {
+		for _, o := range run.objs {
+			n := o.Node
+			if n == nil || o.Raw != nil || flux.NotApplied(n) || startsNoPod(n) {
 				continue
 			}
 			ns := appliedNamespace(scopes, n)
