@@ -4,8 +4,10 @@
 // aggregated API or a CRD's conversion webhook calls, the Role a binding
 // grants, the Service an Ingress or a Gateway API route sends requests
 // to, the sources, Secrets and ConfigMaps Flux's own objects read, the
-// issuer a cert-manager Certificate renews with, the Services an Argo
-// Rollout switches, and a few more (Needed's list). promote uses it to
+// issuer a cert-manager Certificate renews with and the credentials the
+// issuer authenticates with, the Services an Argo Rollout switches, what
+// Flagger's Canaries, KEDA's scalers, Flux's image automation and
+// External Secrets' stores look up, and a few more (Needed's list). promote uses it to
 // warn when a promotion deletes one of them while an object the env
 // keeps still names it. kiln renders do not check such references, since
 // an operator or a controller may make what a template names.
@@ -55,6 +57,8 @@ var clusterScoped = map[string]bool{
 	"cert-manager.io\x00ClusterIssuer":          true,
 	"argoproj.io\x00ClusterAnalysisTemplate":    true,
 	"external-secrets.io\x00ClusterSecretStore": true,
+	"gateway.networking.k8s.io\x00GatewayClass": true,
+	"keda.sh\x00ClusterTriggerAuthentication":   true,
 }
 
 // Needed reports whether objects of group and kind may be needed by
@@ -92,6 +96,16 @@ var needed = map[string]bool{
 	"argoproj.io\x00ClusterAnalysisTemplate":    true,
 	"external-secrets.io\x00SecretStore":        true,
 	"external-secrets.io\x00ClusterSecretStore": true,
+	"gateway.networking.k8s.io\x00GatewayClass": true,
+	"apps\x00DaemonSet":                         true,
+	"autoscaling\x00HorizontalPodAutoscaler":    true,
+	"networking.k8s.io\x00Ingress":              true,
+	"flagger.app\x00MetricTemplate":             true,
+	"flagger.app\x00AlertProvider":              true,
+	"keda.sh\x00ScaledObject":                   true,
+	"keda.sh\x00TriggerAuthentication":          true,
+	"keda.sh\x00ClusterTriggerAuthentication":   true,
+	imageGroup + "\x00ImageRepository":          true,
 }
 
 // Flux's API groups.
@@ -100,6 +114,20 @@ const (
 	kustomizeGroup    = "kustomize.toolkit.fluxcd.io"
 	helmGroup         = "helm.toolkit.fluxcd.io"
 	notificationGroup = "notification.toolkit.fluxcd.io"
+	imageGroup        = "image.toolkit.fluxcd.io"
+)
+
+// The namespaces where the controllers of cluster-scoped objects read the
+// Secrets those name, when installed as their documentation does: the
+// namespace cert-manager's --cluster-resource-namespace defaults to (the
+// controller's own) for a ClusterIssuer, and KEDA's
+// KEDA_CLUSTER_OBJECT_NAMESPACE (the operator's own) for a
+// ClusterTriggerAuthentication. Installed elsewhere, the Secrets they
+// read there are not looked for: a warning is missed, rather than every
+// ClusterIssuer's Secret guessed in every namespace.
+const (
+	certManagerNamespace = "cert-manager"
+	kedaNamespace        = "keda"
 )
 
 // What breaks, by how the object is named.
@@ -141,6 +169,23 @@ const (
 	recvSecret  = "the Receiver cannot check webhook calls, so pushes no longer trigger reconciliation"
 	secretStore = "the ExternalSecret stops syncing: its Secret keeps its last values (a rotated credential is not picked up) and is not made again if deleted"
 	rollout     = "Argo Rollouts marks the Rollout invalid (InvalidSpec) and stops reconciling it: no update of it rolls out"
+	storeAuth   = "the store cannot authenticate to its provider, so the ExternalSecrets that use it stop syncing: their Secrets keep their last values (a rotated credential is not picked up) and are not made again if deleted"
+	issuerAuth  = "cert-manager can neither issue nor renew the issuer's certificates (it held the CA's key pair, or the credentials for the DNS provider, the ACME account binding or Vault), so they expire at the end of their term"
+	gwClass     = "the Gateway's class is deleted: an implementation that does not hold it with a finalizer stops serving the Gateway, and on a new cluster none accepts it, so requests to its listeners are not routed"
+	saPull      = "pods created after the merge (a rollout, a restart, a rescheduled pod) that run as the ServiceAccount cannot pull images from the registry it holds credentials for"
+
+	canaryTarget = "Flagger cannot initialize the Canary, so it stops advancing: no new version is analysed and promoted, and the primary keeps running the last one"
+	canaryMetric = "the Canary's analysis fails that metric on every run, so Flagger rolls each new version back"
+	canaryAlert  = "Flagger sends none of the Canary's alerts through that provider"
+	flaggerCreds = "Flagger cannot authenticate to the service (the metrics provider of a MetricTemplate, the chat of an AlertProvider), so the Canaries' analyses using it fail or their alerts are lost"
+
+	kedaTarget = "KEDA finds nothing to scale: the ScaledObject stops scaling the workload"
+	kedaAuth   = "KEDA cannot authenticate the trigger's scaler, so it stops scaling the workload on that trigger"
+	kedaSecret = "KEDA cannot read the credentials the TriggerAuthentication passes on, so the scalers that use it stop scaling their workloads"
+
+	imagePolicy = "the ImagePolicy finds no scanned tags, so image automation stops updating the image it selects"
+	imageRepo   = "image-reflector-controller cannot scan the registry (the credentials, CA certificate or proxy it held are gone), so the ImagePolicies that use it see no new tags"
+	imageSource = "the ImageUpdateAutomation finds no Git repository to push to (or cannot sign its commits), so no image update reaches Git"
 )
 
 // podSpecs is where each workload kind keeps its pod spec, by API group
@@ -156,6 +201,7 @@ var podSpecs = map[string][]string{
 	"batch\x00Job":              {"spec", "template", "spec"},
 	"batch\x00CronJob":          {"spec", "jobTemplate", "spec", "template", "spec"},
 	"argoproj.io\x00Rollout":    {"spec", "template", "spec"},
+	"keda.sh\x00ScaledJob":      {"spec", "jobTargetRef", "template", "spec"},
 }
 
 // Reads reports whether Of reads objects of group and kind (may find
@@ -193,6 +239,20 @@ var readers = map[string]bool{
 	notificationGroup + "\x00Provider":                               true,
 	notificationGroup + "\x00Receiver":                               true,
 	"external-secrets.io\x00ExternalSecret":                          true,
+	"external-secrets.io\x00SecretStore":                             true,
+	"external-secrets.io\x00ClusterSecretStore":                      true,
+	"cert-manager.io\x00Issuer":                                      true,
+	"cert-manager.io\x00ClusterIssuer":                               true,
+	"\x00ServiceAccount":                                             true,
+	"flagger.app\x00Canary":                                          true,
+	"flagger.app\x00MetricTemplate":                                  true,
+	"flagger.app\x00AlertProvider":                                   true,
+	"keda.sh\x00ScaledObject":                                        true,
+	"keda.sh\x00TriggerAuthentication":                               true,
+	"keda.sh\x00ClusterTriggerAuthentication":                        true,
+	imageGroup + "\x00ImagePolicy":                                   true,
+	imageGroup + "\x00ImageRepository":                               true,
+	imageGroup + "\x00ImageUpdateAutomation":                         true,
 }
 
 func groupOf(apiVersion string) string {
@@ -223,6 +283,9 @@ func Of(obj *kyaml.Node) []Ref {
 		}
 		if kind == "Rollout" {
 			w.rollout(lookup(obj, "spec"))
+		}
+		if kind == "ScaledJob" {
+			w.kedaTriggers(lookup(obj, "spec"))
 		}
 		return w.refs
 	}
@@ -287,6 +350,7 @@ func Of(obj *kyaml.Node) []Ref {
 			w.mirrors(r, rule)
 		}
 	case "gateway.networking.k8s.io\x00Gateway":
+		w.cluster("gateway.networking.k8s.io", "GatewayClass", scalar(spec, "gatewayClassName"), "spec.gatewayClassName", gwClass)
 		if w.shimIssuer(lookup(obj, "metadata", "annotations"), kind) {
 			break // cert-manager's gateway-shim makes the listeners' Secrets
 		}
@@ -360,8 +424,193 @@ func Of(obj *kyaml.Node) []Ref {
 		}
 	case notificationGroup + "\x00Receiver":
 		w.local("", "Secret", scalar(lookup(spec, "secretRef"), "name"), "spec.secretRef.name", recvSecret)
+	case "\x00ServiceAccount":
+		// The API server gives them to each pod that runs as it.
+		for i, s := range items(obj, "imagePullSecrets") {
+			w.local("", "Secret", scalar(s, "name"), fmt.Sprintf("imagePullSecrets[%d].name", i), saPull)
+		}
+	case "cert-manager.io\x00Issuer", "cert-manager.io\x00ClusterIssuer":
+		w.issuer(spec, kind == "ClusterIssuer")
+	case "external-secrets.io\x00SecretStore", "external-secrets.io\x00ClusterSecretStore":
+		// A SecretStore reads its own namespace's; a ClusterSecretStore
+		// the one a reference names, or else the namespace of each
+		// ExternalSecret that uses it: none to look for then.
+		ns := func(ref *kyaml.Node) string {
+			if kind == "SecretStore" {
+				return w.ns
+			}
+			return scalar(ref, "namespace")
+		}
+		for _, p := range []string{"aws", "vault", "gcpsm", "azurekv"} {
+			w.credentials(lookup(spec, "provider", p), "spec.provider."+p, ns, storeAuth, false)
+		}
+	case "flagger.app\x00Canary":
+		w.canary(spec)
+	case "flagger.app\x00MetricTemplate":
+		w.local("", "Secret", scalar(lookup(spec, "provider", "secretRef"), "name"), "spec.provider.secretRef.name", flaggerCreds)
+	case "flagger.app\x00AlertProvider":
+		w.local("", "Secret", scalar(lookup(spec, "secretRef"), "name"), "spec.secretRef.name", flaggerCreds)
+	case "keda.sh\x00ScaledObject":
+		t := lookup(spec, "scaleTargetRef")
+		// KEDA's defaults, each on its own (apis/keda/v1alpha1/gvkr.go).
+		av, tk := scalar(t, "apiVersion"), scalar(t, "kind")
+		if av == "" {
+			av = "apps/v1"
+		}
+		if tk == "" {
+			tk = "Deployment"
+		}
+		// The kinds Needed has; KEDA scales any with a scale subresource.
+		switch g := groupOf(av); g + "\x00" + tk {
+		case "apps\x00Deployment", "apps\x00StatefulSet":
+			w.local(g, tk, scalar(t, "name"), "spec.scaleTargetRef.name", kedaTarget)
+		}
+		w.kedaTriggers(spec)
+	case "keda.sh\x00TriggerAuthentication", "keda.sh\x00ClusterTriggerAuthentication":
+		ns := w.ns
+		if kind == "ClusterTriggerAuthentication" {
+			ns = kedaNamespace
+		}
+		for _, f := range []struct{ list, kind string }{{"secretTargetRef", "Secret"}, {"configMapTargetRef", "ConfigMap"}} {
+			for i, r := range items(spec, f.list) {
+				w.add(Ref{Kind: f.kind, Namespace: ns, Name: scalar(r, "name"), Field: fmt.Sprintf("spec.%s[%d].name", f.list, i), Effect: kedaSecret})
+			}
+		}
+	case imageGroup + "\x00ImagePolicy":
+		ref := lookup(spec, "imageRepositoryRef")
+		w.add(Ref{Group: imageGroup, Kind: "ImageRepository", Namespace: w.nsOr(scalar(ref, "namespace")), Name: scalar(ref, "name"), Field: "spec.imageRepositoryRef.name", Effect: imagePolicy})
+	case imageGroup + "\x00ImageRepository":
+		for _, f := range []string{"secretRef", "certSecretRef", "proxySecretRef"} {
+			w.local("", "Secret", scalar(lookup(spec, f), "name"), "spec."+f+".name", imageRepo)
+		}
+		w.serviceAccount(scalar(spec, "serviceAccountName"), "spec.serviceAccountName", imageRepo)
+	case imageGroup + "\x00ImageUpdateAutomation":
+		ref := lookup(spec, "sourceRef")
+		if scalar(ref, "kind") == "" {
+			// The CRD's default, which a server-side apply fills in.
+			w.add(Ref{Group: sourceGroup, Kind: "GitRepository", Namespace: w.nsOr(scalar(ref, "namespace")), Name: scalar(ref, "name"), Field: "spec.sourceRef.name", Effect: imageSource})
+		} else {
+			w.fluxRef(ref, "spec.sourceRef", sourceGroup, imageSource, "GitRepository")
+		}
+		w.local("", "Secret", scalar(lookup(spec, "git", "commit", "signingKey", "secretRef"), "name"), "spec.git.commit.signingKey.secretRef.name", imageSource)
 	}
 	return w.refs
+}
+
+// issuer adds the Secrets and ServiceAccounts a cert-manager Issuer or
+// ClusterIssuer authenticates with: a CA's key pair, a DNS-01 solver's
+// provider credentials, an ACME external account binding's key, Vault's
+// and Venafi's credentials. The ACME account key (privateKeySecretRef)
+// is left out: cert-manager makes it, and registers a new account
+// without it. A ClusterIssuer's are in cert-manager's cluster resource
+// namespace.
+func (w *walker) issuer(spec *kyaml.Node, cluster bool) {
+	ns := w.ns
+	if cluster {
+		ns = certManagerNamespace
+	}
+	at := func(*kyaml.Node) string { return ns }
+	w.add(Ref{Kind: "Secret", Namespace: ns, Name: scalar(lookup(spec, "ca"), "secretName"), Field: "spec.ca.secretName", Effect: issuerAuth})
+	acme := lookup(spec, "acme")
+	w.credentials(lookup(acme, "externalAccountBinding"), "spec.acme.externalAccountBinding", at, issuerAuth, false)
+	for i, s := range items(acme, "solvers") {
+		dns := lookup(s, "dns01")
+		if dns == nil || dns.Kind != kyaml.MappingNode {
+			continue
+		}
+		for j := 0; j+1 < len(dns.Content); j += 2 {
+			// A webhook solver's config is the webhook's own: no
+			// reference cert-manager reads.
+			if p := dns.Content[j].Value; p != "webhook" {
+				w.credentials(dns.Content[j+1], fmt.Sprintf("spec.acme.solvers[%d].dns01.%s", i, p), at, issuerAuth, false)
+			}
+		}
+	}
+	w.credentials(lookup(spec, "vault"), "spec.vault", at, issuerAuth, false)
+	venafi := lookup(spec, "venafi")
+	w.add(Ref{Kind: "Secret", Namespace: ns, Name: scalar(lookup(venafi, "tpp", "credentialsRef"), "name"), Field: "spec.venafi.tpp.credentialsRef.name", Effect: issuerAuth})
+	w.credentials(lookup(venafi, "cloud"), "spec.venafi.cloud", at, issuerAuth, false)
+}
+
+// credentials adds, in field order, the Secret each field under n named
+// ...SecretRef or secretRef names (or, inside one that names none, each
+// of its fields that does: External Secrets' auth.secretRef and
+// authSecretRef), the ServiceAccount each serviceAccountRef names and the
+// Secret or ConfigMap a caProvider names, in the namespace ns gives for
+// the reference, none when "".
+func (w *walker) credentials(n *kyaml.Node, field string, ns func(ref *kyaml.Node) string, effect string, inRef bool) {
+	if n == nil || n.Kind != kyaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i].Value, n.Content[i+1]
+		if v.Kind != kyaml.MappingNode {
+			continue
+		}
+		at := field + "." + k
+		isRef := strings.HasSuffix(strings.ToLower(k), "secretref")
+		kind := ""
+		switch {
+		case scalar(v, "name") == "":
+		case isRef || inRef:
+			kind = "Secret"
+		case k == "serviceAccountRef":
+			kind = "ServiceAccount"
+		case k == "caProvider" && (scalar(v, "type") == "Secret" || scalar(v, "type") == "ConfigMap"):
+			kind = scalar(v, "type")
+		}
+		if kind != "" {
+			if refNS := ns(v); refNS != "" {
+				w.add(Ref{Kind: kind, Namespace: refNS, Name: scalar(v, "name"), Field: at + ".name", Effect: effect})
+			}
+			continue
+		}
+		w.credentials(v, at, ns, effect, isRef)
+	}
+}
+
+// canary adds what Flagger looks up for a Canary: the workload it
+// promotes, the autoscaler and Ingress it copies for the primary, the
+// metric templates its analysis queries and the alert providers it
+// notifies; a reference's namespace defaults to the Canary's.
+func (w *walker) canary(spec *kyaml.Node) {
+	t := lookup(spec, "targetRef")
+	switch g, k := groupOf(scalar(t, "apiVersion")), scalar(t, "kind"); g + "\x00" + k {
+	case "apps\x00Deployment", "apps\x00DaemonSet":
+		w.local(g, k, scalar(t, "name"), "spec.targetRef.name", canaryTarget)
+	}
+	a := lookup(spec, "autoscalerRef")
+	switch g, k := groupOf(scalar(a, "apiVersion")), scalar(a, "kind"); g + "\x00" + k {
+	case "autoscaling\x00HorizontalPodAutoscaler", "keda.sh\x00ScaledObject":
+		w.local(g, k, scalar(a, "name"), "spec.autoscalerRef.name", canaryTarget)
+	}
+	if i := lookup(spec, "ingressRef"); groupOf(scalar(i, "apiVersion")) == "networking.k8s.io" && scalar(i, "kind") == "Ingress" {
+		w.local("networking.k8s.io", "Ingress", scalar(i, "name"), "spec.ingressRef.name", canaryTarget)
+	}
+	analysis := lookup(spec, "analysis")
+	for i, m := range items(analysis, "metrics") {
+		ref := lookup(m, "templateRef")
+		w.add(Ref{Group: "flagger.app", Kind: "MetricTemplate", Namespace: w.nsOr(scalar(ref, "namespace")), Name: scalar(ref, "name"), Field: fmt.Sprintf("spec.analysis.metrics[%d].templateRef.name", i), Effect: canaryMetric})
+	}
+	for i, al := range items(analysis, "alerts") {
+		ref := lookup(al, "providerRef")
+		w.add(Ref{Group: "flagger.app", Kind: "AlertProvider", Namespace: w.nsOr(scalar(ref, "namespace")), Name: scalar(ref, "name"), Field: fmt.Sprintf("spec.analysis.alerts[%d].providerRef.name", i), Effect: canaryAlert})
+	}
+}
+
+// kedaTriggers adds the TriggerAuthentication (the default kind, in the
+// object's namespace) or ClusterTriggerAuthentication each trigger of a
+// ScaledObject or ScaledJob authenticates with.
+func (w *walker) kedaTriggers(spec *kyaml.Node) {
+	for i, t := range items(spec, "triggers") {
+		ref, at := lookup(t, "authenticationRef"), fmt.Sprintf("spec.triggers[%d].authenticationRef.name", i)
+		switch scalar(ref, "kind") {
+		case "", "TriggerAuthentication":
+			w.local("keda.sh", "TriggerAuthentication", scalar(ref, "name"), at, kedaAuth)
+		case "ClusterTriggerAuthentication":
+			w.cluster("keda.sh", "ClusterTriggerAuthentication", scalar(ref, "name"), at, kedaAuth)
+		}
+	}
 }
 
 // rollout adds what an Argo Rollout's controller looks up before it

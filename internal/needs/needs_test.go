@@ -261,12 +261,14 @@ func TestNeeded(t *testing.T) {
 		{"gateway.networking.k8s.io", "Gateway"}, {"cert-manager.io", "Issuer"}, {"cert-manager.io", "ClusterIssuer"},
 		{sourceGroup, "GitRepository"}, {sourceGroup, "OCIRepository"}, {sourceGroup, "Bucket"}, {sourceGroup, "HelmRepository"}, {sourceGroup, "HelmChart"}, {sourceGroup, "ExternalArtifact"},
 		{kustomizeGroup, "Kustomization"}, {helmGroup, "HelmRelease"}, {notificationGroup, "Provider"},
-		{"argoproj.io", "AnalysisTemplate"}, {"argoproj.io", "ClusterAnalysisTemplate"}, {"external-secrets.io", "SecretStore"}, {"external-secrets.io", "ClusterSecretStore"}} {
+		{"argoproj.io", "AnalysisTemplate"}, {"argoproj.io", "ClusterAnalysisTemplate"}, {"external-secrets.io", "SecretStore"}, {"external-secrets.io", "ClusterSecretStore"},
+		{"gateway.networking.k8s.io", "GatewayClass"}, {"apps", "DaemonSet"}, {"autoscaling", "HorizontalPodAutoscaler"}, {"networking.k8s.io", "Ingress"}, {"flagger.app", "MetricTemplate"}, {"flagger.app", "AlertProvider"},
+		{"keda.sh", "ScaledObject"}, {"keda.sh", "TriggerAuthentication"}, {"keda.sh", "ClusterTriggerAuthentication"}, {imageGroup, "ImageRepository"}} {
 		if !Needed(k.group, k.kind) {
 			t.Errorf("%s/%s not needed", k.group, k.kind)
 		}
 	}
-	for _, k := range []struct{ group, kind string }{{"serving.knative.dev", "Service"}, {"", "PersistentVolumeClaim"}, {"apps", "DaemonSet"}, {"gateway.networking.k8s.io", "GatewayClass"}} {
+	for _, k := range []struct{ group, kind string }{{"serving.knative.dev", "Service"}, {"", "PersistentVolumeClaim"}, {"batch", "Job"}, {"flagger.app", "Canary"}} {
 		if Needed(k.group, k.kind) {
 			t.Errorf("%s/%s needed", k.group, k.kind)
 		}
@@ -357,6 +359,7 @@ func TestRefsOfRealObjects(t *testing.T) {
 		"Service default/nginx at spec.serviceName",
 		"storage.k8s.io/StorageClass thin-disk at spec.volumeClaimTemplates[0].spec.storageClassName",
 		"storage.k8s.io/StorageClass fast at spec.storageClassName",
+		"gateway.networking.k8s.io/GatewayClass foo-lb at spec.gatewayClassName",
 		"Secret default/redirect-example at spec.listeners[1].tls.certificateRefs[0].name",
 		"Service demo/rollout-bluegreen-active at spec.strategy.blueGreen.activeService",
 		"Service demo/rollout-bluegreen-preview at spec.strategy.blueGreen.previewService",
@@ -538,6 +541,127 @@ func TestFluxFieldsAreTheCRDs(t *testing.T) {
 			if !has(schema, r.Field) {
 				t.Errorf("%s: %s is not in the CRD", tc.file, r.Field)
 			}
+		}
+	}
+}
+
+// TestRefsOfRealControllerObjects: the examples of Flagger's, KEDA's,
+// Flux image automation's, cert-manager's and External Secrets' own
+// documentation and samples (testdata/README.md says where from), each
+// naming what its controller looks up. A ClusterIssuer's Secrets are in
+// cert-manager's namespace and a ClusterTriggerAuthentication's in KEDA's
+// whatever namespace kustomize gave the object; an ACME account's key
+// (privateKeySecretRef) is cert-manager's to make, so not needed.
+func TestRefsOfRealControllerObjects(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		file, ns string
+		want     []string
+	}{
+		{"flagger/nginx-progressive-delivery_canary.yaml", "", []string{
+			"apps/Deployment test/podinfo at spec.targetRef.name",
+			"autoscaling/HorizontalPodAutoscaler test/podinfo at spec.autoscalerRef.name",
+			"networking.k8s.io/Ingress test/podinfo at spec.ingressRef.name",
+			"flagger.app/MetricTemplate test/latency at spec.analysis.metrics[1].templateRef.name",
+			"flagger.app/AlertProvider flagger/on-call at spec.analysis.alerts[0].providerRef.name",
+			"flagger.app/AlertProvider test/qa-discord at spec.analysis.alerts[1].providerRef.name",
+			"flagger.app/AlertProvider test/dev-msteams at spec.analysis.alerts[2].providerRef.name",
+		}},
+		{"flagger/keda-scaledobject.yaml", "", []string{
+			"apps/Deployment test/podinfo at spec.scaleTargetRef.name",
+			"apps/Deployment test/podinfo at spec.targetRef.name",
+			"keda.sh/ScaledObject test/podinfo-so at spec.autoscalerRef.name",
+		}},
+		{"keda/keda_v1alpha1_scaledobject.yaml", "default", []string{"apps/Deployment default/example-deployment at spec.scaleTargetRef.name"}},
+		{"keda/keda_v1alpha1_scaledjob.yaml", "default", nil},
+		{"keda/keda_v1alpha1_triggerauthentication.yaml", "default", []string{"Secret default/example-secret-name at spec.secretTargetRef[0].name"}},
+		{"keda/keda_v1alpha1_clustertriggerauthentication.yaml", "configs", []string{"Secret keda/example-secret-name at spec.secretTargetRef[0].name"}},
+		{"image-reflector-controller/image_v1_imagepolicy.yaml", "", []string{"image.toolkit.fluxcd.io/ImageRepository flux-system/podinfo at spec.imageRepositoryRef.name"}},
+		{"image-reflector-controller/image_v1_imagerepository.yaml", "", nil},
+		{"image-automation-controller/image_v1_imageupdateautomation.yaml", "flux-system", []string{
+			"source.toolkit.fluxcd.io/GitRepository flux-system/sample-repo at spec.sourceRef.name",
+			"Secret flux-system/git-pgp at spec.git.commit.signingKey.secretRef.name",
+		}},
+		{"cert-manager/configuration_ca.yaml", "", []string{"Secret sandbox/ca-key-pair at spec.ca.secretName"}},
+		{"cert-manager/configuration_acme_dns01_cloudflare.yaml", "default", []string{"Secret default/cloudflare-api-token-secret at spec.acme.solvers[0].dns01.cloudflare.apiTokenSecretRef.name"}},
+		{"cert-manager/configuration_acme_dns01_route53.yaml", "configs", []string{
+			"Secret cert-manager/prod-route53-credentials-secret at spec.acme.solvers[0].dns01.route53.accessKeyIDSecretRef.name",
+			"Secret cert-manager/prod-route53-credentials-secret at spec.acme.solvers[0].dns01.route53.secretAccessKeySecretRef.name",
+		}},
+		{"cert-manager/configuration_vault.yaml", "", []string{"Secret sandbox/cert-manager-vault-approle at spec.vault.auth.appRole.secretRef.name"}},
+		{"cert-manager/tutorials_acme_example_production-issuer.yaml", "default", nil},
+		{"external-secrets/aws-sm-store.yaml", "shop", []string{
+			"Secret shop/awssm-secret at spec.provider.aws.auth.secretRef.accessKeyIDSecretRef.name",
+			"Secret shop/awssm-secret at spec.provider.aws.auth.secretRef.secretAccessKeySecretRef.name",
+		}},
+		{"external-secrets/vault-approle-store.yaml", "", []string{"Secret example/my-secret at spec.provider.vault.auth.appRole.secretRef.name"}},
+		{"external-secrets/gcpsm-sa-secret-store.yaml", "", []string{"Secret demo/gcp-sa-secret at spec.provider.gcpsm.auth.secretRef.secretAccessKeySecretRef.name"}},
+		{"external-secrets/azkv-secret-store-spn-secret.yaml", "shop", []string{
+			"Secret shop/azure-secret-sp at spec.provider.azurekv.authSecretRef.clientId.name",
+			"Secret shop/azure-secret-sp at spec.provider.azurekv.authSecretRef.clientSecret.name",
+		}},
+		{"external-secrets/gitops_crs_clusterSecretStore.yaml", "configs", []string{"Secret external-secrets/vault-token-global at spec.provider.vault.auth.tokenSecretRef.name"}},
+	} {
+		if got := realRefs(t, struct{ file, ns string }{tc.file, tc.ns}); !slices.Equal(got, tc.want) {
+			t.Errorf("%s:\n%q\nwant:\n%q", tc.file, got, tc.want)
+		}
+	}
+}
+
+// TestRefsOfControllerObjects: the other fields and kinds of
+// TestRefsOfRealControllerObjects' controllers, what breaks without each,
+// and the references that name nothing to look for.
+func TestRefsOfControllerObjects(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ body, want string }{
+		{"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: s, namespace: shop}\nspec:\n  scaleTargetRef: {kind: StatefulSet, name: db}\n  triggers:\n  - {type: rabbitmq, authenticationRef: {name: rabbit}}\n  - {type: aws-sqs-queue, authenticationRef: {kind: ClusterTriggerAuthentication, name: aws}}\n  - {type: cpu}\n",
+			"apps/StatefulSet shop/db at spec.scaleTargetRef.name: " + kedaTarget + "\n" +
+				"keda.sh/TriggerAuthentication shop/rabbit at spec.triggers[0].authenticationRef.name: " + kedaAuth + "\n" +
+				"keda.sh/ClusterTriggerAuthentication aws at spec.triggers[1].authenticationRef.name: " + kedaAuth},
+		{"apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {name: j, namespace: shop}\nspec:\n  jobTargetRef:\n    template:\n      spec:\n        containers: [{name: c, envFrom: [{secretRef: {name: queue}}]}]\n  triggers:\n  - {type: rabbitmq, authenticationRef: {name: rabbit}}\n",
+			"Secret shop/queue at spec.jobTargetRef.template.spec.containers[0].envFrom[0].secretRef.name: " + podStart + "\n" +
+				"keda.sh/TriggerAuthentication shop/rabbit at spec.triggers[0].authenticationRef.name: " + kedaAuth},
+		{"apiVersion: keda.sh/v1alpha1\nkind: TriggerAuthentication\nmetadata: {name: t, namespace: shop}\nspec:\n  configMapTargetRef: [{parameter: host, name: settings, key: host}]\n",
+			"ConfigMap shop/settings at spec.configMapTargetRef[0].name: " + kedaSecret},
+		{"apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata: {name: r, namespace: flux-system}\nspec:\n  secretRef: {name: regcred}\n  certSecretRef: {name: ca}\n  proxySecretRef: {name: proxy}\n  serviceAccountName: scanner\n",
+			"Secret flux-system/regcred at spec.secretRef.name: " + imageRepo + "\nSecret flux-system/ca at spec.certSecretRef.name: " + imageRepo + "\nSecret flux-system/proxy at spec.proxySecretRef.name: " + imageRepo + "\nServiceAccount flux-system/scanner at spec.serviceAccountName: " + imageRepo},
+		{"apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata: {name: p, namespace: apps}\nspec:\n  imageRepositoryRef: {name: podinfo, namespace: flux-system}\n",
+			"image.toolkit.fluxcd.io/ImageRepository flux-system/podinfo at spec.imageRepositoryRef.name: " + imagePolicy},
+		{"apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageUpdateAutomation\nmetadata: {name: a, namespace: apps}\nspec:\n  sourceRef: {name: fleet, namespace: flux-system}\n",
+			"source.toolkit.fluxcd.io/GitRepository flux-system/fleet at spec.sourceRef.name: " + imageSource},
+		{"apiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata: {name: m, namespace: shop}\nspec:\n  provider: {type: datadog, secretRef: {name: datadog}}\n",
+			"Secret shop/datadog at spec.provider.secretRef.name: " + flaggerCreds},
+		{"apiVersion: flagger.app/v1beta1\nkind: AlertProvider\nmetadata: {name: a, namespace: shop}\nspec:\n  type: slack\n  secretRef: {name: slack-url}\n",
+			"Secret shop/slack-url at spec.secretRef.name: " + flaggerCreds},
+		{"apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c, namespace: shop}\nspec:\n  targetRef: {apiVersion: apps/v1, kind: DaemonSet, name: agent}\n",
+			"apps/DaemonSet shop/agent at spec.targetRef.name: " + canaryTarget},
+		{"apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: i, namespace: shop}\nspec:\n  acme:\n    privateKeySecretRef: {name: account}\n    externalAccountBinding: {keyID: k, keySecretRef: {name: eab, key: secret}}\n    solvers:\n    - http01: {ingress: {}}\n    - dns01:\n        webhook: {groupName: acme.example.com, solverName: x, config: {apiKeySecretRef: {name: webhook-own}}}\n",
+			"Secret shop/eab at spec.acme.externalAccountBinding.keySecretRef.name: " + issuerAuth},
+		{"apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: vault}\nspec:\n  vault:\n    caBundleSecretRef: {name: vault-ca, key: ca.crt}\n    auth:\n      kubernetes: {role: r, serviceAccountRef: {name: vault-issuer}}\n",
+			"Secret cert-manager/vault-ca at spec.vault.caBundleSecretRef.name: " + issuerAuth + "\nServiceAccount cert-manager/vault-issuer at spec.vault.auth.kubernetes.serviceAccountRef.name: " + issuerAuth},
+		{"apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: v, namespace: shop}\nspec:\n  venafi:\n    tpp: {url: https://tpp, credentialsRef: {name: tpp-login}}\n",
+			"Secret shop/tpp-login at spec.venafi.tpp.credentialsRef.name: " + issuerAuth},
+		{"apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata: {name: aws}\nspec:\n  provider:\n    aws:\n      auth:\n        jwt: {serviceAccountRef: {name: eso, namespace: external-secrets}}\n        secretRef:\n          accessKeyIDSecretRef: {name: referent, key: id}\n",
+			"ServiceAccount external-secrets/eso at spec.provider.aws.auth.jwt.serviceAccountRef.name: " + storeAuth},
+		{"apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata: {name: v, namespace: shop}\nspec:\n  provider:\n    vault:\n      caProvider: {type: ConfigMap, name: vault-ca, key: ca.crt}\n      auth: {kubernetes: {role: r, mountPath: kubernetes}}\n",
+			"ConfigMap shop/vault-ca at spec.provider.vault.caProvider.name: " + storeAuth},
+		{"apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: builder, namespace: ci}\nimagePullSecrets: [{name: regcred}]\n",
+			"Secret ci/regcred at imagePullSecrets[0].name: " + saPull},
+		{"apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g, namespace: shop}\nspec:\n  gatewayClassName: cilium\n",
+			"gateway.networking.k8s.io/GatewayClass cilium at spec.gatewayClassName: " + gwClass},
+		// Nothing needed: a Knative Service Flagger targets, a custom
+		// resource KEDA scales, an ExternalSecret's provider of another
+		// kind.
+		{"apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c, namespace: shop}\nspec:\n  targetRef: {apiVersion: serving.knative.dev/v1, kind: Service, name: web}\n  analysis:\n    metrics: [{name: request-success-rate}]\n", ""},
+		{"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: s, namespace: shop}\nspec:\n  scaleTargetRef: {apiVersion: argoproj.io/v1alpha1, kind: Rollout, name: r}\n", ""},
+		{"apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata: {name: k, namespace: shop}\nspec:\n  provider:\n    kubernetes: {auth: {token: {bearerToken: {name: t, key: token}}}}\n", ""},
+	} {
+		var lines []string
+		for _, r := range of(t, tc.body) {
+			lines = append(lines, short([]Ref{r})[0]+": "+r.Effect)
+		}
+		if got := strings.Join(lines, "\n"); got != tc.want {
+			t.Errorf("%s:\n%s\nwant:\n%s", tc.body, got, tc.want)
 		}
 	}
 }
