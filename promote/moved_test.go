@@ -439,3 +439,65 @@ func TestPrunedWarningsOfWhatKeptFluxObjectsNeed(t *testing.T) {
 		t.Errorf("ClusterIssuer kept by another app: %q, want none", got)
 	}
 }
+
+// TestPrunedWarningsOfWhatKeptControllerObjectsNeed: Flagger's KEDA
+// tutorial (internal/needs/testdata/flagger says where from) keeps a
+// ScaledObject and a Canary that both name Deployment podinfo, and
+// cert-manager's Route53 ClusterIssuer authenticates with a Secret of
+// cert-manager's namespace, which another app of the env holds. Pruning
+// the Deployment or the Secret left the kept objects broken without a
+// word: KEDA and Flagger found nothing to scale or promote, and the
+// issuer could no longer answer DNS-01 challenges, so its certificates
+// expired. A Secret of that name in another namespace is not the
+// ClusterIssuer's.
+func TestPrunedWarningsOfWhatKeptControllerObjectsNeed(t *testing.T) {
+	t.Parallel()
+	read := func(name string) []byte {
+		data, err := os.ReadFile("../internal/needs/testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	flagger := bytes.SplitN(read("flagger/keda-scaledobject.yaml"), []byte("---\n"), 2)
+	secret := func(ns string) []byte {
+		return []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: prod-route53-credentials-secret\n  namespace: " + ns + "\ntype: Opaque\n")
+	}
+	old := map[string][]byte{
+		"apps/podinfo/scaledobject_podinfo-so.yaml":                     flagger[0],
+		"apps/podinfo/canary_podinfo.yaml":                              flagger[1],
+		"apps/workload/deployment_podinfo.yaml":                         []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: podinfo\n  namespace: test\n"),
+		"apps/dns/clusterissuer_letsencrypt-prod.yaml":                  bytes.Replace(read("cert-manager/configuration_acme_dns01_route53.yaml"), []byte("metadata:\n"), []byte("metadata:\n  namespace: dns\n"), 1),
+		"apps/cert-manager/secret_prod-route53-credentials-secret.yaml": secret("cert-manager"),
+		"apps/other/secret_prod-route53-credentials-secret.yaml":        secret("other"),
+	}
+	warnings := func(paths ...string) []string {
+		new := maps.Clone(old)
+		for _, p := range paths {
+			delete(new, p)
+		}
+		var got []string
+		for _, w := range prunedWarnings(old, treediff.Trees(old, new)) {
+			got = append(got, w.File+": "+w.Object.String()+": "+w.Msg)
+		}
+		return got
+	}
+	got := warnings("apps/workload/deployment_podinfo.yaml", "apps/cert-manager/secret_prod-route53-credentials-secret.yaml", "apps/other/secret_prod-route53-credentials-secret.yaml")
+	want := []string{
+		"apps/cert-manager/secret_prod-route53-credentials-secret.yaml: Secret/cert-manager/prod-route53-credentials-secret: leaves app cert-manager, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object needing it (ClusterIssuer/dns/letsencrypt-prod of app dns at spec.acme.solvers[0].dns01.route53.accessKeyIDSecretRef.name): cert-manager can neither issue nor renew the issuer's certificates (it held the CA's key pair, or the credentials for the DNS provider, the ACME account binding or Vault), so they expire at the end of their term",
+		"apps/workload/deployment_podinfo.yaml: Deployment/test/podinfo: leaves app workload, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 2 objects needing it (Canary/test/podinfo of app podinfo at spec.targetRef.name and ScaledObject/test/podinfo-so of app podinfo at spec.scaleTargetRef.name): Flagger cannot initialize the Canary, so it stops advancing: no new version is analysed and promoted, and the primary keeps running the last one",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
+	}
+	// The issuer goes with its Secret; the Canary and ScaledObject with
+	// their Deployment.
+	for _, paths := range [][]string{
+		{"apps/dns/clusterissuer_letsencrypt-prod.yaml", "apps/cert-manager/secret_prod-route53-credentials-secret.yaml"},
+		{"apps/workload/deployment_podinfo.yaml", "apps/podinfo/scaledobject_podinfo-so.yaml", "apps/podinfo/canary_podinfo.yaml"},
+	} {
+		if got := warnings(paths...); len(got) != 0 {
+			t.Errorf("%q removed: %q, want none", paths, got)
+		}
+	}
+}
