@@ -174,7 +174,7 @@ const (
 	gwClass     = "the Gateway's class is deleted: an implementation that does not hold it with a finalizer stops serving the Gateway, and on a new cluster none accepts it, so requests to its listeners are not routed"
 	saPull      = "pods created after the merge (a rollout, a restart, a rescheduled pod) that run as the ServiceAccount cannot pull images from the registry it holds credentials for"
 
-	canaryTarget = "Flagger cannot initialize the Canary, so it stops advancing: no new version is analysed and promoted, and the primary keeps running the last one"
+	canaryTarget = "Flagger stops advancing the Canary: no new version is analysed and promoted, and the primary keeps running the last one"
 	canaryMetric = "the Canary's analysis fails that metric on every run, so Flagger rolls each new version back"
 	canaryAlert  = "Flagger sends none of the Canary's alerts through that provider"
 	flaggerCreds = "Flagger cannot authenticate to the service (the metrics provider of a MetricTemplate, the chat of an AlertProvider), so the Canaries' analyses using it fail or their alerts are lost"
