@@ -6,8 +6,9 @@
 // to, the sources, Secrets and ConfigMaps Flux's own objects read, the
 // issuer a cert-manager Certificate renews with and the credentials the
 // issuer authenticates with, the Services an Argo Rollout switches, what
-// Flagger's Canaries, KEDA's scalers, Flux's image automation and
-// External Secrets' stores look up, and a few more (Needed's list). promote uses it to
+// Flagger's Canaries, KEDA's scalers, Flux's image automation, External
+// Secrets' stores and the Prometheus Operator's Prometheus and
+// Alertmanager look up, and a few more (Needed's list). promote uses it to
 // warn when a promotion deletes one of them while an object the env
 // keeps still names it. kiln renders do not check such references, since
 // an operator or a controller may make what a template names.
@@ -186,6 +187,9 @@ const (
 	imagePolicy = "the ImagePolicy finds no scanned tags, so image automation stops updating the image it selects"
 	imageRepo   = "image-reflector-controller cannot scan the registry (the credentials, CA certificate or proxy it held are gone), so the ImagePolicies that use it see no new tags"
 	imageSource = "the ImageUpdateAutomation finds no Git repository to push to (or cannot sign its commits), so no image update reaches Git"
+
+	promConfig = "the Prometheus Operator cannot build the Prometheus configuration and stops reconciling it: new scrape targets, rules and settings are not picked up"
+	promAlerts = "Prometheus finds no Alertmanager behind it, so the alerts it fires are not delivered"
 )
 
 // podSpecs is where each workload kind keeps its pod spec, by API group
@@ -253,6 +257,8 @@ var readers = map[string]bool{
 	imageGroup + "\x00ImagePolicy":                                   true,
 	imageGroup + "\x00ImageRepository":                               true,
 	imageGroup + "\x00ImageUpdateAutomation":                         true,
+	"monitoring.coreos.com\x00Prometheus":                            true,
+	"monitoring.coreos.com\x00Alertmanager":                          true,
 }
 
 func groupOf(apiVersion string) string {
@@ -444,6 +450,18 @@ func Of(obj *kyaml.Node) []Ref {
 		for _, p := range []string{"aws", "vault", "gcpsm", "azurekv"} {
 			w.credentials(lookup(spec, "provider", p), "spec.provider."+p, ns, storeAuth, false)
 		}
+	case "monitoring.coreos.com\x00Prometheus", "monitoring.coreos.com\x00Alertmanager":
+		w.operatorPods(spec)
+		if kind == "Prometheus" {
+			for _, f := range []string{"additionalScrapeConfigs", "additionalAlertRelabelConfigs", "additionalAlertManagerConfigs"} {
+				if ref := lookup(spec, f); scalar(ref, "optional") != "true" {
+					w.local("", "Secret", scalar(ref, "name"), "spec."+f+".name", promConfig)
+				}
+			}
+			for i, am := range items(lookup(spec, "alerting"), "alertmanagers") {
+				w.add(Ref{Kind: "Service", Namespace: w.nsOr(scalar(am, "namespace")), Name: scalar(am, "name"), Field: fmt.Sprintf("spec.alerting.alertmanagers[%d].name", i), Effect: promAlerts})
+			}
+		}
 	case "flagger.app\x00Canary":
 		w.canary(spec)
 	case "flagger.app\x00MetricTemplate":
@@ -495,6 +513,27 @@ func Of(obj *kyaml.Node) []Ref {
 		w.local("", "Secret", scalar(lookup(spec, "git", "commit", "signingKey", "secretRef"), "name"), "spec.git.commit.signingKey.secretRef.name", imageSource)
 	}
 	return w.refs
+}
+
+// operatorPods adds what the pods the Prometheus Operator makes for a
+// Prometheus or an Alertmanager (its StatefulSet's pod template) need:
+// their ServiceAccount, PriorityClass and image pull Secrets, and the
+// Secrets and ConfigMaps listed to be mounted in them.
+func (w *walker) operatorPods(spec *kyaml.Node) {
+	if sa := scalar(spec, "serviceAccountName"); sa != "default" {
+		w.local("", "ServiceAccount", sa, "spec.serviceAccountName", podRefused)
+	}
+	w.cluster("scheduling.k8s.io", "PriorityClass", scalar(spec, "priorityClassName"), "spec.priorityClassName", podRefused)
+	for i, s := range items(spec, "imagePullSecrets") {
+		w.local("", "Secret", scalar(s, "name"), fmt.Sprintf("spec.imagePullSecrets[%d].name", i), podPull)
+	}
+	for _, f := range []struct{ list, kind string }{{"secrets", "Secret"}, {"configMaps", "ConfigMap"}} {
+		for i, n := range items(spec, f.list) {
+			if n.Kind == kyaml.ScalarNode && n.Tag != "!!null" {
+				w.local("", f.kind, n.Value, fmt.Sprintf("spec.%s[%d]", f.list, i), podStart)
+			}
+		}
+	}
 }
 
 // issuer adds the Secrets and ServiceAccounts a cert-manager Issuer or

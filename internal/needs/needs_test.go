@@ -547,8 +547,9 @@ func TestFluxFieldsAreTheCRDs(t *testing.T) {
 
 // TestRefsOfRealControllerObjects: the examples of Flagger's, KEDA's,
 // Flux image automation's, cert-manager's and External Secrets' own
-// documentation and samples (testdata/README.md says where from), each
-// naming what its controller looks up. A ClusterIssuer's Secrets are in
+// documentation and samples (testdata/README.md says where from), and
+// kube-prometheus' Prometheus and Alertmanager, each naming what its
+// controller looks up. A ClusterIssuer's Secrets are in
 // cert-manager's namespace and a ClusterTriggerAuthentication's in KEDA's
 // whatever namespace kustomize gave the object; an ACME account's key
 // (privateKeySecretRef) is cert-manager's to make, so not needed.
@@ -601,6 +602,11 @@ func TestRefsOfRealControllerObjects(t *testing.T) {
 			"Secret shop/azure-secret-sp at spec.provider.azurekv.authSecretRef.clientSecret.name",
 		}},
 		{"external-secrets/gitops_crs_clusterSecretStore.yaml", "configs", []string{"Secret external-secrets/vault-token-global at spec.provider.vault.auth.tokenSecretRef.name"}},
+		{"../../../testdata/manifests/kube-prometheus/prometheus-prometheus.yaml", "", []string{
+			"ServiceAccount monitoring/prometheus-k8s at spec.serviceAccountName",
+			"Service monitoring/alertmanager-main at spec.alerting.alertmanagers[0].name",
+		}},
+		{"../../../testdata/manifests/kube-prometheus/alertmanager-alertmanager.yaml", "", []string{"ServiceAccount monitoring/alertmanager-main at spec.serviceAccountName"}},
 	} {
 		if got := realRefs(t, struct{ file, ns string }{tc.file, tc.ns}); !slices.Equal(got, tc.want) {
 			t.Errorf("%s:\n%q\nwant:\n%q", tc.file, got, tc.want)
@@ -647,6 +653,13 @@ func TestRefsOfControllerObjects(t *testing.T) {
 			"ConfigMap shop/vault-ca at spec.provider.vault.caProvider.name: " + storeAuth},
 		{"apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: builder, namespace: ci}\nimagePullSecrets: [{name: regcred}]\n",
 			"Secret ci/regcred at imagePullSecrets[0].name: " + saPull},
+		{"apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: p, namespace: mon}\nspec:\n  serviceAccountName: default\n  priorityClassName: critical\n  imagePullSecrets: [{name: regcred}]\n  secrets: [etcd-certs, null]\n  configMaps: [ca]\n  additionalScrapeConfigs: {name: extra, key: scrape.yaml}\n  additionalAlertRelabelConfigs: {name: maybe, key: r.yaml, optional: true}\n  alerting:\n    alertmanagers: [{name: am}]\n",
+			"scheduling.k8s.io/PriorityClass critical at spec.priorityClassName: " + podRefused + "\n" +
+				"Secret mon/regcred at spec.imagePullSecrets[0].name: " + podPull + "\n" +
+				"Secret mon/etcd-certs at spec.secrets[0]: " + podStart + "\n" +
+				"ConfigMap mon/ca at spec.configMaps[0]: " + podStart + "\n" +
+				"Secret mon/extra at spec.additionalScrapeConfigs.name: " + promConfig + "\n" +
+				"Service mon/am at spec.alerting.alertmanagers[0].name: " + promAlerts},
 		{"apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g, namespace: shop}\nspec:\n  gatewayClassName: cilium\n",
 			"gateway.networking.k8s.io/GatewayClass cilium at spec.gatewayClassName: " + gwClass},
 		// Nothing needed: a Knative Service Flagger targets, a custom
