@@ -86,9 +86,12 @@ func (r *celRules) validator(obj map[string]any) *cel.Validator {
 }
 
 // reachKey returns the paths of the schema nodes with rules that the CEL
-// validator would walk to for obj, joined (wholeKey when a node it walks
-// to has rules inside an allOf, which are always run with all the rest),
-// and the set of them; "" when there are none.
+// validator would walk to for obj, each ended by a separator (wholeKey
+// when a node it walks to has rules inside an allOf, which are always run
+// with all the rest), and the set of them; "" when there are none. The
+// root's path is "": without its separator, an object reaching the
+// root's rules alone read as reaching none, and passed what they refuse
+// (Kong's KongPlugin with both config and configFrom).
 func reachKey(tree *ruleNode, obj map[string]any) (string, map[string]bool) {
 	var reached map[string]bool
 	if reach(tree, obj, make([]byte, 0, 256), &reached) {
@@ -102,7 +105,12 @@ func reachKey(tree *ruleNode, obj map[string]any) (string, map[string]bool) {
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
-	return strings.Join(paths, "\x01"), reached
+	var b strings.Builder
+	for _, p := range paths {
+		b.WriteString(p)
+		b.WriteByte('\x01')
+	}
+	return b.String(), reached
 }
 
 // Path segments of a schema node: a property, the items, the additional

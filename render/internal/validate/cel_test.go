@@ -29,6 +29,8 @@ import (
 func TestCELReachedRulesOnly(t *testing.T) {
 	t.Parallel()
 	crds := append(readObjects(t, "testdata/widget-crd.yaml"), readObjects(t, "../../../testdata/manifests/gateway-api/gatewayclasses-crd.yaml")...)
+	// Kong's KongPlugin CRD (real) has rules on its root only.
+	crds = append(crds, readObjects(t, "../../../testdata/manifests/kong/kongplugins-crd.yaml")...)
 	env := testEnv(t, crds...)
 	const (
 		ks = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n" +
@@ -36,6 +38,7 @@ func TestCELReachedRulesOnly(t *testing.T) {
 		hr = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: podinfo, namespace: apps}\n" +
 			"spec: {interval: 10m, chart: {spec: {chart: podinfo, sourceRef: {kind: HelmRepository, name: podinfo}}}%s}\n"
 		gc = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gc}\nspec: {controllerName: example.com/gc%s}\n"
+		kp = "apiVersion: configuration.konghq.com/v1\nkind: KongPlugin\nmetadata: {name: rate-limit, namespace: web}\nplugin: rate-limiting\n%s"
 	)
 	for _, tc := range []struct {
 		name, doc string
@@ -55,6 +58,11 @@ func TestCELReachedRulesOnly(t *testing.T) {
 		{"widget refused", strings.Replace(widget, "minReplicas: 1", "minReplicas: 5", 1), false, true},
 		{"widget without spec", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n", true, false},
 		{"GatewayClass", fmt.Sprintf(gc, ""), false, false},
+		// The root is reached by every object: its path is "", which
+		// once read as "no rule reached", and a KongPlugin with both
+		// config and configFrom passed, where the API server refuses it.
+		{"KongPlugin", fmt.Sprintf(kp, "config: {minute: 5}\n"), false, false},
+		{"KongPlugin config and configFrom", fmt.Sprintf(kp, "config: {minute: 5}\nconfigFrom: {secretKeyRef: {name: rl, key: config}}\n"), false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
