@@ -55,6 +55,8 @@ func TestRatchetedInPromotion(t *testing.T) {
 		{"promotion, the name changed to it", "1.37.0", applied("1.37.0", sample), "", false},
 		// An error that is not the CRD's ratchets nothing: all stay.
 		{"promotion, an unknown field beside", "1.37.0", applied("1.37.0", reserved), updated + "  collation: C\n", false},
+		// Nor does metadata: the update validates it as the create does.
+		{"promotion, a bad label beside", "1.37.0", applied("1.37.0", reserved), strings.Replace(updated, "  name: db-one\n", "  name: db-one\n  labels:\n    tier: \"-db-\"\n", 1), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

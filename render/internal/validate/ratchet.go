@@ -46,15 +46,23 @@ func (e *Env) UpdateAccepted(ctx context.Context, before *Env, old, cur template
 	if err != nil {
 		return false
 	}
+	// Metadata is ObjectMeta's, which the update validates as the create
+	// does (validateObjectMetaUpdateDeclaratively): nothing of it
+	// ratchets. A label that is no label value, beside a value the CRD
+	// ratchets, made the whole object a warning.
+	if len(checkMeta("", cur, u.gv.WithKind(cur.Node.GetKind()), encoded{}, e.kube, !u.c.namespaced)) > 0 {
+		return false
+	}
 	correlated := common.NewCorrelatedObject(u.cur, u.old, &model.Structural{Structural: u.v.structural})
 	errs := apiservervalidation.ValidateCustomResourceUpdate(nil, u.cur, u.old, val, apiservervalidation.WithRatcheting(correlated))
 	errs = append(errs, untold(scaleErrors(u.cur, u.v.scale), errs)...)
 	errs = append(errs, schemaobjectmeta.Validate(ctx, nil, u.cur, u.v.structural, false)...)
-	// The list-type invariants ratchet as a whole: checked only when old
-	// keeps them.
-	if len(structurallisttype.ValidateListSetsAndMaps(nil, u.v.structural, u.old)) == 0 {
-		errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, u.v.structural, u.cur)...)
-	}
+	// The API server's update lets a set or map list's duplicates stay
+	// when old has them too, but Flux applies server-side, and the apply
+	// refuses a duplicate in the object it is given whatever the cluster
+	// holds ("failed to create typed patch object: duplicate entries for
+	// key", kube-apiserver 1.37): the invariants do not ratchet.
+	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, u.v.structural, u.cur)...)
 	if len(errs) > 0 {
 		return false
 	}

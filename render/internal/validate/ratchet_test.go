@@ -2,6 +2,7 @@ package validate
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -53,6 +54,57 @@ func TestUpdateAcceptedRatchets(t *testing.T) {
 			}
 			if got := env.UpdateAccepted(context.Background(), before, old, cur); got != tc.want {
 				t.Errorf("UpdateAccepted = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestUpdateAcceptedNotRatcheted: what the update checks as the create
+// does. A label that is no label value, added beside the reserved name
+// CloudNativePG's Database CRD (real) ratchets; a map list's key twice,
+// as twice in the cluster's copy. A real kube-apiserver 1.37 refuses both
+// updates, the label by ObjectMeta's validation, the list when Flux's
+// server-side apply types the object it is given ("failed to create typed
+// patch object: .spec.items: duplicate entries for key [name=\"a\"]",
+// pairs 01 and 23 of /tmp/review32-pairs); kiln took them.
+func TestUpdateAcceptedNotRatcheted(t *testing.T) {
+	t.Parallel()
+	crd, oldCRD, reserved := testenv.ReservedDatabase(t)
+	const (
+		listCRD = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\n" +
+			"spec:\n  group: example.com\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions:\n" +
+			"  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n" +
+			"          spec:\n            type: object\n            properties:\n              note: {type: string}\n" +
+			"              items:\n                type: array\n                x-kubernetes-list-type: map\n                x-kubernetes-list-map-keys: [name]\n" +
+			"                items: {type: object, required: [name], properties: {name: {type: string}, v: {type: string}}}\n"
+		widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: app}\nspec:\n  note: %s\n  items: [{name: a, v: \"1\"}, {name: a, v: \"2\"}]\n"
+	)
+	for _, tc := range []struct {
+		name, crd, oldCRD, old, cur string
+		refused                     string // in the create's errors
+	}{
+		{"a bad label beside a ratcheted value", crd, oldCRD, reserved,
+			strings.Replace(reserved, "  name: db-one\n", "  name: db-one\n  labels:\n    tier: \"-db-\"\n", 1), "metadata.labels"},
+		{"a map list's key twice, as in the cluster", listCRD, "", fmt.Sprintf(widget, "a"), fmt.Sprintf(widget, "b"), "Duplicate value"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env, err := NewSchemas().Env("1.37.0", parse(t, "crd.yaml", tc.crd))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var before *Env
+			if tc.oldCRD != "" {
+				if before, err = NewSchemas().Env("1.37.0", parse(t, "crd-old.yaml", tc.oldCRD)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := env.Objects("app", parse(t, "new.yaml", tc.cur)); err == nil || !strings.Contains(err.Error(), tc.refused) {
+				t.Fatalf("the create is not refused for %q: %v", tc.refused, err)
+			}
+			old, cur := parse(t, "old.yaml", tc.old)[0], parse(t, "new.yaml", tc.cur)[0]
+			if env.UpdateAccepted(context.Background(), before, old, cur) {
+				t.Error("UpdateAccepted = true, want false")
 			}
 		})
 	}
