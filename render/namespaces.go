@@ -84,6 +84,7 @@ func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *
 			}
 		}
 	}
+	releases := helmReleasesOf(runs)
 	var warns []diag.Warning
 	for _, run := range runs {
 		if external[run.app.Name] {
@@ -135,6 +136,16 @@ func (r *Renderer) uncreatedNamespaces(scopes *scope.Scopes, runs []*appRun, g *
 			}
 			warn(o, appliedNamespace(scopes, n), objectNamespace)
 			target, storage := helmReleaseNamespaces(n)
+			// helm-controller installs a HelmRelease only once those it
+			// depends on are ready: a namespace one of them created is
+			// there by then, in the same app or another.
+			made := releases.createdBefore(n.GetNamespace() + "/" + n.GetName())
+			if made[target] {
+				target = ""
+			}
+			if made[storage] {
+				storage = ""
+			}
 			warn(o, target, helmTarget)
 			warn(o, storage, helmStorage)
 		}
@@ -279,4 +290,83 @@ func unknownScope(scopes *scope.Scopes, n *kyaml.RNode) bool {
 // if its kind is cluster-scoped the API server drops the namespace.
 func guessed(scopes *scope.Scopes, n *kyaml.RNode, appNamespace string) bool {
 	return unknownScope(scopes, n) && n.GetNamespace() == appNamespace
+}
+
+// helmReleases are the env's HelmReleases that install on kiln's cluster,
+// by namespace/name: the namespace each creates ("" for none) and those
+// its spec.dependsOn names.
+type helmReleases map[string]helmRelease
+
+type helmRelease struct {
+	creates   string
+	dependsOn []string
+}
+
+// helmReleasesOf reads the HelmReleases Flux applies among runs' objects.
+func helmReleasesOf(runs []*appRun) helmReleases {
+	out := helmReleases{}
+	for _, run := range runs {
+		for _, o := range run.objs {
+			n := o.Node
+			if n == nil || flux.NotApplied(n) {
+				continue
+			}
+			h, ok := readHelmInstall(n)
+			if !ok {
+				continue
+			}
+			var r helmRelease
+			if h.creates {
+				r.creates = h.target
+				if r.creates == "" {
+					r.creates = n.GetNamespace()
+				}
+			}
+			deps, _ := n.Pipe(kyaml.Lookup("spec", "dependsOn"))
+			if deps != nil {
+				elems, _ := deps.Elements()
+				for _, d := range elems {
+					name, _ := d.GetString("name")
+					ns, _ := d.GetString("namespace")
+					if ns == "" {
+						ns = n.GetNamespace()
+					}
+					if name != "" {
+						r.dependsOn = append(r.dependsOn, ns+"/"+name)
+					}
+				}
+			}
+			out[n.GetNamespace()+"/"+n.GetName()] = r
+		}
+	}
+	return out
+}
+
+// createdBefore returns the namespaces created by the HelmReleases that
+// the one named key depends on, directly or through others: those
+// helm-controller has installed before it installs key.
+func (rs helmReleases) createdBefore(key string) map[string]bool {
+	var made map[string]bool
+	seen := map[string]bool{key: true}
+	queue := append([]string(nil), rs[key].dependsOn...)
+	for len(queue) > 0 {
+		k := queue[0]
+		queue = queue[1:]
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		r, ok := rs[k]
+		if !ok {
+			continue
+		}
+		if r.creates != "" {
+			if made == nil {
+				made = map[string]bool{}
+			}
+			made[r.creates] = true
+		}
+		queue = append(queue, r.dependsOn...)
+	}
+	return made
 }

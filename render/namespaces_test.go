@@ -148,6 +148,43 @@ func TestUncreatedNamespacesHelmStorage(t *testing.T) {
 	}
 }
 
+// TestUncreatedNamespacesHelmDependsOn: helm-controller installs a
+// HelmRelease once those its spec.dependsOn names are ready, so a release
+// installing into the namespace that one of them created (install.
+// createNamespace), directly or through another, in its own app or
+// another, finds it there: cert-manager's chart creating cert-manager,
+// and the issuers' chart after it. It was warned of. One without the
+// dependsOn is warned of still: the two install in any order.
+func TestUncreatedNamespacesHelmDependsOn(t *testing.T) {
+	t.Parallel()
+	hr := func(name, spec string) string {
+		return "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: " + name + "}\nspec:\n  interval: 10m\n" + spec +
+			"  chart:\n    spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}\n---\n"
+	}
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\napps:\n" +
+			"  - {name: platform, namespace: shop, yaml: platform}\n" +
+			"  - {name: releases, namespace: shop, yaml: releases, dependsOn: [platform]}\n" +
+			"  - {name: more, namespace: tools, yaml: more, dependsOn: [platform]}\n",
+		"envs/dev.yaml":    "vars: {}\n",
+		"platform/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: tools}\n",
+		"releases/hr.yaml": hr("cert-manager", "  targetNamespace: cert-manager\n  install: {createNamespace: true}\n") +
+			hr("issuers", "  targetNamespace: cert-manager\n  storageNamespace: cert-manager\n  dependsOn: [{name: cert-manager}]\n") +
+			hr("trust", "  targetNamespace: cert-manager\n  dependsOn: [{name: issuers}]\n") +
+			hr("racing", "  targetNamespace: cert-manager\n"),
+		"more/hr.yaml": hr("csi-driver", "  targetNamespace: cert-manager\n  dependsOn: [{name: trust, namespace: shop}]\n") +
+			hr("elsewhere", "  targetNamespace: cert-manager\n  dependsOn: [{name: trust}]\n"),
+	}
+	got := warningsWith(t, loadProject(t, t.TempDir(), files), "which no app creates", true)
+	want := []string{
+		`kiln.yaml:6: app releases: HelmRelease/shop/racing: installs its chart into namespace cert-manager, which no app creates: on a cluster without it helm-controller's install fails (namespaces "cert-manager" not found)`,
+		`kiln.yaml:7: app more: HelmRelease/tools/elsewhere: installs its chart into namespace cert-manager, which no app creates: on a cluster without it helm-controller's install fails (namespaces "cert-manager" not found)`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // TestUncreatedNamespacesHolder: the app holding a HelmRelease that creates
 // its namespace, or a Flux Kustomization, is warned of its own objects in a
 // namespace no app creates: kustomize-controller's dry run refuses them
