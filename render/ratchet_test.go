@@ -135,3 +135,42 @@ func TestRatchetedNotCached(t *testing.T) {
 		t.Fatalf("kiln render after it: %v, want the create's refusal", er.Err)
 	}
 }
+
+// TestRootRuleNotRatcheted: Kong's KongPlugin CRD (real) refuses config
+// and configFrom together with a rule on its root. A plugin that had both
+// before the rule came, promoted unchanged, is refused all the same: the
+// root is the whole object, whose stored metadata (resourceVersion,
+// managedFields) an apply never leaves equal, so a real kube-apiserver
+// 1.37 runs the rule on the update too (/tmp/review32-pairs2, pair 02),
+// and the error stands, naming no "<nil>" field.
+func TestRootRuleNotRatcheted(t *testing.T) {
+	t.Parallel()
+	crd := testenv.RealManifest(t, "kong", "kongplugins-crd.yaml")
+	const rule = "        - message: Using both config and configFrom fields is not allowed.\n          rule: '!(has(self.config) && has(self.configFrom))'\n"
+	oldCRD := strings.Replace(crd, rule, "", 1)
+	if oldCRD == crd {
+		t.Fatal("the rule not found in the CRD")
+	}
+	const plugin = "apiVersion: configuration.konghq.com/v1\nkind: KongPlugin\nmetadata: {name: rate-limit}\nplugin: rate-limiting\n" +
+		"config: {minute: 5}\nconfigFrom: {secretKeyRef: {name: rl, key: config}}\n"
+	project := func(crd string) map[string]string {
+		return map[string]string{
+			"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nkubeVersion: \"1.37.0\"\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+				"apps:\n  - name: kong\n    namespace: web\n    yaml: app\n",
+			"envs/dev.yaml":   "{}\n",
+			"app/crd.yaml":    crd,
+			"app/plugin.yaml": plugin,
+		}
+	}
+	before := renderAll(t, load(t, writeProject(t, project(oldCRD))), testOptions())[0]
+	if before.Err != nil {
+		t.Fatal(before.Err)
+	}
+	opts := testOptions()
+	opts.Applied = func(string) (map[string][]byte, error) { return before.Files, nil }
+	er := renderAll(t, load(t, writeProject(t, project(crd))), opts)[0]
+	const want = "app/plugin.yaml:1: app kong: KongPlugin/web/rate-limit: Invalid value: Using both config and configFrom fields is not allowed."
+	if er.Err == nil || !strings.HasPrefix(er.Err.Error(), want) || len(er.Ratcheted) > 0 {
+		t.Fatalf("got %v (ratcheted %v), want %q", er.Err, er.Ratcheted, want)
+	}
+}

@@ -94,6 +94,21 @@ func TestCELReachedRulesOnly(t *testing.T) {
 	}
 }
 
+// TestRootRuleNamed: an error of a rule on the CRD's root (Kong's real
+// KongPlugin CRD) is about the object, at its first line: the API server's
+// "<nil>" is no field.
+func TestRootRuleNamed(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t, readObjects(t, "../../../testdata/manifests/kong/kongplugins-crd.yaml")...)
+	const doc = "apiVersion: configuration.konghq.com/v1\nkind: KongPlugin\nmetadata: {name: rate-limit, namespace: web}\nplugin: rate-limiting\n" +
+		"config: {minute: 5}\nconfigFrom: {secretKeyRef: {name: rl, key: config}}\n"
+	err := env.Objects("web", parse(t, "plugin.yaml", doc))
+	const want = "plugin.yaml:1: app web: KongPlugin/web/rate-limit: Invalid value: Using both config and configFrom fields is not allowed."
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+}
+
 // celInput is the object of doc as crdVersion.validate gives it to the
 // CEL rules: pruned and defaulted.
 func celInput(t *testing.T, doc string, v *crdVersion) map[string]any {

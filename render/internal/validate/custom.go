@@ -86,6 +86,11 @@ func fieldError(o templates.Object, base diag.Error, idx *encoder, st *structura
 	d := base
 	d.Err = fe
 	field, detail, composite := compositePath(fe)
+	if field == "<nil>" {
+		// A rule on the schema's root (fieldpath's nil path): the object
+		// as a whole, as an error of metadata's decoding is.
+		field = ""
+	}
 	segs := splitPath(field)
 	d.Line = o.LineOf(nil)
 	var key *kyaml.Node // the field's own key, nil when it is not in the object
