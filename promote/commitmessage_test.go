@@ -63,6 +63,30 @@ func TestForeignCommitShowsInvisible(t *testing.T) {
 	}
 }
 
+// TestCommitTitleHandEditedImages: a lock's images are a pull request
+// branch's or an earlier render's (a kept app), which anyone who can push
+// there may edit. Invisible characters in a tag, shown escaped, took up
+// to ten characters each, and the title of 783 GitHub refuses (over 256):
+// such an image is only counted. The title stays within 256 with the
+// longest env name and an escaped commit too.
+func TestCommitTitleHandEditedImages(t *testing.T) {
+	t.Parallel()
+	lock := &render.Lock{Images: map[string]string{}, Apps: map[string]render.LockApp{}}
+	for _, app := range []string{"vote", "worker"} {
+		repo := "ghcr.io/acme/" + app
+		lock.Images[repo] = repo + ":" + strings.Repeat("\u200B", 125)
+		lock.Apps[app] = render.LockApp{Images: []string{repo + ":1"}}
+	}
+	lock.Images["ghcr.io/acme/web"] = "ghcr.io/acme/web:" + strings.Repeat("t", 128)
+	lock.Apps["web"] = render.LockApp{Images: []string{"ghcr.io/acme/web:1"}}
+	lock.Source.Commit = strings.Repeat("\U000E0041", 7)
+	env := strings.Repeat("e", 63)
+	title, _ := commitMessage(env, "", "clusters/prod", lock)
+	if n := utf8.RuneCountInString(title); n > 256 || strings.Contains(title, `\u200B`) || !strings.HasSuffix(title, "… and 2 more)") {
+		t.Errorf("title of %d characters: %q", n, title)
+	}
+}
+
 // TestCloseCommentMentionsNoOne: the comment kiln closes a pull request
 // with named the lock's commit as text, and a comment, unlike a title or
 // a commit message, notifies whom it mentions: a lock of a --rendered

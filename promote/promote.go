@@ -1761,7 +1761,11 @@ func commitMessage(env, from, dir string, lock *render.Lock) (string, string) {
 		// an escape ("\u200" of "\u200B").
 		title += " ← " + caret.String(short(lock.Source.Commit))
 	}
-	if imgs := titleImages(lock); imgs != "" {
+	// What the images may take: GitHub refuses a longer title, and the
+	// env and commit before them are of any length kiln.yaml and a lock
+	// allow (a commit's seven characters escaped take up to 70).
+	room := min(maxTitleImages, maxTitle-utf8.RuneCountInString(title)-len(" ()")-len(" and 9999 more"))
+	if imgs := titleImages(lock, room); imgs != "" {
 		title += " (" + caret.String(imgs) + ")"
 	}
 	var b strings.Builder
@@ -1792,27 +1796,41 @@ func commitMessage(env, from, dir string, lock *render.Lock) (string, string) {
 }
 
 // maxTitleImages bounds, in characters, the images a title names: GitHub
-// refuses a pull request's title over 256, and a tag may have 128.
+// refuses a pull request's title over maxTitle, and a tag may have 128.
 const maxTitleImages = 120
+
+// maxTitle is the longest title GitHub takes for a pull request.
+const maxTitle = 256
 
 // titleImages is what a promotion's title says of the images CI gave
 // that its apps run (render.RanImages): each by its repository's last
 // element and version, sorted, as many as fit in maxTitleImages, so that
 // two promotions of one source commit with other images (a rebuild,
 // --from an env that ran other ones) read apart in the list of pull
-// requests and in git log; "" for none.
-func titleImages(lock *render.Lock) string {
+// requests and in git log; "" for none. room is the characters they may
+// take. An image that caret notation would escape is no reference kiln
+// wrote (a hand-edited lock, which a pull request's branch or a kept
+// app's earlier render may hold) and is only counted: escaped, each
+// invisible character took up to ten, and 120 of them made a title
+// GitHub refuses.
+func titleImages(lock *render.Lock, room int) string {
 	ran := render.RanImages(lock)
 	var parts []string
 	n := 0
 	for _, repo := range slices.Sorted(maps.Keys(ran)) {
-		img := oneLine(prbody.ShortImage(ran[repo]), maxTitleImages)
+		img := oneLine(prbody.ShortImage(ran[repo]), room)
+		if caret.String(img) != img {
+			continue
+		}
 		w := utf8.RuneCountInString(img) + len(", ")
-		if len(parts) > 0 && n+w > maxTitleImages {
+		if len(parts) > 0 && n+w > room {
 			break
 		}
 		parts = append(parts, img)
 		n += w
+	}
+	if len(parts) == 0 {
+		return ""
 	}
 	out := strings.Join(parts, ", ")
 	if more := len(ran) - len(parts); more > 0 {
