@@ -66,7 +66,9 @@ func TestUpdateAcceptedRatchets(t *testing.T) {
 // updates, the label by ObjectMeta's validation, the list when Flux's
 // server-side apply types the object it is given ("failed to create typed
 // patch object: .spec.items: duplicate entries for key [name=\"a\"]",
-// pairs 01 and 23 of /tmp/review32-pairs); kiln took them.
+// pairs 01 and 23 of /tmp/review32-pairs); kiln took them. So with a null
+// that a field took when the object was stored and no longer takes (pair
+// 40 of /tmp/review32-pairs3).
 func TestUpdateAcceptedNotRatcheted(t *testing.T) {
 	t.Parallel()
 	crd, oldCRD, reserved := testenv.ReservedDatabase(t)
@@ -78,6 +80,13 @@ func TestUpdateAcceptedNotRatcheted(t *testing.T) {
 			"              items:\n                type: array\n                x-kubernetes-list-type: map\n                x-kubernetes-list-map-keys: [name]\n" +
 			"                items: {type: object, required: [name], properties: {name: {type: string}, v: {type: string}}}\n"
 		widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: app}\nspec:\n  note: %s\n  items: [{name: a, v: \"1\"}, {name: a, v: \"2\"}]\n"
+		// opt made non-nullable since a Widget was stored with it null.
+		nullCRD = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\n" +
+			"spec:\n  group: example.com\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions:\n" +
+			"  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n" +
+			"          spec:\n            type: object\n            properties:\n              note: {type: string}\n" +
+			"              opt: {type: object, %sproperties: {a: {type: string}}}\n"
+		nullWidget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: app}\nspec:\n  note: %s\n  opt: null\n"
 	)
 	for _, tc := range []struct {
 		name, crd, oldCRD, old, cur string
@@ -86,6 +95,9 @@ func TestUpdateAcceptedNotRatcheted(t *testing.T) {
 		{"a bad label beside a ratcheted value", crd, oldCRD, reserved,
 			strings.Replace(reserved, "  name: db-one\n", "  name: db-one\n  labels:\n    tier: \"-db-\"\n", 1), "metadata.labels"},
 		{"a map list's key twice, as in the cluster", listCRD, "", fmt.Sprintf(widget, "a"), fmt.Sprintf(widget, "b"), "Duplicate value"},
+		// The API server reads the stored object through the new CRD,
+		// which drops its null: the null applied again is a change.
+		{"a null the CRD no longer allows, kept", fmt.Sprintf(nullCRD, ""), fmt.Sprintf(nullCRD, "nullable: true, "), fmt.Sprintf(nullWidget, "a"), fmt.Sprintf(nullWidget, "b"), `must be of type object: "null"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -148,6 +149,12 @@ func (e *Env) update(before *Env, old, cur templates.Object) (updated, bool) {
 		u.status = statusApplyErrors(v.structural, st)
 	}
 	v.asDecoded(oldObj)
+	// The API server reads old from storage through the CRD's schema
+	// coercer, which drops a null the schema neither allows nor gives a
+	// default (a field made non-nullable since old was stored): the
+	// null Flux applies again is then a change, refused, not ratcheted
+	// (kube-apiserver 1.37). Flux's object is not decoded that way.
+	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(oldObj, v.structural)
 	u.pruned = v.asDecoded(curObj)
 	// The None converter's whole conversion.
 	oldObj["apiVersion"] = curObj["apiVersion"]
