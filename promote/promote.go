@@ -1804,11 +1804,10 @@ const maxTitle = 256
 
 // titleImages is what a promotion's title says of the images CI gave
 // that its apps run (render.RanImages): each by its repository's last
-// element and version, sorted, as many as fit in maxTitleImages, so that
-// two promotions of one source commit with other images (a rebuild,
+// element and version, sorted, as many as fit in room characters, so
+// that two promotions of one source commit with other images (a rebuild,
 // --from an env that ran other ones) read apart in the list of pull
-// requests and in git log; "" for none. room is the characters they may
-// take. An image that caret notation would escape is no reference kiln
+// requests and in git log; "" for none. An image that caret notation would escape is no reference kiln
 // wrote (a hand-edited lock, which a pull request's branch or a kept
 // app's earlier render may hold) and is only counted: escaped, each
 // invisible character took up to ten, and 120 of them made a title
