@@ -51,9 +51,11 @@ func (a *appliedTree) lookup(o templates.Object) (templates.Object, *validate.En
 			return // without the tree, the create's verdict stands
 		}
 		a.objs = map[string]templates.Object{}
+		trusted := keptAsWritten(files)
 		paths := make([]string, 0, len(files))
 		for p := range files {
-			if strings.HasPrefix(p, "apps/") && strings.HasSuffix(p, ".yaml") {
+			app, _, _ := strings.Cut(strings.TrimPrefix(p, "apps/"), "/")
+			if strings.HasPrefix(p, "apps/") && strings.HasSuffix(p, ".yaml") && trusted[app] {
 				paths = append(paths, p)
 			}
 		}
@@ -78,6 +80,41 @@ func (a *appliedTree) lookup(o templates.Object) (templates.Object, *validate.En
 	})
 	old, ok := a.objs[objectKey(group(o.Node.GetApiVersion()), o.Node.GetKind(), o.Node.GetNamespace(), o.Node.GetName())]
 	return old, a.before, ok
+}
+
+// keptAsWritten returns the apps of an applied tree whose object files
+// are those its kiln.lock.json records: kiln wrote them, after checking
+// each object as a create or as an update the API server takes of what
+// the tree held before, so the cluster holds them if Flux applied the
+// tree. A file edited on the branch by hand may hold a value the API
+// server refused (Flux's apply of it failing since), which ratcheting
+// against it would pass on; a tree without a lock, nothing is kiln's.
+// The files holding a secret var's value are compared by name only, as
+// kiln verify does without the values.
+func keptAsWritten(files map[string][]byte) map[string]bool {
+	lock, err := ParseLock(files[LockFile])
+	if files[LockFile] == nil || err != nil {
+		return nil
+	}
+	objFiles := map[string]map[string][]byte{}
+	for p, data := range files {
+		rest, ok := strings.CutPrefix(p, "apps/")
+		app, name, found := strings.Cut(rest, "/")
+		if !ok || !found || name == "kustomization.yaml" {
+			continue
+		}
+		if objFiles[app] == nil {
+			objFiles[app] = map[string][]byte{}
+		}
+		objFiles[app][name] = data
+	}
+	out := map[string]bool{}
+	for app, fs := range objFiles {
+		if la, ok := lock.Apps[app]; ok && sameOutput(fs, la, nil) == outputSame {
+			out[app] = true
+		}
+	}
+	return out
 }
 
 // ratcheted turns validation's errors about a custom resource that the

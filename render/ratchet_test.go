@@ -100,6 +100,51 @@ func TestRatchetedInPromotion(t *testing.T) {
 	}
 }
 
+// TestRatchetedNotAgainstAHandEdit: the manifests branch stands for what
+// the cluster holds because kiln wrote it, each object checked as a create
+// or as an update the API server takes. A Database whose name was edited
+// to postgres on the branch by hand, after CloudNativePG's real CRD came
+// to reserve it, was never taken by the cluster (the update changing the
+// name is refused, and Flux's apply fails since), yet a promotion of the
+// same name was judged against it and ratcheted through. An app whose
+// files are not those kiln.lock.json records is not judged against.
+func TestRatchetedNotAgainstAHandEdit(t *testing.T) {
+	t.Parallel()
+	crd, _, reserved := testenv.ReservedDatabase(t)
+	sample := strings.Replace(reserved, "  name: postgres\n", "  name: one\n", 1)
+	project := func(db string) map[string]string {
+		return map[string]string{
+			"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nkubeVersion: \"1.37.0\"\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+				"apps:\n  - name: db\n    namespace: pg\n    yaml: app\n",
+			"envs/dev.yaml": "{}\n",
+			"app/crd.yaml":  crd,
+			"app/db.yaml":   db,
+		}
+	}
+	before := renderAll(t, load(t, writeProject(t, project(sample))), testOptions())[0]
+	if before.Err != nil {
+		t.Fatal(before.Err)
+	}
+	edited := map[string][]byte{}
+	n := 0
+	for p, data := range before.Files {
+		if strings.HasPrefix(p, "apps/db/") && strings.Contains(string(data), "apiVersion: postgresql.cnpg.io/v1\nkind: Database\n") {
+			data = []byte(strings.Replace(string(data), "name: one\n", "name: postgres\n", 1))
+			n++
+		}
+		edited[p] = data
+	}
+	if n != 1 {
+		t.Fatalf("%d Database files in the tree", n)
+	}
+	opts := testOptions()
+	opts.Applied = func(string) (map[string][]byte, error) { return edited, nil }
+	er := renderAll(t, load(t, writeProject(t, project(reserved))), opts)[0]
+	if er.Err == nil || !strings.Contains(er.Err.Error(), "the name postgres is reserved") || len(er.Ratcheted) > 0 {
+		t.Fatalf("got %v (ratcheted %v), want the create's refusal", er.Err, er.Ratcheted)
+	}
+}
+
 // TestRatchetedNotCached: the env's render is cached whole, keyed on its
 // inputs; a promotion's render that let a ratcheted Database through
 // (Options.Applied, which the key does not cover) was reused by kiln
