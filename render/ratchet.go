@@ -24,6 +24,7 @@ type appliedTree struct {
 	read   func() (map[string][]byte, error)
 	env    func(crds []templates.Object) *validate.Env
 	objs   map[string]templates.Object // by objectKey
+	apps   map[string]string           // the app of each, by objectKey
 	before *validate.Env               // its CRDs: what its objects were stored under
 }
 
@@ -43,14 +44,18 @@ func (r *Renderer) appliedTreeOf(env string, listed []templates.Object) *applied
 	}
 }
 
-// lookup returns the object of the applied tree that o updates.
-func (a *appliedTree) lookup(o templates.Object) (templates.Object, *validate.Env, bool) {
+// lookup returns the object of the applied tree that o, an object of app,
+// updates. One another app held is none: Flux gives an object to one
+// Kustomization at a time, and the old app's may prune it before the new
+// one takes it over (the race of promote's moved-object warning), after
+// which Flux creates it anew, a create the CRD refuses.
+func (a *appliedTree) lookup(app string, o templates.Object) (templates.Object, *validate.Env, bool) {
 	a.once.Do(func() {
 		files, err := a.read()
 		if err != nil {
 			return // without the tree, the create's verdict stands
 		}
-		a.objs = map[string]templates.Object{}
+		a.objs, a.apps = map[string]templates.Object{}, map[string]string{}
 		trusted := keptAsWritten(files)
 		paths := make([]string, 0, len(files))
 		for p := range files {
@@ -73,13 +78,16 @@ func (a *appliedTree) lookup(o templates.Object) (templates.Object, *validate.En
 				if x.Node.GetKind() == "CustomResourceDefinition" {
 					crds = append(crds, x)
 				}
-				a.objs[objectKey(group(x.Node.GetApiVersion()), x.Node.GetKind(), x.Node.GetNamespace(), x.Node.GetName())] = x
+				k := objectKey(group(x.Node.GetApiVersion()), x.Node.GetKind(), x.Node.GetNamespace(), x.Node.GetName())
+				a.objs[k] = x
+				a.apps[k], _, _ = strings.Cut(strings.TrimPrefix(p, "apps/"), "/")
 			}
 		}
 		a.before = a.env(crds)
 	})
-	old, ok := a.objs[objectKey(group(o.Node.GetApiVersion()), o.Node.GetKind(), o.Node.GetNamespace(), o.Node.GetName())]
-	return old, a.before, ok
+	k := objectKey(group(o.Node.GetApiVersion()), o.Node.GetKind(), o.Node.GetNamespace(), o.Node.GetName())
+	old, ok := a.objs[k]
+	return old, a.before, ok && a.apps[k] == app
 }
 
 // keptAsWritten returns the apps of an applied tree whose object files
@@ -180,7 +188,7 @@ func ratcheted(ctx context.Context, venv *validate.Env, applied *appliedTree, ap
 		if f == nil || f.foreign || len(f.fields) == 0 {
 			continue
 		}
-		old, before, ok := applied.lookup(o)
+		old, before, ok := applied.lookup(app, o)
 		if !ok || !venv.UpdateAccepted(ctx, before, old, o) {
 			continue
 		}

@@ -145,6 +145,40 @@ func TestRatchetedNotAgainstAHandEdit(t *testing.T) {
 	}
 }
 
+// TestRatchetedNotMoved: a Database CloudNativePG's real CRD now refuses
+// (the reserved name), moved in the promotion from app db to app data,
+// is not judged as an update of db's copy: Flux gives an object to one
+// Kustomization at a time, db's may prune it before data's takes it over,
+// and Flux then creates it anew, which the CRD refuses. It ratcheted.
+func TestRatchetedNotMoved(t *testing.T) {
+	t.Parallel()
+	crd, oldCRD, reserved := testenv.ReservedDatabase(t)
+	project := func(crd, app string) map[string]string {
+		return map[string]string{
+			"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nkubeVersion: \"1.37.0\"\nenvironments:\n  - name: dev\nmanifests:\n  github: acme/manifests\n" +
+				"apps:\n  - name: crds\n    namespace: pg\n    yaml: crds\n  - name: " + app + "\n    namespace: pg\n    yaml: app\n    dependsOn: [crds]\n",
+			"envs/dev.yaml": "{}\n",
+			"crds/crd.yaml": crd,
+			"app/db.yaml":   reserved,
+		}
+	}
+	before := renderAll(t, load(t, writeProject(t, project(oldCRD, "db"))), testOptions())[0]
+	if before.Err != nil {
+		t.Fatal(before.Err)
+	}
+	for _, tc := range []struct {
+		app   string
+		warns bool
+	}{{"db", true}, {"data", false}} {
+		opts := testOptions()
+		opts.Applied = func(string) (map[string][]byte, error) { return before.Files, nil }
+		er := renderAll(t, load(t, writeProject(t, project(crd, tc.app))), opts)[0]
+		if got := er.Err == nil && len(er.Ratcheted) == 1; got != tc.warns {
+			t.Errorf("app %s: ratcheted %v (%v), want %v", tc.app, got, er.Err, tc.warns)
+		}
+	}
+}
+
 // TestRatchetedNotCached: the env's render is cached whole, keyed on its
 // inputs; a promotion's render that let a ratcheted Database through
 // (Options.Applied, which the key does not cover) was reused by kiln
