@@ -282,13 +282,7 @@ func TestPrunedWarningsOfObjectsThatBecomeOthers(t *testing.T) {
 // nothing to warn of.
 func TestPrunedWarningsOfWhatKeptObjectsNeed(t *testing.T) {
 	t.Parallel()
-	read := func(name string) []byte {
-		data, err := os.ReadFile("../testdata/manifests/kube-thanos/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
+	read := func(name string) []byte { return mustRead(t, "../testdata/manifests/kube-thanos/"+name) }
 	store, secret := read("thanos-store-statefulSet.yaml"), read("minio-secret-thanos.yaml")
 	sa := []byte("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: thanos-store\n  namespace: thanos\n")
 	old := map[string][]byte{
@@ -382,13 +376,7 @@ func TestPrunedWarningsOfWhatKeptObjectsNeed(t *testing.T) {
 // the env's: it leaves nothing and is never warned of.
 func TestPrunedWarningsOfWhatKeptFluxObjectsNeed(t *testing.T) {
 	t.Parallel()
-	read := func(name string) []byte {
-		data, err := os.ReadFile("../internal/needs/testdata/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
+	read := func(name string) []byte { return mustRead(t, "../internal/needs/testdata/"+name) }
 	issuer := []byte("apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: letsencrypt\n  namespace: configs\nspec:\n  acme:\n    server: https://acme-staging-v02.api.letsencrypt.org/directory\n    privateKeySecretRef:\n      name: letsencrypt\n")
 	cert := []byte("apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: podinfo\n  namespace: podinfo\nspec:\n  secretName: podinfo-tls\n  dnsNames: [podinfo.example.com]\n  issuerRef:\n    name: letsencrypt\n    kind: ClusterIssuer\n")
 	old := map[string][]byte{
@@ -452,13 +440,7 @@ func TestPrunedWarningsOfWhatKeptFluxObjectsNeed(t *testing.T) {
 // ClusterIssuer's.
 func TestPrunedWarningsOfWhatKeptControllerObjectsNeed(t *testing.T) {
 	t.Parallel()
-	read := func(name string) []byte {
-		data, err := os.ReadFile("../internal/needs/testdata/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
+	read := func(name string) []byte { return mustRead(t, "../internal/needs/testdata/"+name) }
 	flagger := bytes.SplitN(read("flagger/keda-scaledobject.yaml"), []byte("---\n"), 2)
 	secret := func(ns string) []byte {
 		return []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: prod-route53-credentials-secret\n  namespace: " + ns + "\ntype: Opaque\n")

@@ -128,18 +128,14 @@ func TestUncreatedNamespacesNotApplied(t *testing.T) {
 // kiln cannot see.
 func TestUncreatedNamespacesHelmStorage(t *testing.T) {
 	t.Parallel()
-	hr := func(name, spec string) string {
-		return "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: " + name + "}\nspec:\n  interval: 10m\n" + spec +
-			"  chart:\n    spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}\n---\n"
-	}
 	files := map[string]string{
 		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\napps:\n" +
 			"  - {name: platform, namespace: shop, yaml: platform}\n" +
 			"  - {name: releases, namespace: shop, yaml: releases, dependsOn: [platform]}\n",
 		"envs/dev.yaml":    "vars: {}\n",
 		"platform/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
-		"releases/hr.yaml": hr("local", "  storageNamespace: helm-records\n") +
-			hr("remote", "  targetNamespace: cache\n  storageNamespace: cache\n  kubeConfig: {secretRef: {name: spoke-kubeconfig}}\n"),
+		"releases/hr.yaml": helmReleaseDoc("local", "  storageNamespace: helm-records\n") +
+			helmReleaseDoc("remote", "  targetNamespace: cache\n  storageNamespace: cache\n  kubeConfig: {secretRef: {name: spoke-kubeconfig}}\n"),
 	}
 	got := warningsWith(t, loadProject(t, t.TempDir(), files), "which no app creates", true)
 	want := []string{`kiln.yaml:6: app releases: HelmRelease/shop/local: keeps its Helm release in namespace helm-records (spec.storageNamespace), which no app creates: on a cluster without it helm-controller's install fails (namespaces "helm-records" not found)`}
@@ -157,10 +153,6 @@ func TestUncreatedNamespacesHelmStorage(t *testing.T) {
 // dependsOn is warned of still: the two install in any order.
 func TestUncreatedNamespacesHelmDependsOn(t *testing.T) {
 	t.Parallel()
-	hr := func(name, spec string) string {
-		return "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: " + name + "}\nspec:\n  interval: 10m\n" + spec +
-			"  chart:\n    spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}\n---\n"
-	}
 	files := map[string]string{
 		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\napps:\n" +
 			"  - {name: platform, namespace: shop, yaml: platform}\n" +
@@ -168,12 +160,12 @@ func TestUncreatedNamespacesHelmDependsOn(t *testing.T) {
 			"  - {name: more, namespace: tools, yaml: more, dependsOn: [platform]}\n",
 		"envs/dev.yaml":    "vars: {}\n",
 		"platform/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: tools}\n",
-		"releases/hr.yaml": hr("cert-manager", "  targetNamespace: cert-manager\n  install: {createNamespace: true}\n") +
-			hr("issuers", "  targetNamespace: cert-manager\n  storageNamespace: cert-manager\n  dependsOn: [{name: cert-manager}]\n") +
-			hr("trust", "  targetNamespace: cert-manager\n  dependsOn: [{name: issuers}]\n") +
-			hr("racing", "  targetNamespace: cert-manager\n"),
-		"more/hr.yaml": hr("csi-driver", "  targetNamespace: cert-manager\n  dependsOn: [{name: trust, namespace: shop}]\n") +
-			hr("elsewhere", "  targetNamespace: cert-manager\n  dependsOn: [{name: trust}]\n"),
+		"releases/hr.yaml": helmReleaseDoc("cert-manager", "  targetNamespace: cert-manager\n  install: {createNamespace: true}\n") +
+			helmReleaseDoc("issuers", "  targetNamespace: cert-manager\n  storageNamespace: cert-manager\n  dependsOn: [{name: cert-manager}]\n") +
+			helmReleaseDoc("trust", "  targetNamespace: cert-manager\n  dependsOn: [{name: issuers}]\n") +
+			helmReleaseDoc("racing", "  targetNamespace: cert-manager\n"),
+		"more/hr.yaml": helmReleaseDoc("csi-driver", "  targetNamespace: cert-manager\n  dependsOn: [{name: trust, namespace: shop}]\n") +
+			helmReleaseDoc("elsewhere", "  targetNamespace: cert-manager\n  dependsOn: [{name: trust}]\n"),
 	}
 	got := warningsWith(t, loadProject(t, t.TempDir(), files), "which no app creates", true)
 	want := []string{
@@ -261,4 +253,11 @@ func TestUncreatedNamespaceSetByEnvFile(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// helmReleaseDoc is a HelmRelease document of a bitnami redis chart named
+// name, spec adding to its spec.
+func helmReleaseDoc(name, spec string) string {
+	return "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: " + name + "}\nspec:\n  interval: 10m\n" + spec +
+		"  chart:\n    spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}\n---\n"
 }
