@@ -14,6 +14,7 @@ import (
 	"github.com/kiln-gitops/kiln/render/internal/graph"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
 	"github.com/kiln-gitops/kiln/render/internal/tree"
+	"github.com/kiln-gitops/kiln/templates"
 )
 
 const (
@@ -321,7 +322,7 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 	for _, run := range runs {
 		for _, o := range run.objs {
 			n := o.Node
-			if n == nil || o.Raw != nil || n.GetKind() != "Kustomization" || group(n.GetApiVersion()) != kustomizeGroup {
+			if n == nil || o.Raw != nil {
 				continue
 			}
 			field := func(p ...string) (*kyaml.RNode, string) {
@@ -330,6 +331,15 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 					return nil, ""
 				}
 				return v, v.YNode().Value
+			}
+			if n.GetKind() == "HelmRelease" && group(n.GetApiVersion()) == "helm.toolkit.fluxcd.io" {
+				if err := r.chartFromSource(res, run, o, field); err != nil {
+					errs = append(errs, err)
+				}
+				continue
+			}
+			if n.GetKind() != "Kustomization" || group(n.GetApiVersion()) != kustomizeGroup {
+				continue
 			}
 			_, kind := field("spec", "sourceRef", "kind")
 			_, name := field("spec", "sourceRef", "name")
@@ -379,8 +389,36 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 	return errs
 }
 
+// chartFromSource refuses a HelmRelease in run's output whose chart is a
+// path of kiln's source, the manifests repository, where kiln renders an
+// app from that very folder: there the chart is missing, and the release
+// fails, or it is the chart itself, which helm-controller installs beside
+// kiln's Kustomization of the app, two owners of every object. field
+// reads a scalar of the HelmRelease o.
+func (r *Renderer) chartFromSource(res *envconfig.Resolved, run *appRun, o templates.Object, field func(...string) (*kyaml.RNode, string)) error {
+	src := r.sourceRef()
+	_, kind := field("spec", "chart", "spec", "sourceRef", "kind")
+	_, name := field("spec", "chart", "spec", "sourceRef", "name")
+	_, ns := field("spec", "chart", "spec", "sourceRef", "namespace")
+	if kind != src.Kind || name != src.Name || cmp.Or(ns, o.Node.GetNamespace()) != src.Namespace {
+		return nil
+	}
+	cv, chart := field("spec", "chart", "spec", "chart")
+	p := strings.Trim(path.Clean("/"+chart), "/")
+	app, ok := sourceFolderOf(res, p)
+	if !ok || cv == nil {
+		return nil
+	}
+	return &diag.Error{File: o.File, Line: o.LineOf(cv.YNode()), App: run.app.Name, Object: objRef(o), Field: "spec.chart.spec.chart",
+		Msg: fmt.Sprintf("installs chart %s, the folder kiln renders app %s from, out of kiln's source %s/%s/%s, which holds kiln's rendered manifests: there the chart is either missing, and the release fails, "+
+			"or the chart itself, which helm-controller installs beside kiln's own Kustomization of app %s, two owners of every object",
+			p, app, src.Kind, src.Namespace, src.Name, app),
+		Hint: fmt.Sprintf("drop this HelmRelease from app %s: kiln renders the chart as app %s; give that app in kiln.yaml and its env files the values, dependsOn and timeout this one set", run.app.Name, app)}
+}
+
 // sourceFolderOf names the app of res whose source folder (a kustomize
-// overlay or a yaml folder, {env} replaced) is p: a Flux Kustomization
+// overlay, a yaml folder or a chart folder of the repository, {env}
+// replaced) is p: a Flux Kustomization
 // building p from kiln's source, the manifests repository, builds what
 // kiln renders that app from. A repository turned into a kiln.yaml still
 // holds the Flux Kustomizations that used to apply its folders (a
@@ -390,9 +428,14 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 // such a folder as it is, beside kiln's apps.
 func sourceFolderOf(res *envconfig.Resolved, p string) (app string, ok bool) {
 	for _, a := range res.Apps {
-		folder := a.Kustomize
-		if a.Engine == envconfig.EngineYAML {
+		var folder string
+		switch {
+		case a.Engine == envconfig.EngineKustomize:
+			folder = a.Kustomize
+		case a.Engine == envconfig.EngineYAML:
 			folder = a.YAML
+		case a.Engine == envconfig.EngineHelm && a.Helm.Repo == "":
+			folder = a.Helm.Chart
 		}
 		folder = strings.Trim(path.Clean("/"+folder), "/")
 		if folder == "" || folder == "." {
