@@ -311,3 +311,44 @@ func TestInitEnvFileYml(t *testing.T) {
 		t.Errorf("init --output json: environmentFiles %v, want %v\n%s", rep.EnvFiles, want, stdout)
 	}
 }
+
+// TestInitCarriesFluxKustomizationSettings: the Flux Kustomization that
+// applied a folder gives init the app's namespace (its targetNamespace,
+// where the kustomization names none) and its interval, timeout and wait,
+// which kiln's defaults would have changed; what init writes validates,
+// and --output json holds the settings as docs/schemas/init.json says.
+func TestInitCarriesFluxKustomizationSettings(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"apps/web/app/kustomization.yaml": "resources: [cm.yaml]\n",
+		"apps/web/app/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: b\n",
+		// Another source than kiln's: kiln validate leaves it alone.
+		"apps/web/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: web\n  namespace: flux-system\n" +
+			"spec:\n  path: ./apps/web/app\n  sourceRef: {kind: GitRepository, name: legacy}\n  targetNamespace: shop\n  interval: 1h\n  timeout: 3m\n  wait: true\n  prune: true\n",
+	})
+	cfg := filepath.Join(root, "kiln.yaml")
+	if _, stderr, code := runKiln(t, "init", "--config", cfg); code != 0 {
+		t.Fatalf("init: exit %d\n%s", code, stderr)
+	}
+	written, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "    namespace: shop\n    kustomize: apps/web/app\n    flux:\n      interval: 1h\n      timeout: 3m\n      wait: true\n"; !strings.Contains(string(written), want) {
+		t.Errorf("kiln.yaml lacks %q:\n%s", want, written)
+	}
+	if _, stderr, code := runKiln(t, "validate", "--config", cfg); code != 0 {
+		t.Errorf("validate of what init wrote: exit %d\n%s\nkiln.yaml:\n%s", code, stderr, written)
+	}
+	stdout, stderr, code := runKiln(t, "init", "--config", cfg, "--force", "--output", "json")
+	if code != 0 {
+		t.Fatalf("init --output json: exit %d\n%s", code, stderr)
+	}
+	if err := validateOutput("init", []byte(stdout)); err != nil {
+		t.Errorf("init --output json against docs/schemas/init.json: %v\n%s", err, stdout)
+	}
+	if !strings.Contains(stdout, `"flux": {`) {
+		t.Errorf("--output json lacks the app's flux settings:\n%s", stdout)
+	}
+}

@@ -1,12 +1,16 @@
 package scaffold
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/kiln-gitops/kiln/envconfig/internal/shape"
 )
 
 // dependsOn fills each app's DependsOn from the objects its files show
@@ -192,6 +196,7 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 			fks = append(fks, f.fk)
 		}
 		adopted := s.adoptTargetNamespace(apps, name, fks, envs)
+		adoptFluxSettings(apps, name, fks)
 		for _, f := range mine[name] {
 			for _, d := range f.fk.dependsOn {
 				if to, ok := appOf[d]; ok && !slices.Contains(given[name], to) {
@@ -260,4 +265,55 @@ func (s *scan) adoptTargetNamespace(apps []App, name string, fks []*fluxKustomiz
 	}
 	apps[i].Namespace = ns
 	return ns
+}
+
+// fluxDuration is what Flux's CRDs take as an interval or timeout.
+var fluxDuration = regexp.MustCompile(shape.DurationPattern)
+
+// adoptFluxSettings gives app name the interval, timeout and wait that
+// every Flux Kustomization applying its folder sets alike, where they
+// differ from kiln's defaults (10m, 5m, no wait): without them the app's
+// Kustomization would reconcile, wait and time out otherwise than the one
+// it replaces. A spec's timeout left out is Flux's interval; one interval
+// kept without a timeout keeps that too.
+func adoptFluxSettings(apps []App, name string, fks []*fluxKustomization) {
+	i := slices.IndexFunc(apps, func(a App) bool { return a.Name == name })
+	if i < 0 || len(fks) == 0 {
+		return
+	}
+	same := func(get func(*fluxKustomization) string) string {
+		v := get(fks[0])
+		for _, fk := range fks[1:] {
+			if get(fk) != v {
+				return ""
+			}
+		}
+		if !fluxDuration.MatchString(v) {
+			return ""
+		}
+		return v
+	}
+	f := Flux{
+		Interval: same(func(fk *fluxKustomization) string { return fk.interval }),
+		Timeout:  same(func(fk *fluxKustomization) string { return cmp.Or(fk.timeout, fk.interval) }),
+	}
+	if f.Interval == "10m" || f.Interval == "10m0s" {
+		f.Interval = ""
+	}
+	if f.Timeout == "5m" || f.Timeout == "5m0s" {
+		f.Timeout = ""
+	}
+	wait := fks[0].wait
+	for _, fk := range fks[1:] {
+		if (fk.wait == nil) != (wait == nil) || wait != nil && *fk.wait != *wait {
+			wait = nil
+			break
+		}
+	}
+	if wait != nil && *wait {
+		f.Wait = wait
+	}
+	if f != (Flux{}) {
+		apps[i].Flux = &f
+	}
 }

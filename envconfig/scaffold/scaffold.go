@@ -54,6 +54,17 @@ type App struct {
 	// and Namespaces this app's objects use, as far as its files show
 	// them without rendering; sorted.
 	DependsOn []string `json:"dependsOn,omitempty"`
+	// Flux are the Kustomization settings the Flux Kustomizations that
+	// applied the app's folder gave it, where they differ from kiln's
+	// defaults; nil when none.
+	Flux *Flux `json:"flux,omitempty"`
+}
+
+// Flux are an app's flux: settings in kiln.yaml.
+type Flux struct {
+	Interval string `json:"interval,omitempty"`
+	Timeout  string `json:"timeout,omitempty"`
+	Wait     *bool  `json:"wait,omitempty"`
 }
 
 // Note is something found and left out, and why.
@@ -1490,6 +1501,9 @@ func readFluxKustomization(node *yaml.Node, namespace string) *fluxKustomization
 		Spec struct {
 			Path            string `yaml:"path"`
 			TargetNamespace string `yaml:"targetNamespace"`
+			Interval        string `yaml:"interval"`
+			Timeout         string `yaml:"timeout"`
+			Wait            *bool  `yaml:"wait"`
 			DependsOn       []struct {
 				Name      string `yaml:"name"`
 				Namespace string `yaml:"namespace"`
@@ -1500,7 +1514,7 @@ func readFluxKustomization(node *yaml.Node, namespace string) *fluxKustomization
 	if node.Decode(&doc) != nil || doc.Spec.Path == "" {
 		return nil
 	}
-	fk := &fluxKustomization{path: path.Clean(strings.TrimPrefix(doc.Spec.Path, "/"))}
+	fk := &fluxKustomization{path: path.Clean(strings.TrimPrefix(doc.Spec.Path, "/")), interval: doc.Spec.Interval, timeout: doc.Spec.Timeout, wait: doc.Spec.Wait}
 	for _, d := range doc.Spec.DependsOn {
 		fk.dependsOn = append(fk.dependsOn, cmp.Or(d.Namespace, namespace)+"/"+d.Name)
 	}
@@ -1522,6 +1536,9 @@ type fluxKustomization struct {
 	kilnLacks []string
 	// targetNamespace is its spec.targetNamespace.
 	targetNamespace string
+	// interval, timeout and wait are its spec's, wait nil when unset.
+	interval, timeout string
+	wait              *bool
 }
 
 // objects reads the Kubernetes objects of a YAML file; false when it is

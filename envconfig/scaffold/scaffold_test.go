@@ -472,17 +472,19 @@ func TestScan(t *testing.T) {
 				"kubernetes/apps/o11y/snmp-exporter/app/kustomization.yaml": kust("resources: [cm.yaml]\n"),
 				"kubernetes/apps/o11y/snmp-exporter/app/cm.yaml":            cm,
 				"kubernetes/apps/o11y/snmp-exporter/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: snmp-exporter, namespace: flux-system}\n" +
-					"spec: {path: ./kubernetes/apps/o11y/snmp-exporter/app, targetNamespace: o11y}\n",
+					"spec: {path: ./kubernetes/apps/o11y/snmp-exporter/app, targetNamespace: o11y, interval: 1h, wait: false}\n",
 				// Its own namespace wins: kiln gives it.
 				"kubernetes/apps/tools/echo/app/kustomization.yaml": kust("namespace: echo\nresources: [cm.yaml]\n"),
 				"kubernetes/apps/tools/echo/app/cm.yaml":            cm,
 				"kubernetes/apps/tools/echo/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: echo, namespace: flux-system}\n" +
-					"spec: {path: ./kubernetes/apps/tools/echo/app, targetNamespace: tools}\n",
+					"spec: {path: ./kubernetes/apps/tools/echo/app, targetNamespace: tools, interval: 10m, timeout: 2m, wait: true}\n",
 			},
 			wantEnvs: []string{"dev"},
 			wantApps: []App{
-				{Name: "echo-app", Namespace: "echo", Engine: Kustomize, Path: "kubernetes/apps/tools/echo/app"},
-				{Name: "snmp-exporter-app", Namespace: "o11y", Engine: Kustomize, Path: "kubernetes/apps/o11y/snmp-exporter/app"},
+				// Their interval, timeout and wait, where kiln's defaults differ:
+				// a timeout left out is the interval, as Flux defaults it.
+				{Name: "echo-app", Namespace: "echo", Engine: Kustomize, Path: "kubernetes/apps/tools/echo/app", Flux: &Flux{Timeout: "2m", Wait: new(true)}},
+				{Name: "snmp-exporter-app", Namespace: "o11y", Engine: Kustomize, Path: "kubernetes/apps/o11y/snmp-exporter/app", Flux: &Flux{Interval: "1h", Timeout: "1h"}},
 			},
 			wantNotes: []Note{
 				{Path: "kubernetes/apps/o11y/snmp-exporter", Message: "not added: a kustomization (kubernetes/apps/o11y/snmp-exporter/app) lies below it, and the yaml engine reads every YAML file below its folder"},

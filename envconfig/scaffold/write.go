@@ -70,6 +70,18 @@ apps:
 			}
 			fmt.Fprintf(&b, "    dependsOn: [%s]\n", strings.Join(deps, ", "))
 		}
+		if f := a.Flux; f != nil {
+			b.WriteString("    flux:\n")
+			if f.Interval != "" {
+				fmt.Fprintf(&b, "      interval: %s\n", scalar(f.Interval))
+			}
+			if f.Timeout != "" {
+				fmt.Fprintf(&b, "      timeout: %s\n", scalar(f.Timeout))
+			}
+			if f.Wait != nil {
+				fmt.Fprintf(&b, "      wait: %t\n", *f.Wait)
+			}
+		}
 	}
 	return []byte(b.String())
 }
