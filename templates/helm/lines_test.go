@@ -131,9 +131,11 @@ spec:
 }
 
 // TestTemplateLinesBounded: a template over maxMappedTemplate (a chart's
-// templated CRD of megabytes, as argo-cd's) is not mapped: its objects
-// keep no line, and the render does not pay for reading it line by line
-// (a third of rendering argo-helm's charts).
+// templated CRD of megabytes, as argo-cd's) is not mapped: the render does
+// not pay for reading it line by line (a third of rendering argo-helm's
+// charts). Its one object is named at the line where the template writes
+// its apiVersion (kueue's templated CRDs were named by the file alone); a
+// large template of several objects keeps no line.
 func TestTemplateLinesBounded(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
@@ -142,16 +144,17 @@ func TestTemplateLinesBounded(t *testing.T) {
 	small := cm + "  a: b\n"
 	big := cm + strings.Repeat("  # padding of a large template\n", maxMappedTemplate/32+1) + "  a: b\n"
 	writeFile(t, filepath.Join(root, "c", "templates", "small.yaml"), small)
-	writeFile(t, filepath.Join(root, "c", "templates", "big.yaml"), strings.Replace(big, "{{ .Release.Name }}", "big", 1))
+	writeFile(t, filepath.Join(root, "c", "templates", "big.yaml"), "{{- if true }}\n# A CRD, say.\n"+strings.Replace(big, "{{ .Release.Name }}", "big", 1)+"{{- end }}\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "two.yaml"), strings.Replace(big, "{{ .Release.Name }}", "two-a", 1)+"---\n"+strings.Replace(cm, "{{ .Release.Name }}", "two-b", 1)+"  a: b\n")
 	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "web", Namespace: "shop", Path: "c", KubeVersion: "1.31.0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := map[string]int{}
 	for _, o := range res.Objects {
-		lines[o.File] = o.Line
+		lines[o.File+" "+o.Node.GetName()] = o.Line
 	}
-	if want := map[string]int{"c/templates/small.yaml": 1, "c/templates/big.yaml": 0}; !maps.Equal(lines, want) {
+	if want := map[string]int{"c/templates/small.yaml web": 1, "c/templates/big.yaml big": 3, "c/templates/two.yaml two-a": 0, "c/templates/two.yaml two-b": 0}; !maps.Equal(lines, want) {
 		t.Errorf("lines %v, want %v", lines, want)
 	}
 }

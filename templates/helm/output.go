@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"bytes"
 	"errors"
 	"path"
 	"path/filepath"
@@ -40,7 +41,7 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 		err := &limits.Error{What: "the size of the rendered templates", Limit: limits.Bytes(int64(b.output))}
 		return nil, &diag.Error{File: src.file(""), Msg: err.Describe(), Err: err, Hint: limits.Hint}
 	}
-	texts := templateTexts(src)
+	texts, big := templateTexts(src)
 	type docKey struct {
 		source string
 		first  int
@@ -64,6 +65,9 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 				// template: the template's own lines, where they are
 				// clear (lines.go).
 				objs[i].Line = 0
+				if data, ok := big[src.path(source)]; ok && len(objs) == 1 {
+					objs[i].Line = soleObjectLine(data)
+				}
 				if text, ok := texts[src.path(source)]; ok && objs[i].Node != nil && objs[i].Raw == nil {
 					kind := objs[i].Node.GetKind()
 					at := [2]string{source, kind}
@@ -125,20 +129,53 @@ const maxMappedTemplate = 128 << 10
 
 // templateTexts returns the text of each template of a local chart (and
 // of its subchart folders) up to maxMappedTemplate, by its
-// repository-relative path. Archived subcharts, remote charts and larger
-// templates have none here: their objects keep no line, and a chart's
-// megabytes of templated CRDs are not copied at every render.
-func templateTexts(src *chartSource) map[string]string {
-	out := map[string]string{}
+// repository-relative path, and the bytes of the larger ones (big), not
+// copied. Archived subcharts and remote charts have none here: their
+// objects keep no line, and a chart's megabytes of templated CRDs are
+// not copied at every render.
+func templateTexts(src *chartSource) (texts map[string]string, big map[string][]byte) {
+	texts, big = map[string]string{}, map[string][]byte{}
 	if src.dir == "" {
-		return out
+		return texts, big
 	}
 	for _, f := range src.files {
-		if len(f.Data) <= maxMappedTemplate && strings.Contains(f.Name, "templates/") && !strings.Contains(f.Name, ".tgz/") && !strings.Contains(f.Name, ".tar.gz/") {
-			out[path.Join(src.dir, f.Name)] = string(f.Data)
+		if !strings.Contains(f.Name, "templates/") || strings.Contains(f.Name, ".tgz/") || strings.Contains(f.Name, ".tar.gz/") {
+			continue
+		}
+		if len(f.Data) <= maxMappedTemplate {
+			texts[path.Join(src.dir, f.Name)] = string(f.Data)
+		} else {
+			big[path.Join(src.dir, f.Name)] = f.Data
 		}
 	}
-	return out
+	return texts, big
+}
+
+// soleObjectLine is, for a template over maxMappedTemplate that printed
+// one object (kueue's and argo-cd's templated CRDs), the line of the one
+// apiVersion key it writes at the start of a line: where the object
+// starts, found without reading the template line by line. 0 when it
+// writes none or several.
+func soleObjectLine(data []byte) int {
+	const key = "apiVersion:"
+	at := -1
+	for i := 0; i < len(data); {
+		j := bytes.Index(data[i:], []byte(key))
+		if j < 0 {
+			break
+		}
+		if k := i + j; k == 0 || data[k-1] == '\n' {
+			if at >= 0 {
+				return 0
+			}
+			at = k
+		}
+		i += j + len(key)
+	}
+	if at < 0 {
+		return 0
+	}
+	return bytes.Count(data[:at], []byte("\n")) + 1
 }
 
 // renderedLines drops the lines from errors about rendered templates, whose
