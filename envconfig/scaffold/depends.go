@@ -25,6 +25,11 @@ func (s *scan) dependsOn(apps []App, envs []string, given map[string][]string) {
 	all := make([]facts, len(apps))
 	for i, a := range apps {
 		f := facts{crds: map[string]bool{}, namespaces: map[string]bool{}, uses: map[string]bool{}, inNamespaces: map[string]bool{a.Namespace: true}}
+		// kustomize's namespace transformer gives every object of the
+		// build the kustomization's namespace, and a Namespace object
+		// that name (a home-ops component's Namespace "_" becomes each
+		// app folder's namespace).
+		transformed := s.buildNamespace(a, envs)
 		for _, file := range s.filesOf(a, envs) {
 			objs, _ := s.objects(file)
 			for _, o := range objs {
@@ -32,10 +37,10 @@ func (s *scan) dependsOn(apps []App, envs []string, given map[string][]string) {
 				case o.crd != "":
 					f.crds[o.crd] = true
 				case o.group == "" && o.kind == "Namespace":
-					f.namespaces[o.name] = true
+					f.namespaces[cmp.Or(transformed, o.name)] = true
 				default:
 					f.uses[o.group+"/"+o.kind] = true
-					if o.namespace != "" {
+					if o.namespace != "" && transformed == "" {
 						f.inNamespaces[o.namespace] = true
 					}
 				}
@@ -264,6 +269,24 @@ func (s *scan) adoptTargetNamespace(apps []App, name string, fks []*fluxKustomiz
 		}
 	}
 	apps[i].Namespace = ns
+	return ns
+}
+
+// buildNamespace is the namespace: of app a's kustomization, the same in
+// every environment; "" for another engine, or when it is not set or not
+// the same.
+func (s *scan) buildNamespace(a App, envs []string) string {
+	if a.Engine != Kustomize {
+		return ""
+	}
+	ns := ""
+	for i, e := range envs {
+		k := s.kusts[strings.ReplaceAll(a.Path, "{env}", e)]
+		if k == nil || k.namespace == "" || i > 0 && k.namespace != ns {
+			return ""
+		}
+		ns = k.namespace
+	}
 	return ns
 }
 

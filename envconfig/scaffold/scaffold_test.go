@@ -494,6 +494,31 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// onedr0p/home-ops: each namespace's folder creates it with a
+			// shared component's Namespace "_", which the folder's
+			// namespace: renames, and lists the ks.yaml of its apps. init
+			// read the Namespace as "_": no app in o11y depended on the
+			// folder's app, and kiln validate warned of each.
+			name: "a Namespace a kustomization's namespace: renames is that namespace",
+			files: map[string]string{
+				"kubernetes/components/namespace/kustomization.yaml":        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [namespace.yaml]\n",
+				"kubernetes/components/namespace/namespace.yaml":            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: _\n",
+				"kubernetes/apps/o11y/kustomization.yaml":                   kust("namespace: o11y\ncomponents: [../../components/namespace]\nresources: [snmp-exporter/ks.yaml]\n"),
+				"kubernetes/apps/o11y/snmp-exporter/app/kustomization.yaml": kust("resources: [cm.yaml]\n"),
+				"kubernetes/apps/o11y/snmp-exporter/app/cm.yaml":            cm,
+				"kubernetes/apps/o11y/snmp-exporter/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: snmp-exporter, namespace: flux-system}\n" +
+					"spec: {path: ./kubernetes/apps/o11y/snmp-exporter/app, targetNamespace: o11y}\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "app", Namespace: "o11y", Engine: Kustomize, Path: "kubernetes/apps/o11y/snmp-exporter/app", DependsOn: []string{"o11y"}},
+				{Name: "o11y", Namespace: "o11y", Engine: Kustomize, Path: "kubernetes/apps/o11y"},
+			},
+			wantNotes: []Note{
+				{Path: "kubernetes/apps/o11y/snmp-exporter/app", Message: "its Flux Kustomization (kubernetes/apps/o11y/snmp-exporter/ks.yaml) sets targetNamespace o11y, which init made the app's namespace; kiln gives it to objects without a namespace only, where Flux's targetNamespace replaces any: set namespace: o11y in the app's kustomization if some object names another"},
+			},
+		},
+		{
 			// redhat-cop/gitops-catalog: operator/overlays/stable in many
 			// folders got operator-overlays-operator-stable and longer,
 			// cut at 63 characters to operator-overlays-operator-l and
