@@ -290,20 +290,8 @@ func TestPrunedWarningsOfWhatKeptObjectsNeed(t *testing.T) {
 		"apps/manifests/statefulset_thanos-store.yaml":            store,
 		"apps/manifests/serviceaccount_thanos-store.yaml":         sa,
 	}
-	warnings := func(new map[string][]byte) []string {
-		var got []string
-		for _, w := range prunedWarnings(old, treediff.Trees(old, new)) {
-			got = append(got, w.File+": "+w.Object.String()+": "+w.Msg+"\n  hint: "+w.Hint)
-		}
-		return got
-	}
-	without := func(paths ...string) map[string][]byte {
-		out := maps.Clone(old)
-		for _, p := range paths {
-			delete(out, p)
-		}
-		return out
-	}
+	warnings := func(new map[string][]byte) []string { return prunedLines(old, new, true) }
+	without := func(paths ...string) map[string][]byte { return withoutFiles(old, paths...) }
 	got := warnings(without("apps/development-minio/secret_thanos-objectstorage.yaml"))
 	want := []string{"apps/development-minio/secret_thanos-objectstorage.yaml: Secret/thanos/thanos-objectstorage: leaves app development-minio, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object needing it (StatefulSet/thanos/thanos-store of app manifests at spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name): pods created after the merge (a rollout, a restart, a rescheduled pod) cannot start, as a container whose volume or environment needs it does not\n" +
 		"  hint: keep the Secret in the env (in an app that stays), or first promote the objects that need it without it; if something outside the env now makes it (an operator, External Secrets), nothing breaks"}
@@ -387,17 +375,7 @@ func TestPrunedWarningsOfWhatKeptFluxObjectsNeed(t *testing.T) {
 		"apps/tenants/kustomization_tenants.yaml":     read("flux2-multi-tenancy/clusters_production_tenants.yaml"),
 		"apps/extra/configmap_extra.yaml":             []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: podinfo\n"),
 	}
-	warnings := func(paths ...string) []string {
-		new := maps.Clone(old)
-		for _, p := range paths {
-			delete(new, p)
-		}
-		var got []string
-		for _, w := range prunedWarnings(old, treediff.Trees(old, new)) {
-			got = append(got, w.File+": "+w.Object.String()+": "+w.Msg+"\n  hint: "+w.Hint)
-		}
-		return got
-	}
+	warnings := func(paths ...string) []string { return prunedLines(old, withoutFiles(old, paths...), true) }
 	got := warnings("apps/podinfo/helmrepository_podinfo.yaml", "apps/configs/clusterissuer_letsencrypt.yaml")
 	want := []string{
 		"apps/configs/clusterissuer_letsencrypt.yaml: ClusterIssuer/configs/letsencrypt: leaves app configs, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object needing it (Certificate/podinfo/podinfo of app podinfo at spec.issuerRef.name): cert-manager can neither issue nor renew the certificate, so it expires at the end of its term\n" +
@@ -453,17 +431,7 @@ func TestPrunedWarningsOfWhatKeptControllerObjectsNeed(t *testing.T) {
 		"apps/cert-manager/secret_prod-route53-credentials-secret.yaml": secret("cert-manager"),
 		"apps/other/secret_prod-route53-credentials-secret.yaml":        secret("other"),
 	}
-	warnings := func(paths ...string) []string {
-		new := maps.Clone(old)
-		for _, p := range paths {
-			delete(new, p)
-		}
-		var got []string
-		for _, w := range prunedWarnings(old, treediff.Trees(old, new)) {
-			got = append(got, w.File+": "+w.Object.String()+": "+w.Msg)
-		}
-		return got
-	}
+	warnings := func(paths ...string) []string { return prunedLines(old, withoutFiles(old, paths...), false) }
 	got := warnings("apps/workload/deployment_podinfo.yaml", "apps/cert-manager/secret_prod-route53-credentials-secret.yaml", "apps/other/secret_prod-route53-credentials-secret.yaml")
 	want := []string{
 		"apps/cert-manager/secret_prod-route53-credentials-secret.yaml: Secret/cert-manager/prod-route53-credentials-secret: leaves app cert-manager, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object needing it (ClusterIssuer/dns/letsencrypt-prod of app dns at spec.acme.solvers[0].dns01.route53.accessKeyIDSecretRef.name): cert-manager can neither issue nor renew the issuer's certificates (it held the CA's key pair, or the credentials for the DNS provider, the ACME account binding or Vault), so they expire at the end of their term",
@@ -482,4 +450,27 @@ func TestPrunedWarningsOfWhatKeptControllerObjectsNeed(t *testing.T) {
 			t.Errorf("%q removed: %q, want none", paths, got)
 		}
 	}
+}
+
+// withoutFiles is tree without paths.
+func withoutFiles(tree map[string][]byte, paths ...string) map[string][]byte {
+	out := maps.Clone(tree)
+	for _, p := range paths {
+		delete(out, p)
+	}
+	return out
+}
+
+// prunedLines are prunedWarnings of promoting new over old, each as
+// "file: object: message", with its hint when hints.
+func prunedLines(old, new map[string][]byte, hints bool) []string {
+	var got []string
+	for _, w := range prunedWarnings(old, treediff.Trees(old, new)) {
+		line := w.File + ": " + w.Object.String() + ": " + w.Msg
+		if hints {
+			line += "\n  hint: " + w.Hint
+		}
+		got = append(got, line)
+	}
+	return got
 }

@@ -325,21 +325,21 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 			if n == nil || o.Raw != nil {
 				continue
 			}
-			field := func(p ...string) (*kyaml.RNode, string) {
-				v, err := n.Pipe(kyaml.Lookup(p...))
-				if err != nil || v == nil || v.YNode().Kind != kyaml.ScalarNode {
-					return nil, ""
-				}
-				return v, v.YNode().Value
-			}
 			if n.GetKind() == "HelmRelease" && group(n.GetApiVersion()) == "helm.toolkit.fluxcd.io" {
-				if err := r.chartFromSource(res, run, o, field); err != nil {
+				if err := chartFromSource(src, res, run, o); err != nil {
 					errs = append(errs, err)
 				}
 				continue
 			}
 			if n.GetKind() != "Kustomization" || group(n.GetApiVersion()) != kustomizeGroup {
 				continue
+			}
+			field := func(p ...string) (*kyaml.RNode, string) {
+				v, err := n.Pipe(kyaml.Lookup(p...))
+				if err != nil || v == nil || v.YNode().Kind != kyaml.ScalarNode {
+					return nil, ""
+				}
+				return v, v.YNode().Value
 			}
 			_, kind := field("spec", "sourceRef", "kind")
 			_, name := field("spec", "sourceRef", "name")
@@ -393,23 +393,28 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 // path of kiln's source, the manifests repository, where kiln renders an
 // app from that very folder: there the chart is missing, and the release
 // fails, or it is the chart itself, which helm-controller installs beside
-// kiln's Kustomization of the app, two owners of every object. field
-// reads a scalar of the HelmRelease o.
-func (r *Renderer) chartFromSource(res *envconfig.Resolved, run *appRun, o templates.Object, field func(...string) (*kyaml.RNode, string)) error {
-	src := r.sourceRef()
-	_, kind := field("spec", "chart", "spec", "sourceRef", "kind")
-	_, name := field("spec", "chart", "spec", "sourceRef", "name")
-	_, ns := field("spec", "chart", "spec", "sourceRef", "namespace")
-	if kind != src.Kind || name != src.Name || cmp.Or(ns, o.Node.GetNamespace()) != src.Namespace {
+// kiln's Kustomization of the app, two owners of every object. src is
+// kiln's source.
+func chartFromSource(src flux.Ref, res *envconfig.Resolved, run *appRun, o templates.Object) error {
+	value := func(p ...string) string {
+		if v := setScalar(o.Node, append([]string{"spec", "chart", "spec"}, p...)...); v != nil {
+			return v.Value
+		}
+		return ""
+	}
+	if value("sourceRef", "kind") != src.Kind || value("sourceRef", "name") != src.Name || cmp.Or(value("sourceRef", "namespace"), o.Node.GetNamespace()) != src.Namespace {
 		return nil
 	}
-	cv, chart := field("spec", "chart", "spec", "chart")
-	p := strings.Trim(path.Clean("/"+chart), "/")
+	cv := setScalar(o.Node, "spec", "chart", "spec", "chart")
+	if cv == nil {
+		return nil
+	}
+	p := strings.Trim(path.Clean("/"+cv.Value), "/")
 	app, ok := sourceFolderOf(res, p)
-	if !ok || cv == nil {
+	if !ok {
 		return nil
 	}
-	return &diag.Error{File: o.File, Line: o.LineOf(cv.YNode()), App: run.app.Name, Object: objRef(o), Field: "spec.chart.spec.chart",
+	return &diag.Error{File: o.File, Line: o.LineOf(cv), App: run.app.Name, Object: objRef(o), Field: "spec.chart.spec.chart",
 		Msg: fmt.Sprintf("installs chart %s, the folder kiln renders app %s from, out of kiln's source %s/%s/%s, which holds kiln's rendered manifests: there the chart is either missing, and the release fails, "+
 			"or the chart itself, which helm-controller installs beside kiln's own Kustomization of app %s, two owners of every object",
 			p, app, src.Kind, src.Namespace, src.Name, app),

@@ -180,9 +180,13 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 			if len(users) > 0 {
 				slices.Sort(users)
 				key = strings.Join(users, ",")
+				verb := "depend"
+				if len(users) == 1 {
+					verb = "depends"
+				}
 				msg = fmt.Sprintf("its %s has volumeBindingMode: WaitForFirstConsumer, so the claim stays Pending until a pod that mounts it is scheduled, and only pods of %s mount it, which %s on app %s: "+
 					"with %s, Flux's health check (kstatus) waits for the claim to be Bound, so app %s is never Ready, and Flux never applies %s, whose pods would bind the claim: a deadlock",
-					class, appList(users), map[bool]string{true: "depends", false: "depend"}[len(users) == 1], run.app.Name, how, run.app.Name, appList(users))
+					class, appList(users), verb, run.app.Name, how, run.app.Name, appList(users))
 				hint = fmt.Sprintf("move the claim into the app whose pods mount it (%s), or ", appList(users))
 				if waits {
 					hint += fmt.Sprintf("set flux.wait: false for app %s", run.app.Name)

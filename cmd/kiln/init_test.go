@@ -277,29 +277,11 @@ func TestInitEnvFileYml(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := filepath.Join(root, "kiln.yaml")
-	_, stderr, code := runKiln(t, "init", "--config", cfg)
-	if code != 0 || stderr != "" {
-		t.Fatalf("init: exit %d, notes:\n%s", code, stderr)
-	}
-	written, err := os.ReadFile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "  - name: dev\n    config: envs/dev.yml\n  - name: prod\n"; !strings.Contains(string(written), want) {
-		t.Errorf("kiln.yaml lacks %q:\n%s", want, written)
-	}
-	if _, stderr, code := runKiln(t, "validate", "--config", cfg); code != 0 {
-		t.Errorf("validate of what init wrote: exit %d\n%s\nkiln.yaml:\n%s", code, stderr, written)
-	}
 	// --output json names the file too: a script writing its own
 	// kiln.yaml from it needs the config: line as much.
-	stdout, stderr, code := runKiln(t, "init", "--config", cfg, "--force", "--output", "json")
-	if code != 0 {
-		t.Fatalf("init --output json: exit %d\n%s", code, stderr)
-	}
-	if err := validateOutput("init", []byte(stdout)); err != nil {
-		t.Errorf("init --output json against docs/schemas/init.json: %v\n%s", err, stdout)
+	notes, stdout := initThenValidate(t, filepath.Join(root, "kiln.yaml"), "  - name: dev\n    config: envs/dev.yml\n  - name: prod\n")
+	if notes != "" {
+		t.Errorf("init notes:\n%s", notes)
 	}
 	var rep struct {
 		EnvFiles map[string]string `json:"environmentFiles"`
@@ -327,28 +309,38 @@ func TestInitCarriesFluxKustomizationSettings(t *testing.T) {
 		"apps/web/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: web\n  namespace: flux-system\n" +
 			"spec:\n  path: ./apps/web/app\n  sourceRef: {kind: GitRepository, name: legacy}\n  targetNamespace: shop\n  interval: 1h\n  timeout: 3m\n  wait: true\n  prune: true\n",
 	})
-	cfg := filepath.Join(root, "kiln.yaml")
-	if _, stderr, code := runKiln(t, "init", "--config", cfg); code != 0 {
-		t.Fatalf("init: exit %d\n%s", code, stderr)
+	_, stdout := initThenValidate(t, filepath.Join(root, "kiln.yaml"), "    namespace: shop\n    kustomize: apps/web/app\n    flux:\n      interval: 1h\n      timeout: 3m\n      wait: true\n")
+	if !strings.Contains(stdout, `"flux": {`) {
+		t.Errorf("--output json lacks the app's flux settings:\n%s", stdout)
+	}
+}
+
+// initThenValidate runs kiln init for cfg, checks that the kiln.yaml it
+// writes holds want and validates, and runs it again with --output json,
+// which must meet docs/schemas/init.json. It returns the first run's
+// notes (stderr) and the JSON.
+func initThenValidate(t *testing.T, cfg, want string) (notes, jsonOut string) {
+	t.Helper()
+	_, notes, code := runKiln(t, "init", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("init: exit %d\n%s", code, notes)
 	}
 	written, err := os.ReadFile(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "    namespace: shop\n    kustomize: apps/web/app\n    flux:\n      interval: 1h\n      timeout: 3m\n      wait: true\n"; !strings.Contains(string(written), want) {
+	if !strings.Contains(string(written), want) {
 		t.Errorf("kiln.yaml lacks %q:\n%s", want, written)
 	}
 	if _, stderr, code := runKiln(t, "validate", "--config", cfg); code != 0 {
 		t.Errorf("validate of what init wrote: exit %d\n%s\nkiln.yaml:\n%s", code, stderr, written)
 	}
-	stdout, stderr, code := runKiln(t, "init", "--config", cfg, "--force", "--output", "json")
+	jsonOut, stderr, code := runKiln(t, "init", "--config", cfg, "--force", "--output", "json")
 	if code != 0 {
 		t.Fatalf("init --output json: exit %d\n%s", code, stderr)
 	}
-	if err := validateOutput("init", []byte(stdout)); err != nil {
-		t.Errorf("init --output json against docs/schemas/init.json: %v\n%s", err, stdout)
+	if err := validateOutput("init", []byte(jsonOut)); err != nil {
+		t.Errorf("init --output json against docs/schemas/init.json: %v\n%s", err, jsonOut)
 	}
-	if !strings.Contains(stdout, `"flux": {`) {
-		t.Errorf("--output json lacks the app's flux settings:\n%s", stdout)
-	}
+	return notes, jsonOut
 }

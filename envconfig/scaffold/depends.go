@@ -181,7 +181,9 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 	}
 	appOf := map[string]string{} // namespace/name of a Flux Kustomization -> app
 	mine := map[string][]found{}
-	for _, a := range apps {
+	index := map[string]int{} // app → its place in apps
+	for i, a := range apps {
+		index[a.Name] = i
 		if a.Engine != Kustomize && a.Engine != YAML {
 			continue
 		}
@@ -200,8 +202,9 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 		for _, f := range mine[name] {
 			fks = append(fks, f.fk)
 		}
-		adopted := s.adoptTargetNamespace(apps, name, fks, envs)
-		adoptFluxSettings(apps, name, fks)
+		a := &apps[index[name]]
+		adopted := s.adoptTargetNamespace(a, fks, envs)
+		adoptFluxSettings(a, fks)
 		for _, f := range mine[name] {
 			for _, d := range f.fk.dependsOn {
 				if to, ok := appOf[d]; ok && !slices.Contains(given[name], to) {
@@ -218,12 +221,6 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 		}
 		lacks = slices.Compact(slices.Sorted(slices.Values(lacks)))
 		files = slices.Compact(slices.Sorted(slices.Values(files)))
-		var a App
-		for _, x := range apps {
-			if x.Name == name {
-				a = x
-			}
-		}
 		var what []string
 		for _, l := range lacks {
 			switch l {
@@ -243,14 +240,13 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 }
 
 // adoptTargetNamespace makes the targetNamespace of the Flux
-// Kustomizations that apply app name's folder the app's namespace, where
+// Kustomizations fks, which apply app a's folder, its namespace, where
 // its kustomization names none (init's namespace was then a guess from
 // the folder's name, "app" for each of a home-ops repository's
 // <namespace>/<name>/app folders), they all give the same one, and it is
 // a valid name. It returns the namespace taken, or "".
-func (s *scan) adoptTargetNamespace(apps []App, name string, fks []*fluxKustomization, envs []string) string {
-	i := slices.IndexFunc(apps, func(a App) bool { return a.Name == name })
-	if i < 0 || apps[i].Engine != Kustomize {
+func (s *scan) adoptTargetNamespace(a *App, fks []*fluxKustomization, envs []string) string {
+	if a.Engine != Kustomize {
 		return ""
 	}
 	ns := ""
@@ -264,11 +260,11 @@ func (s *scan) adoptTargetNamespace(apps []App, name string, fks []*fluxKustomiz
 		return ""
 	}
 	for _, e := range envs {
-		if k := s.kusts[strings.ReplaceAll(apps[i].Path, "{env}", e)]; k != nil && k.namespace != "" {
+		if k := s.kusts[strings.ReplaceAll(a.Path, "{env}", e)]; k != nil && k.namespace != "" {
 			return ""
 		}
 	}
-	apps[i].Namespace = ns
+	a.Namespace = ns
 	return ns
 }
 
@@ -293,15 +289,14 @@ func (s *scan) buildNamespace(a App, envs []string) string {
 // fluxDuration is what Flux's CRDs take as an interval or timeout.
 var fluxDuration = regexp.MustCompile(shape.DurationPattern)
 
-// adoptFluxSettings gives app name the interval, timeout and wait that
-// every Flux Kustomization applying its folder sets alike, where they
+// adoptFluxSettings gives app a the interval, timeout and wait that every
+// Flux Kustomization applying its folder (fks) sets alike, where they
 // differ from kiln's defaults (10m, 5m, no wait): without them the app's
 // Kustomization would reconcile, wait and time out otherwise than the one
 // it replaces. A spec's timeout left out is Flux's interval; one interval
 // kept without a timeout keeps that too.
-func adoptFluxSettings(apps []App, name string, fks []*fluxKustomization) {
-	i := slices.IndexFunc(apps, func(a App) bool { return a.Name == name })
-	if i < 0 || len(fks) == 0 {
+func adoptFluxSettings(a *App, fks []*fluxKustomization) {
+	if len(fks) == 0 {
 		return
 	}
 	same := func(get func(*fluxKustomization) string) string {
@@ -337,6 +332,6 @@ func adoptFluxSettings(apps []App, name string, fks []*fluxKustomization) {
 		f.Wait = wait
 	}
 	if f != (Flux{}) {
-		apps[i].Flux = &f
+		a.Flux = &f
 	}
 }
