@@ -47,6 +47,7 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 		first  int
 	}
 	docsOf := map[[2]string][]tdoc{}
+	bigLines := map[string]int{}
 	keysOf := map[docKey]keyLines{}
 	add := func(source, body string) {
 		keepLines := crds[source]
@@ -66,7 +67,13 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 				// clear (lines.go).
 				objs[i].Line = 0
 				if data, ok := big[src.path(source)]; ok && len(objs) == 1 {
-					objs[i].Line = soleObjectLine(data)
+					// Once per template: a range prints many chunks of one.
+					line, read := bigLines[source]
+					if !read {
+						line = soleObjectLine(data)
+						bigLines[source] = line
+					}
+					objs[i].Line = line
 				}
 				if text, ok := texts[src.path(source)]; ok && objs[i].Node != nil && objs[i].Raw == nil {
 					kind := objs[i].Node.GetKind()
@@ -151,11 +158,11 @@ func templateTexts(src *chartSource) (texts map[string]string, big map[string][]
 	return texts, big
 }
 
-// soleObjectLine is, for a template over maxMappedTemplate that printed
-// one object (kueue's and argo-cd's templated CRDs), the line of the one
-// apiVersion key it writes at the start of a line: where the object
-// starts, found without reading the template line by line. 0 when it
-// writes none or several.
+// soleObjectLine is, for a template over maxMappedTemplate (kueue's and
+// argo-cd's templated CRDs), the line of the one apiVersion key it writes
+// at the start of a line: where each object it prints starts, found
+// without reading the template line by line. 0 when it writes none or
+// several.
 func soleObjectLine(data []byte) int {
 	const key = "apiVersion:"
 	at := -1
