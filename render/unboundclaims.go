@@ -10,6 +10,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/words"
 	"github.com/kiln-gitops/kiln/render/internal/flux"
 	"github.com/kiln-gitops/kiln/render/internal/graph"
 	"github.com/kiln-gitops/kiln/render/internal/scope"
@@ -205,12 +206,7 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 }
 
 // appList names apps as a message does: "app a", "apps a and b".
-func appList(apps []string) string {
-	if len(apps) == 1 {
-		return "app " + apps[0]
-	}
-	return "apps " + strings.Join(apps[:len(apps)-1], ", ") + " and " + apps[len(apps)-1]
-}
+func appList(apps []string) string { return words.Noun(len(apps), "app") + " " + words.And(apps) }
 
 // claimClass is the StorageClass the PV controller binds claim n with and
 // how n gets it: storageClassName, else the legacy annotation, else, when

@@ -3,6 +3,8 @@ package validate
 import (
 	"encoding/json"
 	"slices"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // operatorKinds are the kinds the Flux Operator adds to the enum of an
@@ -36,9 +38,13 @@ func withOperatorKinds(file string, data []byte) []byte {
 	if err := json.Unmarshal(data, &crd); err != nil {
 		panic(err) // embedded and tested
 	}
-	versions, _ := dig(crd, "spec", "versions").([]any)
+	// NoCopy: the enums are changed in place.
+	vs, _, _ := unstructured.NestedFieldNoCopy(crd, "spec", "versions")
+	versions, _ := vs.([]any)
 	for _, v := range versions {
-		kind, _ := dig(v, "schema", "openAPIV3Schema", "properties", "spec", "properties", field, "items", "properties", "kind").(map[string]any)
+		version, _ := v.(map[string]any)
+		k, _, _ := unstructured.NestedFieldNoCopy(version, "schema", "openAPIV3Schema", "properties", "spec", "properties", field, "items", "properties", "kind")
+		kind, _ := k.(map[string]any)
 		enum, ok := kind["enum"].([]any)
 		if !ok {
 			continue
@@ -55,16 +61,4 @@ func withOperatorKinds(file string, data []byte) []byte {
 		panic(err) // decoded from JSON just above
 	}
 	return out
-}
-
-// dig follows keys down nested JSON objects; nil where one is missing.
-func dig(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
 }
