@@ -344,3 +344,31 @@ func initThenValidate(t *testing.T, cfg, want string) (notes, jsonOut string) {
 	}
 	return notes, jsonOut
 }
+
+// TestInitSkipsCRDsAnotherChartRenders: the real karpenter chart, whose
+// crds/ hold the CRDs the karpenter-crd chart beside it templates, as
+// `helm pull` gives both: init sets helm.skipCRDs on karpenter and makes
+// it depend on karpenter-crd, and kiln validate takes what it wrote
+// (without skipCRDs it refuses the CRD's two owners).
+func TestInitSkipsCRDsAnotherChartRenders(t *testing.T) {
+	t.Parallel()
+	const src = "../../testdata/charts/karpenter/"
+	root := t.TempDir()
+	if err := os.CopyFS(filepath.Join(root, "charts", "karpenter-crd"), os.DirFS(src+"charts/karpenter-crd")); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for to, from := range map[string]string{
+		"charts/karpenter/Chart.yaml":                          "charts/karpenter/Chart.yaml",
+		"charts/karpenter/crds/karpenter.sh_nodeoverlays.yaml": "pkg/apis/crds/karpenter.sh_nodeoverlays.yaml",
+	} {
+		data, err := os.ReadFile(src + from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[to] = string(data)
+	}
+	writeFiles(t, root, files)
+	initThenValidate(t, filepath.Join(root, "kiln.yaml"),
+		"    helm:\n      chart: charts/karpenter\n      skipCRDs: true   # its crds/ are another app's CRDs\n    dependsOn: [karpenter-crd]\n")
+}

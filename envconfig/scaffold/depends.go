@@ -1,9 +1,11 @@
 package scaffold
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -21,21 +23,36 @@ import (
 // it recommends. given are edges known otherwise (fluxDependsOn), added
 // first. An edge that would close a cycle is left out.
 func (s *scan) dependsOn(apps []App, envs []string, given map[string][]string) {
-	type facts struct{ crds, namespaces, uses, inNamespaces map[string]bool }
+	type facts struct {
+		crdFacts
+		namespaces, uses, inNamespaces map[string]bool
+	}
 	all := make([]facts, len(apps))
 	for i, a := range apps {
-		f := facts{crds: map[string]bool{}, namespaces: map[string]bool{}, uses: map[string]bool{}, inNamespaces: map[string]bool{a.Namespace: true}}
+		f := facts{crdFacts{all: map[string]bool{}, chart: map[string]bool{}, only: true}, map[string]bool{}, map[string]bool{}, map[string]bool{a.Namespace: true}}
+		if a.Engine == Helm {
+			var keys []string
+			keys, f.only = s.templateCRDs(a.Path)
+			for _, k := range keys {
+				f.all[k] = true
+			}
+		}
 		// kustomize's namespace transformer gives every object of the
 		// build the kustomization's namespace, and a Namespace object
 		// that name (a home-ops component's Namespace "_" becomes each
 		// app folder's namespace).
 		transformed := s.buildNamespace(a, envs)
 		for _, file := range s.filesOf(a, envs) {
-			objs, _ := s.objects(file)
+			objs, ok := s.objects(file)
+			f.only = f.only && ok
 			for _, o := range objs {
+				f.only = f.only && (o.crd != "" || a.Engine == Helm)
 				switch {
 				case o.crd != "":
-					f.crds[o.crd] = true
+					f.all[o.crd] = true
+					if a.Engine == Helm {
+						f.chart[o.crd] = true
+					}
 				case o.group == "" && o.kind == "Namespace":
 					f.namespaces[cmp.Or(transformed, o.name)] = true
 				default:
@@ -58,6 +75,11 @@ func (s *scan) dependsOn(apps []App, envs []string, given map[string][]string) {
 			creators[ns]++
 		}
 	}
+	crds := make([]crdFacts, len(all))
+	for i, f := range all {
+		crds[i] = f.crdFacts
+	}
+	skipFrom := s.skipCRDs(apps, crds)
 	edges := map[string][]string{}
 	reaches := func(from, to string) bool {
 		seen := map[string]bool{}
@@ -86,9 +108,9 @@ func (s *scan) dependsOn(apps []App, envs []string, given map[string][]string) {
 			if i == j {
 				continue
 			}
-			needs := false
+			needs := skipFrom[i][apps[j].Name]
 			for k := range all[i].uses {
-				needs = needs || all[j].crds[k]
+				needs = needs || all[j].all[k]
 			}
 			for ns := range all[i].inNamespaces {
 				needs = needs || all[j].namespaces[ns] && creators[ns] == 1
@@ -105,6 +127,127 @@ func (s *scan) dependsOn(apps []App, envs []string, given map[string][]string) {
 	}
 }
 
+// crdFacts are the CRDs an app defines, as init reads them without
+// rendering.
+type crdFacts struct {
+	// all are the CRDs it defines; chart those of a chart's crds/, which
+	// helm.skipCRDs can leave out.
+	all, chart map[string]bool
+	// only: every object init read of it is a CRD (or a crds/ file), and
+	// it read them all: the app is there for the CRDs (karpenter-crd).
+	only bool
+}
+
+// skipCRDs sets helm.skipCRDs on each chart whose crds/ hold only CRDs
+// an app of CRDs alone defines otherwise than by a chart's crds/
+// (karpenter's crds/ beside karpenter-crd's templates, the documented
+// install): both copies would be one object with two owners, which kiln
+// validate refuses. A chart with a CRD no such app renders keeps its
+// crds/ (skipCRDs leaves out all of them); so do two charts whose crds/
+// alone hold the same CRDs (one of them must keep its copy) and a chart
+// beside another install of the same software (strimzi's chart and its
+// YAML install, alternatives that own the same Deployments too, which
+// kiln validate names). A chart set no longer defines its crds/. It
+// returns, per chart set, the apps that define its CRDs, on which it
+// then depends.
+func (s *scan) skipCRDs(apps []App, crds []crdFacts) map[int]map[string]bool {
+	from := map[int]map[string]bool{}
+	for i := range apps {
+		if apps[i].Engine != Helm || len(crds[i].chart) == 0 {
+			continue
+		}
+		by := map[string]bool{}
+		for _, k := range slices.Sorted(mapsKeys(crds[i].chart)) {
+			owner := ""
+			for j, c := range crds {
+				if j != i && c.only && c.all[k] && !c.chart[k] {
+					owner = apps[j].Name
+					break
+				}
+			}
+			if owner == "" {
+				by = nil
+				break
+			}
+			by[owner] = true
+		}
+		if by == nil {
+			continue
+		}
+		apps[i].SkipCRDs = true
+		from[i] = by
+		for k := range crds[i].chart {
+			delete(crds[i].all, k)
+		}
+		names := strings.Join(slices.Sorted(mapsKeys(by)), ", ")
+		s.note(path.Join(apps[i].Path, "crds"), "its CRDs are rendered by %s too: helm.skipCRDs leaves them out, as helm install --skip-crds, so that each has one owner, and the app depends on %s", names, names)
+	}
+	return from
+}
+
+// templateCRDs are the CRDs the files of a chart's templates/ define,
+// read without rendering: lines holding only template actions are
+// dropped and other actions replaced, which leaves a CRD chart's files
+// plain YAML (karpenter-crd's add annotations from values). A file that
+// is not, one whose document an unindented if, with or range may leave
+// out (cert-manager's CRDs, off by default), and a CRD whose group or
+// kind is templated are not counted. only: every file holds CRDs alone,
+// all counted.
+func (s *scan) templateCRDs(chart string) (keys []string, only bool) {
+	only = true
+	for _, rel := range s.chartFiles(path.Join(chart, "templates")) {
+		if strings.HasPrefix(path.Base(rel), "_") {
+			continue
+		}
+		data, err := s.read(filepath.Join(s.root, filepath.FromSlash(rel)))
+		if err != nil || !bytes.Contains(data, []byte("CustomResourceDefinition")) {
+			only = false
+			continue
+		}
+		plain, ok := untemplated(data)
+		objs, parsed := parseObjects(plain)
+		only = only && ok && parsed
+		for _, o := range objs {
+			if o.crd == "" || strings.Contains(o.crd, templatedValue) {
+				only = false
+				continue
+			}
+			keys = append(keys, o.crd)
+		}
+	}
+	return keys, only && len(keys) > 0
+}
+
+// templatedValue stands for a template action inside a line.
+const templatedValue = "kiln-init-templated"
+
+var (
+	templateAction = regexp.MustCompile(`\{\{.*?\}\}`)
+	// conditional is an action that may leave out what follows it.
+	conditional = regexp.MustCompile(`^\{\{-?\s*(if|with|range)\b`)
+)
+
+// untemplated is a template file's text without its actions (see
+// templateCRDs); false when that is not sure to be YAML the template
+// would print.
+func untemplated(data []byte) ([]byte, bool) {
+	var out bytes.Buffer
+	for line := range bytes.Lines(data) {
+		rest := templateAction.ReplaceAll(line, nil)
+		if len(bytes.TrimSpace(rest)) == 0 && len(bytes.TrimSpace(line)) > 0 {
+			if conditional.Match(line) {
+				return nil, false
+			}
+			continue
+		}
+		if bytes.Contains(rest, []byte("{{")) || bytes.Contains(rest, []byte("}}")) {
+			return nil, false
+		}
+		out.Write(templateAction.ReplaceAll(line, []byte(templatedValue)))
+	}
+	return out.Bytes(), true
+}
+
 // filesOf lists the YAML files an app's objects can be read from without
 // rendering.
 func (s *scan) filesOf(a App, envs []string) []string {
@@ -112,7 +255,7 @@ func (s *scan) filesOf(a App, envs []string) []string {
 	case YAML:
 		return s.yamlBelow(a.Path)
 	case Helm:
-		return s.yamlBelow(path.Join(a.Path, "crds"))
+		return s.chartFiles(path.Join(a.Path, "crds"))
 	case Kustomize:
 		var files []string
 		seen := map[string]bool{}
@@ -138,6 +281,28 @@ func (s *scan) filesOf(a App, envs []string) []string {
 		return files
 	}
 	return nil
+}
+
+// chartFiles are the YAML files below a chart's folder dir, symlinked
+// ones among them where they lead to a file inside the root: Helm loads a
+// chart through its symlinks (karpenter's crds/ link to the CRDs its
+// repository generates elsewhere), and kiln renders it so.
+func (s *scan) chartFiles(dir string) []string {
+	files := s.yamlBelow(dir)
+	_ = filepath.WalkDir(filepath.Join(s.root, filepath.FromSlash(dir)), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.Type()&fs.ModeSymlink == 0 || s.linksOut(p) {
+			return nil
+		}
+		if ext := path.Ext(d.Name()); ext != ".yaml" && ext != ".yml" {
+			return nil
+		}
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			files = append(files, s.rel(p))
+		}
+		return nil
+	})
+	slices.Sort(files)
+	return files
 }
 
 func (s *scan) yamlBelow(dir string) []string {

@@ -58,6 +58,9 @@ type App struct {
 	// applied the app's folder gave it, where they differ from kiln's
 	// defaults; nil when none.
 	Flux *Flux `json:"flux,omitempty"`
+	// SkipCRDs is a Helm app's helm.skipCRDs: set when every CRD of the
+	// chart's crds/ is rendered by another app's templates or files.
+	SkipCRDs bool `json:"skipCRDs,omitempty"`
 }
 
 // Flux are an app's flux: settings in kiln.yaml.
@@ -231,6 +234,15 @@ func linkedAway(dir, file string) string {
 // start of the file in the note: a Chart.yaml linked to /etc/passwd
 // printed "root:x:").
 func (s *scan) outside(p string) bool {
+	if !s.linksOut(p) {
+		return false
+	}
+	s.note(s.rel(p), "not added: it is a symlink leading outside the repository, and kiln reads only files inside it; copy the file in instead of linking to it")
+	return true
+}
+
+// linksOut reports whether p is a symlink leading out of the root.
+func (s *scan) linksOut(p string) bool {
 	if st, err := os.Lstat(p); err != nil || st.Mode()&fs.ModeSymlink == 0 {
 		return false
 	}
@@ -242,11 +254,8 @@ func (s *scan) outside(p string) bool {
 	if err != nil {
 		root = s.root
 	}
-	if r, err := filepath.Rel(root, target); err == nil && !escapes(filepath.ToSlash(r)) {
-		return false
-	}
-	s.note(s.rel(p), "not added: it is a symlink leading outside the repository, and kiln reads only files inside it; copy the file in instead of linking to it")
-	return true
+	r, err := filepath.Rel(root, target)
+	return err != nil || escapes(filepath.ToSlash(r))
 }
 
 func (s *scan) walk() error {
@@ -1562,6 +1571,12 @@ func (s *scan) readObjects(rel string) ([]object, bool) {
 	if err != nil {
 		return nil, false
 	}
+	return parseObjects(data)
+}
+
+// parseObjects reads the Kubernetes objects of a YAML stream; false when
+// a document is not one.
+func parseObjects(data []byte) ([]object, bool) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var objs []object
 	for {

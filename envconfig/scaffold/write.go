@@ -49,6 +49,9 @@ apps:
 		switch a.Engine {
 		case Helm:
 			fmt.Fprintf(&b, "    helm:\n      chart: %s\n", scalar(a.Path))
+			if a.SkipCRDs {
+				b.WriteString("      skipCRDs: true   # its crds/ are another app's CRDs\n")
+			}
 		case Kustomize:
 			fmt.Fprintf(&b, "    kustomize: %s\n", scalar(a.Path))
 		case Jsonnet:
