@@ -1173,6 +1173,9 @@ func (r *Renderer) renderEnv(ctx context.Context, env string, last bool) *EnvRes
 			r.recordReads("app "+run.app.Name, run.res.Inputs, run.res.Deps)
 		}
 	}
+	if !bound.exceeded() {
+		er.Warnings = append(er.Warnings, r.capabilityGaps(withSecrets(bound.ctx, er.Redactor), res, runs)...)
+	}
 	r.envEnginesDone()
 	if last {
 		r.enginesDone()

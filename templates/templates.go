@@ -213,6 +213,12 @@ type Result struct {
 	// program prints them on stderr (helm template's values warnings), in
 	// the order noticed, without duplicates. They never hold a value.
 	Warnings []Warning
+	// APIChecks are the API versions ("group/version" or
+	// "group/version/Kind") a Helm chart's templates, its subcharts'
+	// among them, test with .Capabilities.APIVersions.Has as a literal
+	// string: what of a cluster's APIs the output may depend on, beyond
+	// Request.APIVersions. Sorted, unique; nil for other engines.
+	APIChecks []string
 }
 
 // Warning is one thing an engine noticed without failing. File names the

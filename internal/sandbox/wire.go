@@ -205,8 +205,9 @@ type wireResponse struct {
 	Cacheable   bool
 	Deps        []templates.Dep
 	// Errors are the leaves of the engine's error, when it failed.
-	Errors   []wireError
-	Warnings []templates.Warning
+	Errors    []wireError
+	Warnings  []templates.Warning
+	APIChecks []string
 }
 
 type wireObject struct {
@@ -258,7 +259,7 @@ func encodeResponse(res *templates.Result, rerr error) (*wireResponse, error) {
 	}
 	w.Nodes = nodes
 	w.Inputs, w.InputsNil, w.InputDigest = res.Inputs, res.Inputs == nil, res.InputDigest
-	w.Cacheable, w.Deps, w.Warnings = res.Cacheable, res.Deps, res.Warnings
+	w.Cacheable, w.Deps, w.Warnings, w.APIChecks = res.Cacheable, res.Deps, res.Warnings, res.APIChecks
 	params, err := encodeValue(anyOrNil(res.Params))
 	if err != nil {
 		return nil, fmt.Errorf("params: %w", err)
@@ -316,7 +317,7 @@ func (w *wireResponse) decode() (*templates.Result, error) {
 		}
 		return nodes[id], nil
 	}
-	res := &templates.Result{InputDigest: w.InputDigest, Inputs: emptySlice(w.Inputs), Cacheable: w.Cacheable, Deps: w.Deps, Warnings: w.Warnings}
+	res := &templates.Result{InputDigest: w.InputDigest, Inputs: emptySlice(w.Inputs), Cacheable: w.Cacheable, Deps: w.Deps, Warnings: w.Warnings, APIChecks: w.APIChecks}
 	if w.InputsNil {
 		res.Inputs = nil
 	}

@@ -20,7 +20,7 @@ import (
 
 // wireVersion starts every encoding; a change of the layout below changes
 // it, and a reader refuses any other.
-const wireVersion = 8
+const wireVersion = 9
 
 // maxValueDepth bounds the nesting of a decoded value, so that crafted
 // bytes cannot exhaust the stack: YAML and JSON decoders refuse documents
@@ -92,7 +92,7 @@ func (w *wireResponse) tail(b []byte) []byte {
 		b = appendString(b, x.Msg)
 		b = appendString(b, x.Hint)
 	}
-	return b
+	return appendStrings(b, w.APIChecks)
 }
 
 // UnmarshalBinary decodes what MarshalBinary encoded. Bytes it did not
@@ -157,6 +157,7 @@ func (w *wireResponse) UnmarshalBinary(data []byte) error {
 			w.Warnings[i] = templates.Warning{File: r.str(), Line: int(r.varint()), Msg: r.str(), Hint: r.str()}
 		}
 	}
+	w.APIChecks = r.strings()
 	if r.err == nil && r.left() != 0 {
 		r.fail()
 	}

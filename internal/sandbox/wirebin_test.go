@@ -64,9 +64,10 @@ func fullResponse(t *testing.T) *wireResponse {
 		Nodes:   "\x03\x00\x01\x02",
 		Objects: []wireObject{{Node: -1, File: "a.yaml", Line: 3, Raw: []byte("sops: {}\n")}, {Node: math.MaxInt32, RawNil: true, Overlay: "overlays/dev/kustomization.yaml", Fields: []templates.FieldAt{{Path: "spec.replicas", File: "overlays/dev/patch.yaml", Line: 7}, {Path: "data.A B", File: "app/db.env", Line: 2, Generator: "secretGenerator db"}, {Path: "spec.template.spec.containers[1]", File: "overlays/dev/patch.yaml", Line: 12, Whole: true}}, Path: "web[0]"}, {Raw: []byte{}}},
 		Inputs:  []string{"a.yaml", ""}, InputsNil: true, InputDigest: "sha256:00", Params: params, Cacheable: true,
-		Deps:     []templates.Dep{{Kind: "file", Path: "a.yaml", Sum: "sha256:11"}, {}},
-		Errors:   []wireError{{Diag: true, File: "f", Line: -1, App: "a", Kind: "k", Namespace: "n", Name: "m", Field: "spec.x", Msg: "msg", Hint: "h", Cause: "c", HasCause: true}, {Msg: "plain"}},
-		Warnings: []templates.Warning{{File: "Chart.yaml", Line: 7, Msg: "w", Hint: "h"}, {}},
+		Deps:      []templates.Dep{{Kind: "file", Path: "a.yaml", Sum: "sha256:11"}, {}},
+		Errors:    []wireError{{Diag: true, File: "f", Line: -1, App: "a", Kind: "k", Namespace: "n", Name: "m", Field: "spec.x", Msg: "msg", Hint: "h", Cause: "c", HasCause: true}, {Msg: "plain"}},
+		Warnings:  []templates.Warning{{File: "Chart.yaml", Line: 7, Msg: "w", Hint: "h"}, {}},
+		APIChecks: []string{"monitoring.coreos.com/v1", ""},
 	}
 	// Every field is set in some item.
 	for _, items := range [][]any{{*w}, {w.Objects[0], w.Objects[1]}, {w.Errors[0]}, {w.Deps[0]}, {w.Warnings[0]}} {

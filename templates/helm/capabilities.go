@@ -1,11 +1,14 @@
 package helm
 
 import (
+	"bytes"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -161,4 +164,35 @@ func APIVersions(kubeVersion string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// apiCheck is a test of .Capabilities.APIVersions for one API version
+// written as a literal: `.Capabilities.APIVersions.Has "monitoring.coreos.com/v1"`
+// ($.Capabilities too, in quotes or backquotes).
+var apiCheck = regexp.MustCompile("Capabilities\\.APIVersions\\.Has\\s+(?:\"([^\"\\\\]+)\"|`([^`]+)`)")
+
+// apiChecks lists the API versions chrt's templates and its subcharts'
+// test as literals (Result.APIChecks): kiln renders for a cluster without
+// the CRDs other apps of the env apply, and the render package tells the
+// user when a chart's output depends on them. A version built from a
+// value (printf) is not seen.
+func apiChecks(chrt *chart.Chart) []string {
+	var out []string
+	var visit func(*chart.Chart)
+	visit = func(c *chart.Chart) {
+		for _, t := range c.Templates {
+			if !bytes.Contains(t.Data, []byte("APIVersions")) {
+				continue
+			}
+			for _, m := range apiCheck.FindAllSubmatch(t.Data, -1) {
+				out = append(out, string(m[1])+string(m[2]))
+			}
+		}
+		for _, d := range c.Dependencies() {
+			visit(d)
+		}
+	}
+	visit(chrt)
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -220,6 +220,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		InputDigest: digest(req, src, vals),
 		Params:      plainMap(effective),
 		Warnings:    append(loadWarns, warns...),
+		APIChecks:   apiChecks(chrt),
 	}
 	var ok bool
 	res.Deps, ok = rec.Deps()
