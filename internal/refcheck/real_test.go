@@ -32,6 +32,7 @@ func TestRealSourcesAgainstPrograms(t *testing.T) {
 		"charts/ingress-nginx": "../../testdata/charts/ingress-nginx",
 		"charts/external-dns":  "../../testdata/charts/external-dns",
 		"charts/kibana":        "../../testdata/charts/kibana-hooks",
+		"charts/consul":        "../../testdata/charts/prometheus-consul-exporter",
 	})
 	files := map[string]string{
 		"kiln.yaml": `apiVersion: kiln/v1alpha1
@@ -62,6 +63,11 @@ apps:
     namespace: kibana
     helm:
       chart: charts/kibana
+  - name: consul-exporter # its ServiceMonitor only where the cluster serves monitoring.coreos.com/v1: left out, as helm template does
+    namespace: monitoring
+    helm:
+      chart: charts/consul
+    dependsOn: [kps]
   - name: springboot-staging
     namespace: staging
     kustomize: kustomize/springboot/overlays/staging
@@ -74,6 +80,10 @@ apps:
       chart: charts/kps/kube-prometheus-stack-88.5.3.tgz
 `,
 		"envs/dev.yaml": `apps:
+  consul-exporter:
+    values:
+      rbac: {pspEnabled: false}
+      serviceMonitor: {enabled: true}
   external-dns:
     values:
       policy: sync
