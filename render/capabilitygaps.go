@@ -28,6 +28,12 @@ import (
 // chart's checks of versions validation.crds lists already count as
 // served. ctx carries the env's secrets (withSecrets), as renderApp's.
 func (r *Renderer) capabilityGaps(ctx context.Context, env *envconfig.Resolved, runs []*appRun) []diag.Warning {
+	checks := func(run *appRun) bool {
+		return run.err == nil && run.res != nil && run.kept == nil && run.app.Engine == "helm" && len(run.res.APIChecks) > 0
+	}
+	if !slices.ContainsFunc(runs, checks) {
+		return nil // the usual env: no object of it need be looked at
+	}
 	servedBy := map[string][]string{} // API version → apps whose CRDs serve it
 	for _, run := range runs {
 		if run.err != nil {
@@ -44,7 +50,7 @@ func (r *Renderer) capabilityGaps(ctx context.Context, env *envconfig.Resolved, 
 	var wg sync.WaitGroup
 	var panics carry.Panics
 	for i, run := range runs {
-		if run.err != nil || run.res == nil || run.kept != nil || run.app.Engine != "helm" || len(run.res.APIChecks) == 0 {
+		if !checks(run) {
 			continue
 		}
 		req := r.request(env, run.app)
