@@ -344,6 +344,13 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 	if len(byPath) == 0 {
 		return nil
 	}
+	if root := sourceRoot(apps, envs, slices.Collect(mapsKeys(byPath))); root != "" {
+		for p, fs := range byPath {
+			if dir := root + "/" + p; p != "." && byPath[dir] == nil {
+				byPath[dir] = fs
+			}
+		}
+	}
 	appOf := map[string]string{} // namespace/name of a Flux Kustomization -> app
 	mine := map[string][]found{}
 	index := map[string]int{} // app → its place in apps
@@ -402,6 +409,52 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 		s.note(a.Path, "its Flux Kustomization (%s) sets %s", strings.Join(files, ", "), strings.Join(what, "; and "))
 	}
 	return given
+}
+
+// sourceRoot is the folder of the repository that the Flux Kustomizations'
+// paths (paths) are relative to when it is not the repository's root: a
+// fleet that pushes only its kubernetes/ folder as an OCI artifact, or
+// copies it into ArtifactGenerator artifacts (xunholy/k8s-gitops), writes
+// path: ./apps/base/home-system/autobrr/app for the folder
+// kubernetes/apps/base/home-system/autobrr/app. It is the folder that,
+// put in front of the paths that name no app's folder, makes the most of
+// them name one (two at least, so that one path found by chance below
+// some folder decides nothing); "" when the paths need none, or two
+// folders do as well.
+func sourceRoot(apps []App, envs []string, paths []string) string {
+	folders := map[string]bool{}
+	for _, a := range apps {
+		if a.Engine != Kustomize && a.Engine != YAML {
+			continue
+		}
+		for _, e := range envs {
+			folders[strings.ReplaceAll(a.Path, "{env}", e)] = true
+		}
+	}
+	count := map[string]int{}
+	for _, p := range paths {
+		if folders[p] || p == "." {
+			continue
+		}
+		for f := range folders {
+			if root, ok := strings.CutSuffix(f, "/"+p); ok {
+				count[root]++
+			}
+		}
+	}
+	best, n, tie := "", 1, false
+	for root, c := range count {
+		switch {
+		case c > n:
+			best, n, tie = root, c, false
+		case c == n:
+			tie = true
+		}
+	}
+	if tie || best == "" {
+		return ""
+	}
+	return best
 }
 
 // adoptTargetNamespace makes the targetNamespace of the Flux

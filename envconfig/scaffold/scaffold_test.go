@@ -494,6 +494,50 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// xunholy/k8s-gitops pushes its kubernetes/ folder as the OCI
+			// artifact Flux syncs, so its ks.yaml paths start at apps/:
+			// init matched none of them, and 79 apps got namespace "app"
+			// and no dependsOn.
+			name: "Flux Kustomizations whose paths start below the repository's root",
+			files: map[string]string{
+				"kubernetes/apps/base/home-system/autobrr/app/kustomization.yaml": kust("resources: [cm.yaml]\n"),
+				"kubernetes/apps/base/home-system/autobrr/app/cm.yaml":            cm,
+				"kubernetes/apps/base/home-system/autobrr/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: autobrr, namespace: home-system}\n" +
+					"spec: {path: ./apps/base/home-system/autobrr/app, targetNamespace: home-system, dependsOn: [{name: volsync, namespace: volsync-system}]}\n",
+				"kubernetes/apps/base/volsync-system/volsync/app/kustomization.yaml": kust("resources: [cm.yaml]\n"),
+				"kubernetes/apps/base/volsync-system/volsync/app/cm.yaml":            cm,
+				"kubernetes/apps/base/volsync-system/volsync/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: volsync, namespace: volsync-system}\n" +
+					"spec: {path: \"./apps/base/volsync-system/volsync/app\", targetNamespace: volsync-system}\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "autobrr-app", Namespace: "home-system", Engine: Kustomize, Path: "kubernetes/apps/base/home-system/autobrr/app", DependsOn: []string{"volsync-app"}},
+				{Name: "volsync-app", Namespace: "volsync-system", Engine: Kustomize, Path: "kubernetes/apps/base/volsync-system/volsync/app"},
+			},
+			wantNotes: []Note{
+				{Path: "kubernetes/apps/base/home-system/autobrr", Message: "not added: a kustomization (kubernetes/apps/base/home-system/autobrr/app) lies below it, and the yaml engine reads every YAML file below its folder"},
+				{Path: "kubernetes/apps/base/home-system/autobrr/app", Message: "its Flux Kustomization (kubernetes/apps/base/home-system/autobrr/ks.yaml) sets targetNamespace home-system, which init made the app's namespace; kiln gives it to objects without a namespace only, where Flux's targetNamespace replaces any: set namespace: home-system in the app's kustomization if some object names another"},
+				{Path: "kubernetes/apps/base/volsync-system/volsync", Message: "not added: a kustomization (kubernetes/apps/base/volsync-system/volsync/app) lies below it, and the yaml engine reads every YAML file below its folder"},
+				{Path: "kubernetes/apps/base/volsync-system/volsync/app", Message: "its Flux Kustomization (kubernetes/apps/base/volsync-system/volsync/ks.yaml) sets targetNamespace volsync-system, which init made the app's namespace; kiln gives it to objects without a namespace only, where Flux's targetNamespace replaces any: set namespace: volsync-system in the app's kustomization if some object names another"},
+			},
+		},
+		{
+			// One path that names a folder only below another folder may
+			// be chance: no root is taken from it.
+			name: "one Flux Kustomization's path below a folder sets no root",
+			files: map[string]string{
+				"kubernetes/apps/web/app/kustomization.yaml": kust("resources: [cm.yaml]\n"),
+				"kubernetes/apps/web/app/cm.yaml":            cm,
+				"kubernetes/apps/web/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: web, namespace: flux-system}\n" +
+					"spec: {path: ./web/app, targetNamespace: shop}\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{{Name: "app", Namespace: "app", Engine: Kustomize, Path: "kubernetes/apps/web/app"}},
+			wantNotes: []Note{
+				{Path: "kubernetes/apps/web", Message: "not added: a kustomization (kubernetes/apps/web/app) lies below it, and the yaml engine reads every YAML file below its folder"},
+			},
+		},
+		{
 			// onedr0p/home-ops: each namespace's folder creates it with a
 			// shared component's Namespace "_", which the folder's
 			// namespace: renames, and lists the ks.yaml of its apps. init
