@@ -304,6 +304,16 @@ func (s *scan) walk() error {
 				s.bootstraps = append(s.bootstraps, rel)
 				return filepath.SkipDir
 			}
+			// flux-operator's bootstrap folder (a d2-fleet cluster's
+			// flux-system/): its FluxInstance installs Flux and syncs the
+			// cluster's path, this folder with it, from the code
+			// repository; as an app of kiln, every cluster's folder would
+			// own the same FluxInstance flux-system/flux.
+			if file := s.fluxInstance(p); file != "" {
+				s.note(rel, "not added: flux-operator's bootstrap folder (%s holds a FluxInstance, which installs Flux and syncs the cluster from this repository itself); once kiln's manifests repository is what Flux applies, point its spec.sync at it", file)
+				s.bootstraps = append(s.bootstraps, rel)
+				return filepath.SkipDir
+			}
 			if exists(filepath.Join(p, "Chart.yaml")) {
 				s.chart(p)
 				return filepath.SkipDir
@@ -328,6 +338,31 @@ func (s *scan) walk() error {
 		}
 		return nil
 	})
+}
+
+// fluxInstance names the YAML file directly in dir that holds a
+// flux-operator FluxInstance, "" when none does.
+func (s *scan) fluxInstance(dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") || slices.Contains(kustomizationFiles, e.Name()) {
+			continue
+		}
+		if ext := path.Ext(e.Name()); ext != ".yaml" && ext != ".yml" {
+			continue
+		}
+		rel := s.rel(filepath.Join(dir, e.Name()))
+		objs, _ := s.objects(rel)
+		for _, o := range objs {
+			if o.group == "fluxcd.controlplane.io" && o.kind == "FluxInstance" {
+				return rel
+			}
+		}
+	}
+	return ""
 }
 
 func exists(p string) bool {

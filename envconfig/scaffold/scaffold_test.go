@@ -716,6 +716,30 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// controlplaneio-fluxcd/d2-fleet: each cluster's flux-system/
+			// holds the FluxInstance flux-system/flux that flux-operator
+			// installs and syncs the cluster's folder with. init made each
+			// an app, and kiln validate refused every object in it as
+			// produced by two apps.
+			name: "flux-operator's bootstrap folder is no app",
+			files: map[string]string{
+				"clusters/staging/flux-system/kustomization.yaml": kust("resources: [flux-instance.yaml]\n"),
+				"clusters/staging/flux-system/flux-instance.yaml": "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\n" +
+					"spec: {sync: {kind: OCIRepository, url: 'oci://ghcr.io/controlplaneio-fluxcd/d2-fleet', ref: latest, path: clusters/staging}}\n",
+				"clusters/update/flux-system/flux-instance.yaml": "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\n",
+				"clusters/update/flux-system/runtime-info.yaml":  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flux-runtime-info, namespace: flux-system}\n",
+				"clusters/update/automation.yaml":                cm,
+				"tenants/cm.yaml":                                cm,
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{{Name: "tenants", Namespace: "tenants", Engine: YAML, Path: "tenants"}},
+			wantNotes: []Note{
+				{Path: "clusters/staging/flux-system", Message: "not added: flux-operator's bootstrap folder (clusters/staging/flux-system/flux-instance.yaml holds a FluxInstance, which installs Flux and syncs the cluster from this repository itself); once kiln's manifests repository is what Flux applies, point its spec.sync at it"},
+				{Path: "clusters/update", Message: "not added: flux bootstrap's folder (clusters/update/flux-system) lies below it, and the yaml engine reads every YAML file below its folder"},
+				{Path: "clusters/update/flux-system", Message: "not added: flux-operator's bootstrap folder (clusters/update/flux-system/flux-instance.yaml holds a FluxInstance, which installs Flux and syncs the cluster from this repository itself); once kiln's manifests repository is what Flux applies, point its spec.sync at it"},
+			},
+		},
+		{
 			name: "a YAML folder of Flux's own configuration: an app, noted",
 			files: map[string]string{
 				"sync/apps.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n---\n" +
