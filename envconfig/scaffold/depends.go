@@ -401,8 +401,19 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 					what = append(what, fmt.Sprintf("targetNamespace %s, which init made the app's namespace; kiln gives it to objects without a namespace only, where Flux's targetNamespace replaces any: set namespace: %s in the app's kustomization if some object names another", adopted, adopted))
 					break
 				}
+				if a.Engine == YAML {
+					// A YAML app has no kustomization to set it in.
+					what = append(what, "targetNamespace, which kiln does not apply (the app's namespace fills only objects without one): make it the app's namespace in kiln.yaml, and the namespace of each object that names another")
+					break
+				}
 				what = append(what, "targetNamespace, which kiln does not apply (the app's namespace fills only objects without one): set namespace: in the app's kustomization")
 			case "postBuild":
+				if a.Engine == YAML {
+					// kiln's yaml engine substitutes as postBuild does,
+					// from the env file's vars.
+					what = append(what, "postBuild, whose substitution kiln's yaml engine does with the env's vars: set the values its substitute and substituteFrom give under vars: in envs/<env>.yaml")
+					break
+				}
 				what = append(what, "postBuild, which kiln does not apply to kustomize apps: give the values it substitutes by a patch or replacement (docs/templates.md)")
 			}
 		}

@@ -740,6 +740,28 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// controlplaneio-fluxcd/d2-fleet: each cluster's tenants.yaml
+			// applies the YAML folder tenants/ with postBuild. The note told
+			// to replace the substitution by a patch, as for a kustomize
+			// app, where kiln's yaml engine substitutes from vars: itself;
+			// and to set a targetNamespace in a kustomization it has not.
+			name: "a Flux Kustomization's postBuild and targetNamespace on a YAML app",
+			files: map[string]string{
+				"tenants/apps.yaml":                           "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: apps}\ndata: {tag: '${ARTIFACT_TAG:=latest}'}\n",
+				"clusters/staging/flux-system/gotk-sync.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system}\n",
+				"clusters/staging/tenants.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: tenants, namespace: flux-system}\n" +
+					"spec: {path: ./tenants, targetNamespace: shop, postBuild: {substituteFrom: [{kind: ConfigMap, name: flux-runtime-info}]}}\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{{Name: "tenants", Namespace: "tenants", Engine: YAML, Path: "tenants"}},
+			wantNotes: []Note{
+				{Path: "clusters/staging", Message: "not added: flux bootstrap's folder (clusters/staging/flux-system) lies below it, and the yaml engine reads every YAML file below its folder"},
+				{Path: "clusters/staging/flux-system", Message: "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself"},
+				{Path: "tenants", Message: "its Flux Kustomization (clusters/staging/tenants.yaml) sets postBuild, whose substitution kiln's yaml engine does with the env's vars: set the values its substitute and substituteFrom give under vars: in envs/<env>.yaml; " +
+					"and targetNamespace, which kiln does not apply (the app's namespace fills only objects without one): make it the app's namespace in kiln.yaml, and the namespace of each object that names another"},
+			},
+		},
+		{
 			name: "a YAML folder of Flux's own configuration: an app, noted",
 			files: map[string]string{
 				"sync/apps.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n---\n" +
