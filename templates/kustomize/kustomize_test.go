@@ -1074,6 +1074,44 @@ func TestMalformedResourceNamed(t *testing.T) {
 	}
 }
 
+// TestFileOutsideFolderNamed: kustomize build refuses a file outside the
+// kustomization's folder, and krusty says so for the first only, at the
+// file, without the kustomization or its line. A repository Flux applies
+// can list many (xunholy/k8s-gitops' overlay lists 60 ks.yaml files of its
+// apps' folders): each is named at its line, a base's from the base, and
+// a file in a folder below is no error.
+func TestFileOutsideFolderNamed(t *testing.T) {
+	t.Parallel()
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+	err := buildErr(t, map[string]string{
+		"apps/base/n8n/ks.yaml":        cm,
+		"apps/base/ollama/ks.yaml":     strings.ReplaceAll(cm, "x", "y"),
+		"apps/base/values.json":        "{}\n",
+		"apps/overlays/c0/sub/cm.yaml": strings.ReplaceAll(cm, "x", "z"),
+		"apps/overlays/c0/kustomization.yaml": "resources:\n  - sub/cm.yaml\n  - ../../base/n8n/ks.yaml\n  - ../../base/ollama/ks.yaml\n" +
+			"configMapGenerator:\n  - name: v\n    files: [../../base/values.json]\n",
+	}, "apps/overlays/c0")
+	var got []string
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if !errors.As(e, &de) {
+			t.Fatalf("error %v is not a *diag.Error", e)
+		}
+		got = append(got, fmt.Sprintf("%s:%d: %s | %s", de.File, de.Line, de.Msg, de.Hint))
+	}
+	want := []string{
+		`apps/overlays/c0/kustomization.yaml:3: resources: "../../base/n8n/ks.yaml" is a file outside the kustomization's folder, which kustomize build refuses: it loads files only from a kustomization's folder and below (Flux's kustomize-controller does not restrict this) | ` +
+			"name a folder instead, whose kustomization lists the file (resources: [ks.yaml] in a kustomization.yaml of apps/base/n8n), or move the file into apps/overlays/c0 or a folder below it",
+		`apps/overlays/c0/kustomization.yaml:4: resources: "../../base/ollama/ks.yaml" is a file outside the kustomization's folder, which kustomize build refuses: it loads files only from a kustomization's folder and below (Flux's kustomize-controller does not restrict this) | ` +
+			"name a folder instead, whose kustomization lists the file (resources: [ks.yaml] in a kustomization.yaml of apps/base/ollama), or move the file into apps/overlays/c0 or a folder below it",
+		`apps/overlays/c0/kustomization.yaml:7: configMapGenerator: "../../base/values.json" is a file outside the kustomization's folder, which kustomize build refuses: it loads files only from a kustomization's folder and below (Flux's kustomize-controller does not restrict this) | ` +
+			"move the file into apps/overlays/c0 or a folder below it",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("errors (-want +got):\n%s", d)
+	}
+}
+
 // TestBaseErrorNamesBase: an error krusty meets while building a base or
 // a component names that base's or component's kustomization, where the
 // fix goes, not the overlay's; an error of the overlay itself names the

@@ -380,6 +380,8 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 		// patch configuration around it).
 		if _, err := c.fsys.Stat(real); errors.Is(err, os.ErrNotExist) {
 			c.missing(f, line(), field, value, err)
+		} else if err == nil {
+			c.aboveRoot(f, line, field, value, real)
 		}
 		return
 	}
@@ -403,6 +405,9 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 		c.includedBy[real] = append(c.includedBy[real], f.dir)
 		c.kustomization(real, plugins)
 		return
+	}
+	if c.aboveRoot(f, line, field, value, real) {
+		return ""
 	}
 	if resource {
 		c.resFiles = append(c.resFiles, rootfs.Rel(c.root, real))
@@ -475,6 +480,33 @@ func hasScalar(n *yaml.Node, match func(string) bool) bool {
 		}
 	}
 	return false
+}
+
+// aboveRoot reports value, an entry of field in f that leads to the file
+// real, when real is not in or below f's folder, and says whether it did.
+// kustomize build loads files with root-only load restrictions, as kiln
+// does, and fails at the first such file with a message that names neither
+// the kustomization nor the line ("security; file ... is not in or below
+// ..."). kustomize-controller builds without them, so a repository Flux
+// applies can have many (xunholy/k8s-gitops lists its apps' ks.yaml files
+// from an overlay): each is named, with what to do.
+func (c *checker) aboveRoot(f *kfile, line func() int, field, value, real string) bool {
+	if rootfs.Within(f.dir, filepath.Dir(real)) {
+		return false
+	}
+	// f.dir is symlink-free when krusty's loader root is: only the
+	// top folder could be a link, resolved here, on the rare way to an error.
+	if dir, err := rootfs.RealPath(f.dir); err != nil || rootfs.Within(dir, filepath.Dir(real)) {
+		return false
+	}
+	c.plain = false
+	hint := "move the file into " + rootfs.Rel(c.root, f.dir) + " or a folder below it"
+	if field == "resources" || field == "bases" {
+		hint = fmt.Sprintf("name a folder instead, whose kustomization lists the file (resources: [%s] in a kustomization.yaml of %s), or %s",
+			filepath.Base(real), rootfs.Rel(c.root, filepath.Dir(real)), hint)
+	}
+	c.fail(f.path, line(), fmt.Sprintf("%s: %q is a file outside the kustomization's folder, which kustomize build refuses: it loads files only from a kustomization's folder and below (Flux's kustomize-controller does not restrict this)", field, value), hint, nil)
+	return true
 }
 
 // missing reports value, an entry of field in f at line, as a path that
