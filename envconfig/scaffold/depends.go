@@ -345,12 +345,13 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 		return nil
 	}
 	if root := sourceRoot(apps, envs, slices.Collect(mapsKeys(byPath))); root != "" {
-		for p, fs := range byPath {
+		for _, p := range slices.Sorted(mapsKeys(byPath)) {
 			if dir := root + "/" + p; p != "." && byPath[dir] == nil {
-				byPath[dir] = fs
+				byPath[dir] = byPath[p]
 			}
 		}
 	}
+	applied := func(dir string) bool { return len(byPath[dir]) > 0 }
 	appOf := map[string]string{} // namespace/name of a Flux Kustomization -> app
 	mine := map[string][]found{}
 	index := map[string]int{} // app → its place in apps
@@ -360,7 +361,7 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 			continue
 		}
 		for _, e := range envs {
-			for _, f := range byPath[strings.ReplaceAll(a.Path, "{env}", e)] {
+			for _, f := range byPath[s.appliedAt(strings.ReplaceAll(a.Path, "{env}", e), applied)] {
 				appOf[f.key] = a.Name
 				mine[a.Name] = append(mine[a.Name], f)
 			}
@@ -420,6 +421,31 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 		s.note(a.Path, "its Flux Kustomization (%s) sets %s", strings.Join(files, ", "), strings.Join(what, "; and "))
 	}
 	return given
+}
+
+// appliedAt returns the path of the Flux Kustomizations that apply the
+// app folder dir: dir itself, or else the nearest folder above it with no
+// kustomization file between, itself included, as kustomize-controller
+// generates one for such a folder that takes in every folder below it
+// with a kustomization file, and every YAML file on the way
+// (buroa/k8s-gitops' flux-repositories applies kubernetes/flux/repositories,
+// and so its oci/ kustomization, with targetNamespace flux-system). "" when
+// none does.
+func (s *scan) appliedAt(dir string, applied func(string) bool) string {
+	if applied(dir) {
+		return dir
+	}
+	for d := path.Dir(dir); ; d = path.Dir(d) {
+		if s.kusts[d] != nil {
+			return ""
+		}
+		if applied(d) {
+			return d
+		}
+		if d == "." || d == "/" {
+			return ""
+		}
+	}
 }
 
 // sourceRoot is the folder of the repository that the Flux Kustomizations'

@@ -522,6 +522,42 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// buroa/k8s-gitops: flux-repositories applies
+			// kubernetes/flux/repositories, which has no kustomization
+			// file, so kustomize-controller takes in its oci/ kustomization,
+			// with targetNamespace flux-system; cluster-apps applies
+			// kubernetes/apps, and so each namespace's folder, after it.
+			// init matched exact paths only: oci got namespace "oci", where
+			// the HelmReleases look for flux-system/app-template, and no
+			// app depended on it.
+			name: "a Flux Kustomization applies the kustomizations below its folder when that has none",
+			files: map[string]string{
+				"kubernetes/flux/cluster/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: flux-repositories, namespace: flux-system}\n" +
+					"spec: {interval: 1h, path: ./kubernetes/flux/repositories, targetNamespace: flux-system, wait: true}\n---\n" +
+					"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: cluster-apps, namespace: flux-system}\n" +
+					"spec: {interval: 1h, path: ./kubernetes/apps, dependsOn: [{name: flux-repositories}]}\n",
+				"kubernetes/flux/repositories/oci/kustomization.yaml": kust("resources: [app-template.yaml]\n"),
+				"kubernetes/flux/repositories/oci/app-template.yaml":  "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app-template}\n",
+				"kubernetes/apps/media/kustomization.yaml":            kust("namespace: media\nresources: [cm.yaml]\n"),
+				"kubernetes/apps/media/cm.yaml":                       cm,
+				// A kustomization between: cluster-apps builds media/,
+				// which does not name extra/.
+				"kubernetes/apps/media/extra/app/kustomization.yaml": kust("resources: [cm.yaml]\n"),
+				"kubernetes/apps/media/extra/app/cm.yaml":            cm,
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "app", Namespace: "app", Engine: Kustomize, Path: "kubernetes/apps/media/extra/app"},
+				{Name: "cluster", Namespace: "flux-system", Engine: YAML, Path: "kubernetes/flux/cluster"},
+				{Name: "media", Namespace: "media", Engine: Kustomize, Path: "kubernetes/apps/media", DependsOn: []string{"oci"}, Flux: &Flux{Interval: "1h", Timeout: "1h"}},
+				{Name: "oci", Namespace: "flux-system", Engine: Kustomize, Path: "kubernetes/flux/repositories/oci", Flux: &Flux{Interval: "1h", Timeout: "1h", Wait: new(true)}},
+			},
+			wantNotes: []Note{
+				{Path: "kubernetes/flux/cluster", Message: "its objects are Flux's own configuration (Kustomizations and their sources), which kiln's flux/ replaces with a Kustomization per app: check that this app is still needed"},
+				{Path: "kubernetes/flux/repositories/oci", Message: "its Flux Kustomization (kubernetes/flux/cluster/ks.yaml) sets targetNamespace flux-system, which init made the app's namespace; kiln gives it to objects without a namespace only, where Flux's targetNamespace replaces any: set namespace: flux-system in the app's kustomization if some object names another"},
+			},
+		},
+		{
 			// One path that names a folder only below another folder may
 			// be chance: no root is taken from it.
 			name: "one Flux Kustomization's path below a folder sets no root",
