@@ -1238,7 +1238,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 						Hint: fmt.Sprintf("add %s to dependsOn of %s, so Flux applies the CRD first", def, run.app.Name)})
 				}
 				ns := appliedNamespace(scopes, n)
-				if def, ok := nsOwner[ns]; ok && ns != "" && def != run.app.Name && !missingNS[ns] && !onCycle[appEdge{run.app.Name, def}] && !dependsOn(def) {
+				if def, ok := nsOwner[ns]; ok && ns != "" && !r.alwaysThere(ns) && def != run.app.Name && !missingNS[ns] && !onCycle[appEdge{run.app.Name, def}] && !dependsOn(def) {
 					missingNS[ns] = true
 					*warns = append(*warns, diag.Warning{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o),
 						Msg:  fmt.Sprintf("puts objects into namespace %s, which app %s creates, but does not depend on %s", ns, def, def),
@@ -1253,7 +1253,7 @@ func (r *Renderer) checkEnv(res *envconfig.Resolved, rd *redact.Redactor, scopes
 					ns  string
 					use namespaceUse
 				}{{target, helmTarget}, {storage, helmStorage}} {
-					if def, ok := nsOwner[u.ns]; ok && u.ns != "" && def != run.app.Name && !missingNS[u.ns] && !dependsOn(def) {
+					if def, ok := nsOwner[u.ns]; ok && u.ns != "" && !r.alwaysThere(u.ns) && def != run.app.Name && !missingNS[u.ns] && !dependsOn(def) {
 						missingNS[u.ns] = true
 						*warns = append(*warns, diag.Warning{File: r.configFile(), Line: run.app.Line, App: run.app.Name, Object: objRef(o),
 							Msg:  fmt.Sprintf("%s namespace %s, which app %s creates, but does not depend on %s: helm-controller's install fails until a retry finds it", u.use.puts(), u.ns, def, def),

@@ -51,7 +51,7 @@ func (r *Renderer) impliedEdges(res *envconfig.Resolved, runs []*appRun, scopes 
 					why: fmt.Sprintf("%s needs %s: %s%s uses kind %s, whose CustomResourceDefinition app %s defines%s",
 						app, def.app, objRef(o), at(o), n.GetKind(), def.app, at(def.obj))})
 			}
-			if ns := appliedNamespace(scopes, n); ns != "" {
+			if ns := appliedNamespace(scopes, n); ns != "" && !r.alwaysThere(ns) {
 				if def, ok := nsAt[ns]; ok {
 					add(impliedEdge{from: app, to: def.app, kind: "namespace",
 						why: fmt.Sprintf("%s needs %s: %s%s lives in namespace %s, which app %s creates%s",

@@ -17,6 +17,18 @@ import (
 // clusterNamespaces exist in every cluster: the API server makes them.
 var clusterNamespaces = map[string]bool{"default": true, "kube-system": true, "kube-public": true, "kube-node-lease": true}
 
+// alwaysThere reports whether namespace ns exists before any app is
+// applied, whichever app holds its Namespace: the API server makes
+// clusterNamespaces, and kiln's Kustomizations and their source live in
+// flux.namespace and flux.sourceRef.namespace, so Flux applies no app
+// before they exist. An app putting objects there needs no order after
+// the app holding the Namespace (a home-ops repository's
+// kubernetes/apps/flux-system), and asking for one made a cycle of apps
+// that Flux orders fine.
+func (r *Renderer) alwaysThere(ns string) bool {
+	return clusterNamespaces[ns] || ns == r.p.Flux.Namespace || ns == r.p.Flux.SourceRef.Namespace
+}
+
 // uncreatedNamespaces warns of each app that puts objects into a namespace
 // no app of the env creates. Flux's apply of such an app fails on a
 // cluster without the namespace (`namespaces "X" not found`), and neither

@@ -261,3 +261,31 @@ func helmReleaseDoc(name, spec string) string {
 	return "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: " + name + "}\nspec:\n  interval: 10m\n" + spec +
 		"  chart:\n    spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}\n---\n"
 }
+
+// TestAlwaysThereNamespacesOrderNothing: the namespaces that exist before
+// any app is applied (the API server's, and flux.namespace, where kiln's
+// Kustomizations live) need no order after the app holding their
+// Namespace. buroa/k8s-gitops' kubernetes/apps/flux-system holds Namespace
+// flux-system and depends (as its Flux Kustomization did) on the app of
+// the OCIRepositories in flux-system: kiln refused that as a dependency
+// cycle, and warned of every app with objects in kube-system that did not
+// depend on the app holding Namespace kube-system.
+func TestAlwaysThereNamespacesOrderNothing(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\napps:\n" +
+			"  - {name: apps-flux-system, namespace: flux-system, yaml: fluxns, dependsOn: [oci]}\n" +
+			"  - {name: oci, namespace: flux-system, yaml: oci}\n" +
+			"  - {name: kube-system, namespace: kube-system, yaml: kubens}\n" +
+			"  - {name: probe, namespace: kube-system, yaml: probe}\n",
+		"envs/dev.yaml":  "vars: {}\n",
+		"fluxns/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: flux-system, annotations: {kustomize.toolkit.fluxcd.io/prune: disabled}}\n",
+		"oci/repo.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app-template, namespace: flux-system}\n" +
+			"spec: {interval: 15m, url: 'oci://ghcr.io/bjw-s-labs/helm/app-template', ref: {tag: 5.1.0}}\n",
+		"kubens/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system}\n",
+		"probe/cm.yaml":  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: probe, namespace: kube-system}\n",
+	}
+	if got := warningsWith(t, loadProject(t, t.TempDir(), files), "namespace", true); len(got) != 0 {
+		t.Errorf("warnings:\n%s", strings.Join(got, "\n"))
+	}
+}
