@@ -551,7 +551,80 @@ func (s *scan) kustomization(dir, file string) {
 			kz.refused = fmt.Sprintf("%s names the remote %q, which kiln does not fetch; vendor it into the repository and name it by a relative path", s.rel(file), src)
 		}
 	}
+	if kz.refused == "" {
+		if f := s.fileAbove(dir, data); f != "" {
+			kz.refused = fmt.Sprintf("%s names the file %q, outside its folder, which kustomize build (as kiln render) refuses to read, where Flux's kustomize-controller does not; name that file's folder instead, with a kustomization there that lists it, or move the file in", s.rel(file), f)
+		}
+	}
 	s.kusts[rel] = kz
+}
+
+// fileAbove returns the first file that the kustomization data, in dir,
+// names outside dir and the folders below it, "" when it names none.
+// kustomize build loads files with root-only load restrictions, and kiln
+// renders as it does, so such a kustomization fails; Flux builds without
+// them, so a repository Flux applies can have them
+// (xunholy/k8s-gitops' overlay lists its apps' ks.yaml files,
+// haraldkoch/kochhaus-home's namespace folders a shared replacements file).
+// It reads the kustomization again, loosely: a field of a shape it does not
+// expect is skipped, for krusty to report.
+func (s *scan) fileAbove(dir string, data []byte) string {
+	var k map[string]any
+	if yaml.Unmarshal(data, &k) != nil {
+		return ""
+	}
+	var entries []string
+	str := func(v any) {
+		if e, ok := v.(string); ok && !strings.Contains(e, "\n") {
+			entries = append(entries, e)
+		}
+	}
+	list := func(key string, field string) {
+		items, _ := k[key].([]any)
+		for _, it := range items {
+			if field == "" {
+				str(it)
+			} else if m, ok := it.(map[string]any); ok {
+				str(m[field])
+			}
+		}
+	}
+	for _, key := range []string{"resources", "bases", "patchesStrategicMerge", "crds", "configurations", "generators", "transformers", "validators"} {
+		list(key, "")
+	}
+	for _, key := range []string{"patches", "patchesJson6902", "replacements"} {
+		list(key, "path")
+	}
+	for _, key := range []string{"configMapGenerator", "secretGenerator"} {
+		items, _ := k[key].([]any)
+		for _, it := range items {
+			m, _ := it.(map[string]any)
+			for _, field := range []string{"files", "envs"} {
+				srcs, _ := m[field].([]any)
+				for _, src := range srcs {
+					if e, ok := src.(string); ok {
+						_, p, found := strings.Cut(e, "=")
+						if !found {
+							p = e
+						}
+						entries = append(entries, p)
+					}
+				}
+			}
+			if e, ok := m["env"].(string); ok {
+				entries = append(entries, e)
+			}
+		}
+	}
+	for _, e := range entries {
+		if e == "" || remote(e) || filepath.IsAbs(e) || !strings.HasPrefix(path.Clean(filepath.ToSlash(e)), "../") {
+			continue
+		}
+		if info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(e))); err == nil && !info.IsDir() {
+			return e
+		}
+	}
+	return ""
 }
 
 // scpUser is the user@ that makes kustomize read an entry as an scp-style

@@ -558,6 +558,29 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// haraldkoch/kochhaus-home: each namespace's folder names a
+			// shared replacements file of kubernetes/components; kustomize
+			// build (and kiln render) refuses a file outside the folder,
+			// Flux does not. init made 43 such apps, each refused.
+			name: "a kustomization naming a file outside its folder is no app",
+			files: map[string]string{
+				"kubernetes/components/replacements/ks.yaml":  "- source: {kind: Namespace, fieldPath: metadata.name}\n  targets: [{select: {kind: Kustomization}, fieldPaths: [spec.targetNamespace]}]\n",
+				"kubernetes/main/apps/vpn/kustomization.yaml": kust("namespace: vpn\nreplacements:\n  - path: ../../../components/replacements/ks.yaml\nresources: [./namespace.yaml]\n"),
+				"kubernetes/main/apps/vpn/namespace.yaml":     "apiVersion: v1\nkind: Namespace\nmetadata: {name: vpn}\n",
+				// A folder above is no file: a base.
+				"kubernetes/main/apps/web/kustomization.yaml": kust("resources: [../../base/web]\nconfigMapGenerator:\n  - {name: c, files: [conf/a.json]}\n"),
+				"kubernetes/main/apps/web/conf/a.json":        "{}\n",
+				"kubernetes/main/base/web/kustomization.yaml": kust("resources: [cm.yaml]\n"),
+				"kubernetes/main/base/web/cm.yaml":            cm,
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{{Name: "web", Namespace: "web", Engine: Kustomize, Path: "kubernetes/main/apps/web"}},
+			wantNotes: []Note{
+				{Path: "kubernetes/main/apps/vpn", Message: "not added: kubernetes/main/apps/vpn/kustomization.yaml names the file \"../../../components/replacements/ks.yaml\", outside its folder, which kustomize build (as kiln render) refuses to read, where Flux's kustomize-controller does not; " +
+					"name that file's folder instead, with a kustomization there that lists it, or move the file in, then run kiln init again"},
+			},
+		},
+		{
 			// One path that names a folder only below another folder may
 			// be chance: no root is taken from it.
 			name: "one Flux Kustomization's path below a folder sets no root",
