@@ -552,7 +552,12 @@ func (s *scan) kustomization(dir, file string) {
 		}
 	}
 	if kz.refused == "" {
-		if f := s.fileAbove(dir, data); f != "" {
+		switch f, missing := s.fileAbove(dir, data); {
+		case missing:
+			// buroa/k8s-gitops' runners/home-operations, which its
+			// parent no longer lists, names an rbac.yaml long gone.
+			kz.refused = fmt.Sprintf("%s names %q, which does not exist (kiln render refuses it); add the file or remove the entry", s.rel(file), f)
+		case f != "":
 			kz.refused = fmt.Sprintf("%s names the file %q, outside its folder, which kustomize build (as kiln render) refuses to read, where Flux's kustomize-controller does not; name that file's folder instead, with a kustomization there that lists it, or move the file in", s.rel(file), f)
 		}
 	}
@@ -560,7 +565,8 @@ func (s *scan) kustomization(dir, file string) {
 }
 
 // fileAbove returns the first file that the kustomization data, in dir,
-// names outside dir and the folders below it, "" when it names none.
+// names outside dir and the folders below it, "" when it names none; or,
+// with missing true, the first path it names that does not exist.
 // kustomize build loads files with root-only load restrictions, and kiln
 // renders as it does, so such a kustomization fails; Flux builds without
 // them, so a repository Flux applies can have them
@@ -568,10 +574,10 @@ func (s *scan) kustomization(dir, file string) {
 // haraldkoch/kochhaus-home's namespace folders a shared replacements file).
 // It reads the kustomization again, loosely: a field of a shape it does not
 // expect is skipped, for krusty to report.
-func (s *scan) fileAbove(dir string, data []byte) string {
+func (s *scan) fileAbove(dir string, data []byte) (file string, missing bool) {
 	var k map[string]any
 	if yaml.Unmarshal(data, &k) != nil {
-		return ""
+		return "", false
 	}
 	var entries []string
 	str := func(v any) {
@@ -589,7 +595,7 @@ func (s *scan) fileAbove(dir string, data []byte) string {
 			}
 		}
 	}
-	for _, key := range []string{"resources", "bases", "patchesStrategicMerge", "crds", "configurations", "generators", "transformers", "validators"} {
+	for _, key := range []string{"resources", "bases", "components", "patchesStrategicMerge", "crds", "configurations", "generators", "transformers", "validators"} {
 		list(key, "")
 	}
 	for _, key := range []string{"patches", "patchesJson6902", "replacements"} {
@@ -617,14 +623,18 @@ func (s *scan) fileAbove(dir string, data []byte) string {
 		}
 	}
 	for _, e := range entries {
-		if e == "" || remote(e) || filepath.IsAbs(e) || !strings.HasPrefix(path.Clean(filepath.ToSlash(e)), "../") {
-			continue
+		if e == "" || remote(e) || filepath.IsAbs(e) || escapes(path.Join(s.rel(dir), filepath.ToSlash(e))) {
+			continue // outside the repository: kiln render names it itself
 		}
-		if info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(e))); err == nil && !info.IsDir() {
-			return e
+		info, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(e)))
+		if errors.Is(err, fs.ErrNotExist) {
+			return e, true
+		}
+		if err == nil && info.Mode().IsRegular() && strings.HasPrefix(path.Clean(filepath.ToSlash(e)), "../") {
+			return e, false
 		}
 	}
-	return ""
+	return "", false
 }
 
 // scpUser is the user@ that makes kustomize read an entry as an scp-style

@@ -572,12 +572,17 @@ func TestScan(t *testing.T) {
 				"kubernetes/main/apps/web/conf/a.json":        "{}\n",
 				"kubernetes/main/base/web/kustomization.yaml": kust("resources: [cm.yaml]\n"),
 				"kubernetes/main/base/web/cm.yaml":            cm,
+				// buroa/k8s-gitops: a folder its parent no longer lists,
+				// naming a file long gone, which kiln render refuses.
+				"runners/home-operations/kustomization.yaml": kust("resources:\n  - ./helmrelease.yaml\n  - ./rbac.yaml\n"),
+				"runners/home-operations/helmrelease.yaml":   cm,
 			},
 			wantEnvs: []string{"dev"},
 			wantApps: []App{{Name: "web", Namespace: "web", Engine: Kustomize, Path: "kubernetes/main/apps/web"}},
 			wantNotes: []Note{
 				{Path: "kubernetes/main/apps/vpn", Message: "not added: kubernetes/main/apps/vpn/kustomization.yaml names the file \"../../../components/replacements/ks.yaml\", outside its folder, which kustomize build (as kiln render) refuses to read, where Flux's kustomize-controller does not; " +
 					"name that file's folder instead, with a kustomization there that lists it, or move the file in, then run kiln init again"},
+				{Path: "runners/home-operations", Message: "not added: runners/home-operations/kustomization.yaml names \"./rbac.yaml\", which does not exist (kiln render refuses it); add the file or remove the entry, then run kiln init again"},
 			},
 		},
 		{
