@@ -352,7 +352,10 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 		}
 	}
 	applied := func(dir string) bool { return len(byPath[dir]) > 0 }
-	appOf := map[string]string{} // namespace/name of a Flux Kustomization -> app
+	// namespace/name of a Flux Kustomization -> the apps it applies: one
+	// of a folder without a kustomization file applies every app below it
+	// (controlplaneio-fluxcd/d1-fleet's flux-infra-tenant, tenants/infra/*).
+	appOf := map[string][]string{}
 	mine := map[string][]found{}
 	index := map[string]int{} // app → its place in apps
 	for i, a := range apps {
@@ -362,7 +365,9 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 		}
 		for _, e := range envs {
 			for _, f := range byPath[s.appliedAt(strings.ReplaceAll(a.Path, "{env}", e), applied)] {
-				appOf[f.key] = a.Name
+				if !slices.Contains(appOf[f.key], a.Name) {
+					appOf[f.key] = append(appOf[f.key], a.Name)
+				}
 				mine[a.Name] = append(mine[a.Name], f)
 			}
 		}
@@ -380,8 +385,10 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 		adoptFluxSettings(a, fks)
 		for _, f := range mine[name] {
 			for _, d := range f.fk.dependsOn {
-				if to, ok := appOf[d]; ok && !slices.Contains(given[name], to) {
-					given[name] = append(given[name], to)
+				for _, to := range appOf[d] {
+					if to != name && !slices.Contains(given[name], to) {
+						given[name] = append(given[name], to)
+					}
 				}
 			}
 			lacks = append(lacks, f.fk.kilnLacks...)

@@ -586,6 +586,35 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// controlplaneio-fluxcd/d1-fleet: flux-apps-tenant applies
+			// tenants/apps after flux-infra-tenant, which applies both
+			// kustomizations of tenants/infra: each app of the one depends
+			// on both apps of the other, not on whichever came last.
+			name: "a dependsOn on a Flux Kustomization that applies two apps names both",
+			files: map[string]string{
+				"clusters/staging/infra-tenant.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: flux-infra-tenant, namespace: flux-system}\n" +
+					"spec: {path: ./tenants/infra}\n",
+				"clusters/staging/apps-tenant.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: flux-apps-tenant, namespace: flux-system}\n" +
+					"spec: {path: ./tenants/apps, dependsOn: [{name: flux-infra-tenant}]}\n",
+				"tenants/infra/components/kustomization.yaml": kust("resources: [cm.yaml]\n"),
+				"tenants/infra/components/cm.yaml":            cm,
+				"tenants/infra/update/kustomization.yaml":     kust("resources: [cm.yaml]\n"),
+				"tenants/infra/update/cm.yaml":                cm,
+				"tenants/apps/frontend/kustomization.yaml":    kust("resources: [cm.yaml]\n"),
+				"tenants/apps/frontend/cm.yaml":               cm,
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "components", Namespace: "components", Engine: Kustomize, Path: "tenants/infra/components"},
+				{Name: "frontend", Namespace: "frontend", Engine: Kustomize, Path: "tenants/apps/frontend", DependsOn: []string{"components", "update"}},
+				{Name: "staging", Namespace: "flux-system", Engine: YAML, Path: "clusters/staging"},
+				{Name: "update", Namespace: "update", Engine: Kustomize, Path: "tenants/infra/update"},
+			},
+			wantNotes: []Note{
+				{Path: "clusters/staging", Message: "its objects are Flux's own configuration (Kustomizations and their sources), which kiln's flux/ replaces with a Kustomization per app: check that this app is still needed"},
+			},
+		},
+		{
 			// One path that names a folder only below another folder may
 			// be chance: no root is taken from it.
 			name: "one Flux Kustomization's path below a folder sets no root",
