@@ -482,7 +482,8 @@ func TestScan(t *testing.T) {
 			wantEnvs: []string{"dev"},
 			wantApps: []App{
 				// Their interval, timeout and wait, where kiln's defaults differ:
-				// a timeout left out is the interval, as Flux defaults it.
+				// a timeout left out is the interval (kustomize-controller's
+				// GetTimeout: the interval less 30s, which init rounds up).
 				{Name: "echo-app", Namespace: "echo", Engine: Kustomize, Path: "kubernetes/apps/tools/echo/app", Flux: &Flux{Timeout: "2m", Wait: new(true)}},
 				{Name: "snmp-exporter-app", Namespace: "o11y", Engine: Kustomize, Path: "kubernetes/apps/o11y/snmp-exporter/app", Flux: &Flux{Interval: "1h", Timeout: "1h"}},
 			},
