@@ -117,6 +117,10 @@ type kustomization struct {
 	// refused says why kiln render refuses this kustomization, and any
 	// that names it: a remote resource, or helmCharts.
 	refused string
+	// gatherer: refused, it only lists resources, as an overlay that
+	// gathers a cluster's folders does: what it names are apps of their
+	// own, as for the root's kustomization (gathers), not parts of none.
+	gatherer bool
 }
 
 type scan struct {
@@ -559,9 +563,27 @@ func (s *scan) kustomization(dir, file string) {
 			kz.refused = fmt.Sprintf("%s names %q, which does not exist (kiln render refuses it); add the file or remove the entry", s.rel(file), f)
 		case f != "":
 			kz.refused = fmt.Sprintf("%s names the file %q, outside its folder, which kustomize build (as kiln render) refuses to read, where Flux's kustomize-controller does not; name that file's folder instead, with a kustomization there that lists it, or move the file in", s.rel(file), f)
+			kz.gatherer = onlyResources(data)
 		}
 	}
 	s.kusts[rel] = kz
+}
+
+// onlyResources reports whether the kustomization data sets nothing but
+// its resources (xunholy/k8s-gitops' overlays/cluster-00 lists its
+// namespaces' folders and its apps' ks.yaml files): a build of it is the
+// sum of theirs.
+func onlyResources(data []byte) bool {
+	var k map[string]any
+	if yaml.Unmarshal(data, &k) != nil {
+		return false
+	}
+	for key := range k {
+		if key != "apiVersion" && key != "kind" && key != "resources" {
+			return false
+		}
+	}
+	return k["kind"] == nil || k["kind"] == "Kustomization"
 }
 
 // fileAbove returns the first file that the kustomization data, in dir,
@@ -796,7 +818,7 @@ func (s *scan) helmApps() []App {
 func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 	referenced := map[string]bool{}
 	for dir, k := range s.kusts {
-		if gathers(dir) {
+		if gathers(dir) || k.gatherer {
 			continue
 		}
 		for _, r := range k.references {
@@ -818,6 +840,10 @@ func (s *scan) kustomizeApps(envs []string) ([]App, []string) {
 		// kiln validate would refuse it at once (argoproj-labs/argocd-autopilot's
 		// manifests/ha names Argo CD's install.yaml by URL).
 		if why := s.refusal(dir, map[string]bool{}); why != "" {
+			if k.gatherer && k.refused == why {
+				s.note(dir, "not added: %s, then run kiln init again (until then, the kustomizations it lists are apps of their own)", why)
+				continue
+			}
 			s.note(dir, "not added: %s, then run kiln init again", why)
 			continue
 		}

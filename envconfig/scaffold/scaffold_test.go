@@ -587,6 +587,38 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// xunholy/k8s-gitops: overlays/cluster-00 lists each
+			// namespace's folder (its Namespace) and the ks.yaml of each
+			// app. Refused, it left the namespaces' folders in no app: 70
+			// warnings of namespaces no app creates.
+			name: "the kustomizations a refused overlay lists are apps",
+			files: map[string]string{
+				"apps/overlays/c0/kustomization.yaml": kust("resources:\n  - ../../base/home\n  - ../../base/home/autobrr/ks.yaml\n"),
+				"apps/base/home/kustomization.yaml":   kust("namespace: home\nresources: [namespace.yaml]\n"),
+				"apps/base/home/namespace.yaml":       "apiVersion: v1\nkind: Namespace\nmetadata: {name: home}\n",
+				"apps/base/home/autobrr/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: autobrr, namespace: home}\n" +
+					"spec: {path: ./apps/base/home/autobrr/app, targetNamespace: home}\n",
+				"apps/base/home/autobrr/app/kustomization.yaml": kust("resources: [cm.yaml]\n"),
+				"apps/base/home/autobrr/app/cm.yaml":            cm,
+				// One that patches is no gatherer: its folders are its parts.
+				"apps/overlays/c1/kustomization.yaml": kust("resources:\n  - ../../base/shop\n  - ../../base/home/autobrr/ks.yaml\nnamePrefix: c1-\n"),
+				"apps/base/shop/kustomization.yaml":   kust("resources: [cm.yaml]\n"),
+				"apps/base/shop/cm.yaml":              cm,
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "app", Namespace: "home", Engine: Kustomize, Path: "apps/base/home/autobrr/app", DependsOn: []string{"home"}},
+				{Name: "home", Namespace: "home", Engine: Kustomize, Path: "apps/base/home"},
+			},
+			wantNotes: []Note{
+				{Path: "apps/base/home/autobrr/app", Message: "its Flux Kustomization (apps/base/home/autobrr/ks.yaml) sets targetNamespace home, which init made the app's namespace; kiln gives it to objects without a namespace only, where Flux's targetNamespace replaces any: set namespace: home in the app's kustomization if some object names another"},
+				{Path: "apps/overlays/c0", Message: "not added: apps/overlays/c0/kustomization.yaml names the file \"../../base/home/autobrr/ks.yaml\", outside its folder, which kustomize build (as kiln render) refuses to read, where Flux's kustomize-controller does not; " +
+					"name that file's folder instead, with a kustomization there that lists it, or move the file in, then run kiln init again (until then, the kustomizations it lists are apps of their own)"},
+				{Path: "apps/overlays/c1", Message: "not added: apps/overlays/c1/kustomization.yaml names the file \"../../base/home/autobrr/ks.yaml\", outside its folder, which kustomize build (as kiln render) refuses to read, where Flux's kustomize-controller does not; " +
+					"name that file's folder instead, with a kustomization there that lists it, or move the file in, then run kiln init again"},
+			},
+		},
+		{
 			// controlplaneio-fluxcd/d1-fleet: flux-apps-tenant applies
 			// tenants/apps after flux-infra-tenant, which applies both
 			// kustomizations of tenants/infra: each app of the one depends
