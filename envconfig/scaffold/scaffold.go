@@ -358,6 +358,11 @@ func (s *scan) fluxInstance(dir string) string {
 		if ext := path.Ext(e.Name()); ext != ".yaml" && ext != ".yml" {
 			continue
 		}
+		// Most folders hold none: a look at the bytes spares parsing
+		// files init reads no further (a kustomization's CRD bundle).
+		if data, err := s.read(filepath.Join(dir, e.Name())); err != nil || !bytes.Contains(data, []byte("FluxInstance")) {
+			continue
+		}
 		rel := s.rel(filepath.Join(dir, e.Name()))
 		objs, _ := s.objects(rel)
 		for _, o := range objs {
