@@ -331,12 +331,20 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 		fk        *fluxKustomization
 	}
 	byPath := map[string][]found{}
+	// Sources the repository defines, by kind and name (a kustomization's
+	// namespace: may give theirs), but flux bootstrap's: a Flux
+	// Kustomization of one applies another repository (d1-fleet's
+	// tenants sync d1-apps), whose paths say nothing of this one's folders.
+	defined := map[string]bool{}
 	for _, dir := range slices.Sorted(mapsKeys(s.yamls)) {
 		for _, f := range s.yamls[dir] {
 			objs, _ := s.objects(f)
 			for _, o := range objs {
 				if o.flux != nil {
 					byPath[o.flux.path] = append(byPath[o.flux.path], found{f, o.namespace + "/" + o.name, o.flux})
+				}
+				if o.group == "source.toolkit.fluxcd.io" && o.name != "flux-system" {
+					defined[o.kind+"/"+o.name] = true
 				}
 			}
 		}
@@ -351,7 +359,23 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 			}
 		}
 	}
-	applied := func(dir string) bool { return len(byPath[dir]) > 0 }
+	// A folder above an app's applies it only from this repository, and
+	// never the root's: a Kustomization of "./" is flux bootstrap's, or
+	// another repository's.
+	above := map[string][]found{}
+	for p, fs := range byPath {
+		for _, f := range fs {
+			if p != "." && !defined[f.fk.source] {
+				above[p] = append(above[p], f)
+			}
+		}
+	}
+	applying := func(dir string) []found {
+		if fs := byPath[dir]; len(fs) > 0 {
+			return fs
+		}
+		return above[s.appliedAt(dir, func(d string) bool { return len(above[d]) > 0 })]
+	}
 	// namespace/name of a Flux Kustomization -> the apps it applies: one
 	// of a folder without a kustomization file applies every app below it
 	// (controlplaneio-fluxcd/d1-fleet's flux-infra-tenant, tenants/infra/*).
@@ -364,7 +388,7 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 			continue
 		}
 		for _, e := range envs {
-			for _, f := range byPath[s.appliedAt(strings.ReplaceAll(a.Path, "{env}", e), applied)] {
+			for _, f := range applying(strings.ReplaceAll(a.Path, "{env}", e)) {
 				if !slices.Contains(appOf[f.key], a.Name) {
 					appOf[f.key] = append(appOf[f.key], a.Name)
 				}
@@ -430,18 +454,14 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 	return given
 }
 
-// appliedAt returns the path of the Flux Kustomizations that apply the
-// app folder dir: dir itself, or else the nearest folder above it with no
-// kustomization file between, itself included, as kustomize-controller
-// generates one for such a folder that takes in every folder below it
-// with a kustomization file, and every YAML file on the way
-// (buroa/k8s-gitops' flux-repositories applies kubernetes/flux/repositories,
-// and so its oci/ kustomization, with targetNamespace flux-system). "" when
-// none does.
+// appliedAt returns the nearest folder above the app folder dir that
+// applied says Flux Kustomizations apply, with no kustomization file
+// between, as kustomize-controller generates a kustomization for such a
+// folder that takes in every folder below it with a kustomization file,
+// and every YAML file on the way (buroa/k8s-gitops' flux-repositories
+// applies kubernetes/flux/repositories, and so its oci/ kustomization,
+// with targetNamespace flux-system). "" when there is none.
 func (s *scan) appliedAt(dir string, applied func(string) bool) string {
-	if applied(dir) {
-		return dir
-	}
 	for d := path.Dir(dir); ; d = path.Dir(d) {
 		if s.kusts[d] != nil {
 			return ""

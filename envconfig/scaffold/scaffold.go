@@ -1667,12 +1667,17 @@ func readFluxKustomization(node *yaml.Node, namespace string) *fluxKustomization
 				Namespace string `yaml:"namespace"`
 			} `yaml:"dependsOn"`
 			PostBuild any `yaml:"postBuild"`
+			SourceRef struct {
+				Kind string `yaml:"kind"`
+				Name string `yaml:"name"`
+			} `yaml:"sourceRef"`
 		} `yaml:"spec"`
 	}
 	if node.Decode(&doc) != nil || doc.Spec.Path == "" {
 		return nil
 	}
-	fk := &fluxKustomization{path: path.Clean(strings.TrimPrefix(doc.Spec.Path, "/")), interval: doc.Spec.Interval, timeout: doc.Spec.Timeout, wait: doc.Spec.Wait}
+	fk := &fluxKustomization{path: path.Clean(strings.TrimPrefix(doc.Spec.Path, "/")), interval: doc.Spec.Interval, timeout: doc.Spec.Timeout, wait: doc.Spec.Wait,
+		source: doc.Spec.SourceRef.Kind + "/" + doc.Spec.SourceRef.Name}
 	for _, d := range doc.Spec.DependsOn {
 		fk.dependsOn = append(fk.dependsOn, cmp.Or(d.Namespace, namespace)+"/"+d.Name)
 	}
@@ -1694,6 +1699,8 @@ type fluxKustomization struct {
 	kilnLacks []string
 	// targetNamespace is its spec.targetNamespace.
 	targetNamespace string
+	// source is its spec.sourceRef, kind/name.
+	source string
 	// interval, timeout and wait are its spec's, wait nil when unset.
 	interval, timeout string
 	wait              *bool

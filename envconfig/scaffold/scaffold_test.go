@@ -648,6 +648,30 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// d1-fleet's tenants each sync another repository (d1-apps)
+			// with a GitRepository the fleet defines: their paths are that
+			// repository's, and a folder above this one's apps is none of
+			// theirs; nor does a Kustomization of "./" apply every app.
+			name: "Flux Kustomizations of another repository or the root apply no app below",
+			files: map[string]string{
+				"tenants/sync.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-apps}\nspec: {url: 'https://github.com/controlplaneio-fluxcd/d1-apps.git'}\n---\n" +
+					"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: flux-frontend}\n" +
+					"spec: {path: ./components, targetNamespace: frontend, sourceRef: {kind: GitRepository, name: flux-apps}}\n---\n" +
+					"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: everything}\n" +
+					"spec: {path: ./, targetNamespace: everything, sourceRef: {kind: GitRepository, name: flux-system}}\n",
+				"components/web/kustomization.yaml": kust("resources: [cm.yaml]\n"),
+				"components/web/cm.yaml":            cm,
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "tenants", Namespace: "tenants", Engine: YAML, Path: "tenants"},
+				{Name: "web", Namespace: "web", Engine: Kustomize, Path: "components/web"},
+			},
+			wantNotes: []Note{
+				{Path: "tenants", Message: "its objects are Flux's own configuration (Kustomizations and their sources), which kiln's flux/ replaces with a Kustomization per app: check that this app is still needed"},
+			},
+		},
+		{
 			// One path that names a folder only below another folder may
 			// be chance: no root is taken from it.
 			name: "one Flux Kustomization's path below a folder sets no root",
