@@ -89,7 +89,8 @@ func TestExternalDNS(t *testing.T) {
 // give them) that the chart's app depends on, the chart's own copy left
 // out with helm.skipCRDs, as helm install --skip-crds and a HelmRelease's
 // install.crds: Skip leave it out. Without skipCRDs both apps hold each
-// CRD, which two Kustomizations cannot own.
+// CRD, which two Kustomizations cannot own. The HelmRelease of
+// high-level/ skips them too.
 func TestSkipCRDs(t *testing.T) {
 	t.Parallel()
 	values := "      policy: sync\n      sources: [crd]\n"
@@ -121,6 +122,11 @@ func TestSkipCRDs(t *testing.T) {
 		want := []string{"apps/external-dns-crds/customresourcedefinition_dnsendpoints.externaldns.k8s.io.yaml", "apps/external-dns-crds/customresourcedefinition_dnsrecords.externaldns.k8s.io.yaml"}
 		if !slices.Equal(crds, want) {
 			t.Errorf("CRD files %q, want %q", crds, want)
+		}
+		// The reviewers' HelmRelease installs what kiln rendered: without
+		// install.crds: Skip, helm-controller would create the CRDs too.
+		if hr := string(er.Files["high-level/external-dns/helmrelease.yaml"]); !strings.Contains(hr, "  install:\n    crds: Skip\n") {
+			t.Errorf("high-level/external-dns/helmrelease.yaml says nothing of skipCRDs:\n%s", hr)
 		}
 		assertFluxBuildSame(t, er)
 	}

@@ -36,7 +36,7 @@ func (r *Renderer) helmReleaseFiles(res *envconfig.Resolved, run *appRun, rd *re
 		// The HelmRepository goes to the manifests repository: its URL
 		// without the user, password or query that let kiln fetch it.
 		Chart: app.Helm.Chart, Repo: redact.PublicURL(app.Helm.Repo), Version: app.Helm.Version,
-		Values: values,
+		Values: values, SkipCRDs: app.Helm.SkipCRDs,
 	}
 	r.setFluxSettings(&h, res, app)
 	return helmReleaseFilesOf(h, app.Name)

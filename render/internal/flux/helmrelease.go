@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -47,6 +48,12 @@ type HelmRelease struct {
 	// Values are the user-supplied values (values files merged, then the
 	// env's values), not the chart's defaults.
 	Values map[string]any
+	// SkipCRDs is helm.skipCRDs: kiln left the chart's crds/ files out, and
+	// helm-controller installs them unless install.crds is Skip (its
+	// default is Create; an upgrade skips them already). Without it the
+	// HelmRelease would install CRDs the app's output does not hold, a
+	// second owner beside the app that renders them.
+	SkipCRDs bool
 }
 
 // exactVersion matches a single semver version, which an OCIRepository
@@ -147,6 +154,9 @@ func BuildHelmRelease(h HelmRelease) (hr *helmv2.HelmRelease, source any, err er
 		}}
 	}
 	hr.Spec.DependsOn = dependencies(h.DependsOn, h.Namespace)
+	if h.SkipCRDs {
+		hr.Spec.Install = &helmv2.Install{CRDs: helmv2.Skip}
+	}
 	if len(h.Values) > 0 {
 		raw, err := json.Marshal(h.Values)
 		if err != nil {
@@ -198,6 +208,14 @@ func ReadHelmRelease(hr, src []byte) (HelmRelease, error) {
 	}
 	for _, d := range r.Spec.DependsOn {
 		h.DependsOn = append(h.DependsOn, Ref{Name: d.Name, Namespace: cmp.Or(d.Namespace, r.Namespace)})
+	}
+	switch {
+	case r.Spec.Install == nil:
+	case reflect.DeepEqual(*r.Spec.Install, helmv2.Install{CRDs: helmv2.Skip}):
+		h.SkipCRDs = true
+	default:
+		// Built again, any other install setting would be lost.
+		return HelmRelease{}, fmt.Errorf("the HelmRelease's install settings are none kiln writes")
 	}
 	if r.Spec.Values != nil {
 		if err := json.Unmarshal(r.Spec.Values.Raw, &h.Values); err != nil {

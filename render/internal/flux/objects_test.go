@@ -100,6 +100,10 @@ func TestBuildHelmRelease(t *testing.T) {
 		{name: "chart folder in an oci artifact", change: func(h *HelmRelease) {
 			h.Chart, h.GitSource = "./charts/redis/", Ref{Kind: "OCIRepository", Name: "manifests", Namespace: "flux-system"}
 		}, golden: "helmrelease-folder-oci.yaml", wantKinds: []string{"HelmRelease", "ArtifactGenerator"}},
+		{name: "chart without its crds", change: func(h *HelmRelease) {
+			h.Chart, h.Repo, h.Version, h.SkipCRDs = "redis", "oci://ghcr.io/acme/charts", "17.3.14", true
+			h.Values, h.DependsOn = nil, nil
+		}, golden: "helmrelease-skip-crds.yaml", wantKinds: []string{"HelmRelease", "OCIRepository"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,6 +187,7 @@ func TestReadHelmReleaseRefuses(t *testing.T) {
 		{name: "unknown field", hr: strings.Replace(string(data), "  releaseName: redis\n", "  releaseName: redis\n  suspend2: true\n", 1), want: "unknown field"},
 		{name: "another kind", hr: strings.Replace(string(data), "kind: HelmRelease", "kind: Kustomization", 1), want: "where a helm.toolkit.fluxcd.io/v2 HelmRelease was expected"},
 		{name: "a source of a chart folder", hr: string(data), src: "apiVersion: v1\nkind: ConfigMap\n", want: "a source the HelmRelease's chart folder is not read from"},
+		{name: "install settings", hr: strings.Replace(string(data), "  interval: 1m0s\n", "  install: {crds: CreateReplace}\n  interval: 1m0s\n", 1), want: "install settings are none kiln writes"},
 		{name: "a chartRef without its source", hr: strings.Replace(string(data), "  chart:\n", "  chartRef: {kind: OCIRepository, name: redis}\n  chart:\n", 1), want: "no OCIRepository"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
