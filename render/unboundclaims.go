@@ -27,6 +27,11 @@ const (
 	defaultClassAnnotation     = "storageclass.kubernetes.io/is-default-class"
 	betaDefaultClassAnnotation = "storageclass.beta.kubernetes.io/is-default-class"
 	betaClaimClassAnnotation   = "volume.beta.kubernetes.io/storage-class"
+	// selectedNodeAnnotation is the scheduler's word to the PV controller
+	// that a pod needs the claim on that node; a claim created with it is
+	// provisioned without waiting for a pod (component-helpers
+	// AnnSelectedNode, IsDelayBindingProvisioning).
+	selectedNodeAnnotation = "volume.kubernetes.io/selected-node"
 )
 
 // storageClass is a StorageClass the env renders, as unboundClaims reads it.
@@ -54,9 +59,12 @@ type storageClass struct {
 // Only what kiln sees: the classes the env renders (a claim naming
 // another class, or with none when the env renders no default class, is
 // the cluster's business and passes), pods of built-in or custom kinds
-// that mount the claim by a claimName (mountedClaims). Passing too:
-// a claim with volumeName (the PV controller binds a claim to the volume
-// it names without waiting for a consumer, whatever the binding mode), a
+// that mount the claim by a claimName (mountedClaims) or, for a
+// StatefulSet, by the name its volumeClaimTemplates give each pod's claim
+// (claimTemplatePrefixes). Passing too: a claim with volumeName (the PV
+// controller binds a claim to the volume it names without waiting for a
+// consumer, whatever the binding mode), one with the scheduler's
+// selected-node annotation (provisioned on that node at once), a
 // claim in an app with a HelmRelease or Flux Kustomization (their pods,
 // which kiln does not render, may mount it), a claim a healthCheckExprs
 // expression judges instead of kstatus, objects Flux does not apply. A
@@ -66,8 +74,10 @@ type storageClass struct {
 func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.Graph) []diag.Warning {
 	classes := map[string]storageClass{}
 	var defaults []string
-	// consumers: namespace/claim → apps with a pod that mounts it.
-	consumers := map[string][]string{}
+	// consumers: namespace/claim → apps with a pod that mounts it;
+	// ordinals: namespace/prefix → apps with a StatefulSet whose pods
+	// mount the claims named prefix<ordinal>.
+	consumers, ordinals := map[string][]string{}, map[string][]string{}
 	waiting := false
 	for _, run := range runs {
 		for _, o := range run.objs {
@@ -99,11 +109,16 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 				continue
 			}
 			ns := appliedNamespace(scopes, n)
-			for _, claim := range mountedClaims(n.YNode()) {
-				key := ns + "/" + claim
-				if !slices.Contains(consumers[key], run.app.Name) {
-					consumers[key] = append(consumers[key], run.app.Name)
+			add := func(to map[string][]string, key string) {
+				if !slices.Contains(to[key], run.app.Name) {
+					to[key] = append(to[key], run.app.Name)
 				}
+			}
+			for _, claim := range mountedClaims(n.YNode()) {
+				add(consumers, ns+"/"+claim)
+			}
+			for _, prefix := range claimTemplatePrefixes(n) {
+				add(ordinals, ns+"/"+prefix)
 			}
 		}
 	}
@@ -150,12 +165,24 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 			if setScalar(n, "spec", "volumeName") != nil {
 				continue
 			}
+			if _, ok := n.GetAnnotations()[selectedNodeAnnotation]; ok {
+				continue
+			}
 			name, what := claimClass(n, defaultClass)
 			sc, ok := classes[name]
 			if name == "" || !ok || !sc.waits {
 				continue
 			}
-			users := consumers[ns+"/"+n.GetName()]
+			users := slices.Clone(consumers[ns+"/"+n.GetName()])
+			for key, apps := range ordinals {
+				if prefix, ok := strings.CutPrefix(key, ns+"/"); ok && isOrdinalOf(n.GetName(), prefix) {
+					for _, a := range apps {
+						if !slices.Contains(users, a) {
+							users = append(users, a)
+						}
+					}
+				}
+			}
 			if slices.Contains(users, run.app.Name) {
 				continue
 			}
@@ -285,4 +312,39 @@ func mountedClaims(y *kyaml.Node) []string {
 	}
 	walk(y)
 	return out
+}
+
+// claimTemplatePrefixes are the prefixes of the claims the pods of n, a
+// StatefulSet, mount through its volumeClaimTemplates: the StatefulSet
+// controller names pod <ordinal>'s claim of template t "<t>-<set>-<ordinal>"
+// and creates it only when no claim of that name exists, so a claim the
+// env renders under that name (one restored from a snapshot, or sized
+// otherwise) is the one its pod mounts.
+func claimTemplatePrefixes(n *kyaml.RNode) []string {
+	if group(n.GetApiVersion()) != "apps" || n.GetKind() != "StatefulSet" {
+		return nil
+	}
+	templates, err := n.Pipe(kyaml.Lookup("spec", "volumeClaimTemplates"))
+	if err != nil || templates == nil || templates.YNode().Kind != kyaml.SequenceNode {
+		return nil
+	}
+	var out []string
+	for _, t := range templates.YNode().Content {
+		if name := setScalar(kyaml.NewRNode(t), "metadata", "name"); name != nil && name.Value != "" {
+			out = append(out, name.Value+"-"+n.GetName()+"-")
+		}
+	}
+	return out
+}
+
+// isOrdinalOf reports whether claim is prefix followed by a pod's
+// ordinal. Any ordinal counts, whatever the StatefulSet's replicas and
+// ordinals.start: an autoscaler may change the first, and erring towards
+// a mount errs towards no warning.
+func isOrdinalOf(claim, prefix string) bool {
+	ord, ok := strings.CutPrefix(claim, prefix)
+	if !ok || ord == "" || len(ord) > 1 && ord[0] == '0' {
+		return false
+	}
+	return strings.Trim(ord, "0123456789") == ""
 }

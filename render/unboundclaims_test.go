@@ -20,6 +20,12 @@ func TestUnboundClaims(t *testing.T) {
 		job   = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: backup}\nspec:\n  schedule: \"@daily\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: c, image: busybox}]\n          volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]\n"
 		idle  = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: idle}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: idle}}\n  template:\n    metadata: {labels: {app: idle}}\n    spec:\n      containers: [{name: c, image: busybox}]\n      volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]\n"
 		named = "  storageClassName: lazy\n"
+		// A StatefulSet's pod 0 mounts claim data-db-0 of its template
+		// data: the controller creates it unless it exists, as one
+		// restored from a snapshot does.
+		set = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n" +
+			"    spec:\n      containers: [{name: c, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]\n" +
+			"  volumeClaimTemplates:\n  - metadata: {name: data}\n    spec:\n      accessModes: [ReadWriteOnce]\n      storageClassName: lazy\n      resources: {requests: {storage: 1Gi}}\n"
 	)
 	for _, tc := range []struct {
 		name  string
@@ -41,6 +47,13 @@ func TestUnboundClaims(t *testing.T) {
 		{name: "wait, a custom resource names it", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": claim + named,
 			"app/vm.yaml":  "apiVersion: example.com/v1\nkind: Backup\nmetadata: {name: nightly}\nspec: {source: {claimName: data}}\n",
 			"app/crd.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: backups.example.com}\nspec:\n  group: example.com\n  names: {kind: Backup, plural: backups}\n  scope: Namespaced\n  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]\n"}},
+		{name: "wait, a StatefulSet's pod mounts it by its template", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc, "app/set.yaml": set,
+			"app/pvc.yaml": strings.Replace(claim, "{name: data}", "{name: data-db-0}", 1) + named}},
+		{name: "wait, a StatefulSet's template of another name", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc, "app/set.yaml": set,
+			"app/pvc.yaml": strings.Replace(claim, "{name: data}", "{name: data-db-backup}", 1) + named},
+			want: "no pod of app web mounts it"},
+		{name: "wait, the scheduler's node already selected", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc,
+			"app/pvc.yaml": strings.Replace(claim, "{name: data}", "{name: data, annotations: {volume.kubernetes.io/selected-node: node-1}}", 1) + named}},
 		{name: "no wait, no health check of it", flux: "{wait: false}", files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": claim + named}},
 		{name: "wait, an Immediate class", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": now, "app/pvc.yaml": claim + "  storageClassName: eager\n"}},
 		{name: "wait, a class the env does not render", flux: "{wait: true}", files: map[string]string{"app/pvc.yaml": claim + "  storageClassName: gp3\n"}},
