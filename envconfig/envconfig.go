@@ -245,9 +245,11 @@ type Helm struct {
 	// their own that another app renders.
 	SkipCRDs bool
 	// ChartAt and ValuesAt say where Chart and each of Values are
-	// written.
-	ChartAt  At
-	ValuesAt []At
+	// written; SkipCRDsAt where SkipCRDs is (Line 0 when it is not: an
+	// env's override then leaves kiln.yaml's).
+	ChartAt    At
+	ValuesAt   []At
+	SkipCRDsAt At
 }
 
 // Jsonnet is a Jsonnet entry file and its import search path.

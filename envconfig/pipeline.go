@@ -812,7 +812,10 @@ func (d *decoder) helm(n *yaml.Node, full bool) *Helm {
 		d.checkHelm(deref(n), h)
 	}
 	if v, present := f["skipCRDs"]; present {
-		h.SkipCRDs, _ = d.boolean(v, "helm.skipCRDs")
+		var ok bool
+		if h.SkipCRDs, ok = d.boolean(v, "helm.skipCRDs"); ok {
+			h.SkipCRDsAt = d.at(v)
+		}
 	}
 	if v, present := f["values"]; present {
 		if m := deref(v); m != nil && m.Kind == yaml.MappingNode {

@@ -225,6 +225,9 @@ func (d *decoder) apply(ra *ResolvedApp, o Override) {
 			if o.Helm.Values != nil {
 				h.Values, h.ValuesAt = slices.Clone(o.Helm.Values), slices.Clone(o.Helm.ValuesAt)
 			}
+			if o.Helm.SkipCRDsAt.Line != 0 {
+				h.SkipCRDs, h.SkipCRDsAt = o.Helm.SkipCRDs, o.Helm.SkipCRDsAt
+			}
 		} else {
 			h := *o.Helm
 			h.Values, h.ValuesAt = slices.Clone(h.Values), slices.Clone(h.ValuesAt)

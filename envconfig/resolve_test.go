@@ -31,6 +31,7 @@ apps:
       chart: redis
       version: 1.0.0
       values: ["values/{env}.yaml"]
+      skipCRDs: true
     flux: {interval: 1m, healthChecks: [{kind: Deployment, name: remote}]}
   - name: local
     namespace: local
@@ -53,14 +54,14 @@ allowPlainSecrets: true
 sops: {age: [age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p]}
 apps:
   remote:
-    helm: {version: 2.0.0}
+    helm: {version: 2.0.0, skipCRDs: false}
     values:
       image: {tag: v2}
       list: [1, two]
       1: numeric key
     flux: {timeout: 9m, wait: true}
   local:
-    helm: {chart: "charts/local-{env}", values: []}
+    helm: {chart: "charts/local-{env}", values: [], skipCRDs: true}
   switched:
     yaml: "plain/{env}"
     dependsOn: []
@@ -164,18 +165,18 @@ func TestResolve(t *testing.T) {
 					{
 						App: App{Name: "remote", Namespace: "remote", Engine: "helm",
 							Helm: &Helm{Repo: "https://charts.example.com", Chart: "redis", Version: "2.0.0", Values: []string{"values/dev.yaml"}},
-							Flux: AppFlux{Interval: "1m", Timeout: "9m", Wait: ptr(true), HealthChecks: []HealthCheck{{Kind: "Deployment", Name: "remote", File: "kiln.yaml", Line: 15}}},
+							Flux: AppFlux{Interval: "1m", Timeout: "9m", Wait: ptr(true), HealthChecks: []HealthCheck{{Kind: "Deployment", Name: "remote", File: "kiln.yaml", Line: 16}}},
 							Line: 8},
 						Values: map[string]any{"image": map[string]any{"tag": "v2"}, "list": []any{1, "two"}, "1": "numeric key"},
 					},
 					{App: App{Name: "local", Namespace: "local", Engine: "helm",
-						Helm: &Helm{Chart: "charts/local-dev", Values: []string{}}, Line: 16}},
+						Helm: &Helm{Chart: "charts/local-dev", Values: []string{}, SkipCRDs: true}, Line: 17}},
 					{
-						App:     App{Name: "switched", Namespace: "switched", Engine: "yaml", YAML: "plain/dev", DependsOn: []Dependency{}, Line: 19},
+						App:     App{Name: "switched", Namespace: "switched", Engine: "yaml", YAML: "plain/dev", DependsOn: []Dependency{}, Line: 20},
 						Patches: []Patch{{Path: "patches/dev/switched.yaml", File: "envs/dev.yaml", Line: 19}},
 					},
 					{App: App{Name: "lib", Namespace: "lib-dev", Engine: "jsonnet",
-						Jsonnet: &Jsonnet{File: "lib/dev.jsonnet", JPath: []string{"vendor/dev", "lib"}}, Line: 23}},
+						Jsonnet: &Jsonnet{File: "lib/dev.jsonnet", JPath: []string{"vendor/dev", "lib"}}, Line: 24}},
 				},
 				Disabled: []string{"gone"},
 			},

@@ -172,6 +172,8 @@ type HelmOverride struct {
 	Version string `yaml:"version" jsonschema:"minLength=1"`
 	// Values files, merged in order over the chart's defaults; [] clears them.
 	Values []RelPath `yaml:"values" jsonschema:"nullable"`
+	// Leave out the CRDs of the chart's crds/ folders (and its subcharts') in this environment, or keep them with false.
+	SkipCRDs *bool `yaml:"skipCRDs"`
 }
 
 // Jsonnet is a Jsonnet entry file and what it is given.
