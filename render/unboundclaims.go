@@ -65,7 +65,8 @@ type storageClass struct {
 // controller binds a claim to the volume it names without waiting for a
 // consumer, whatever the binding mode), one with the scheduler's
 // selected-node annotation (provisioned on that node at once), a
-// claim in an app with a HelmRelease or Flux Kustomization (their pods,
+// claim in an app with a HelmRelease or Flux Kustomization, or in the
+// namespace one of an app applied beside it installs into (their pods,
 // which kiln does not render, may mount it), a claim a healthCheckExprs
 // expression judges instead of kstatus, objects Flux does not apply. A
 // pod that mounts the claim counts unless its workload starts none when
@@ -78,6 +79,9 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 	// ordinals: namespace/prefix → apps with a StatefulSet whose pods
 	// mount the claims named prefix<ordinal>.
 	consumers, ordinals := map[string][]string{}, map[string][]string{}
+	// unseen: namespace ("" for any) → apps whose HelmReleases or Flux
+	// Kustomizations make pods there that kiln does not render.
+	unseen := map[string][]string{}
 	waiting := false
 	for _, run := range runs {
 		for _, o := range run.objs {
@@ -119,6 +123,9 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 			}
 			for _, prefix := range claimTemplatePrefixes(n) {
 				add(ordinals, ns+"/"+prefix)
+			}
+			if at, ok := fluxPodsNamespace(n); ok {
+				add(unseen, at)
 			}
 		}
 	}
@@ -192,6 +199,11 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 			if slices.ContainsFunc(users, func(a string) bool { return !dependents[a] }) {
 				// Applied beside this app, its pods bind the claim within
 				// the health check's wait.
+				continue
+			}
+			if slices.ContainsFunc(slices.Concat(unseen[ns], unseen[""]), func(a string) bool { return !dependents[a] }) {
+				// Applied beside this app, a HelmRelease's or a Flux
+				// Kustomization's pods may mount it, as in its own app.
 				continue
 			}
 			class := fmt.Sprintf("StorageClass %s (%s, app %s, %s:%d)", name, what, sc.app, sc.file, sc.line)
@@ -268,6 +280,24 @@ func holdsFluxObjects(run *appRun) bool {
 		g, k := group(o.Node.GetApiVersion()), o.Node.GetKind()
 		return (k == "HelmRelease" && g == "helm.toolkit.fluxcd.io") || (k == "Kustomization" && g == kustomizeGroup)
 	})
+}
+
+// fluxPodsNamespace returns the namespace where n, a HelmRelease or a
+// Flux Kustomization, makes objects kiln does not render (a HelmRelease's
+// targetNamespace, else its own; a Kustomization's targetNamespace, else
+// "": any, its objects name their own), and whether n is one.
+func fluxPodsNamespace(n *kyaml.RNode) (string, bool) {
+	g, k := group(n.GetApiVersion()), n.GetKind()
+	if !(k == "HelmRelease" && g == helmGroup) && !(k == "Kustomization" && g == kustomizeGroup) {
+		return "", false
+	}
+	if t := setScalar(n, "spec", "targetNamespace"); t != nil && t.Value != "" {
+		return t.Value, true
+	}
+	if k == "HelmRelease" {
+		return n.GetNamespace(), true
+	}
+	return "", true
 }
 
 // startsNoPod reports whether applying n starts no pod at once: a CronJob

@@ -96,3 +96,64 @@ func TestUnboundClaims(t *testing.T) {
 		})
 	}
 }
+
+// TestUnboundClaimsOfFluxPods: a claim whose only possible consumer is a
+// HelmRelease of another app, whose pods kiln does not render, is not
+// warned of when Flux applies that app beside the claim's (in the claim's
+// namespace, its own or its targetNamespace); it is when that app waits
+// for the claim's, or installs elsewhere.
+func TestUnboundClaimsOfFluxPods(t *testing.T) {
+	t.Parallel()
+	const (
+		wffc  = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: lazy}\nprovisioner: example.com/disk\nvolumeBindingMode: WaitForFirstConsumer\n"
+		claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: config}\nspec:\n  accessModes: [ReadWriteOnce]\n  storageClassName: lazy\n  resources: {requests: {storage: 1Gi}}\n"
+		// An app-template release mounting the claim by its values
+		// (persistence.config.existingClaim), as home-ops' do.
+		release = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web}\nspec:\n  interval: 1h\n  chartRef: {kind: OCIRepository, name: app-template}\n" +
+			"  values: {persistence: {config: {existingClaim: config}}}\n"
+	)
+	for _, tc := range []struct {
+		name             string
+		webNS, webDeps   string
+		release, warning string
+	}{
+		{name: "applied beside, in the claim's namespace", webNS: "shop", release: release},
+		{name: "applied beside, its targetNamespace the claim's", webNS: "flux-system", release: release + "  targetNamespace: shop\n"},
+		{name: "applied beside, in another namespace", webNS: "other", release: release, warning: "no pod of app data mounts it"},
+		{name: "applied after the claim's app", webNS: "shop", webDeps: "[data]", release: release, warning: "no pod of app data mounts it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			deps := ""
+			if tc.webDeps != "" {
+				deps = ", dependsOn: " + tc.webDeps
+			}
+			p := loadProject(t, t.TempDir(), map[string]string{
+				"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments: [{name: dev}]\n" +
+					"apps:\n  - {name: data, namespace: shop, yaml: data, flux: {wait: true}}\n" +
+					"  - {name: web, namespace: " + tc.webNS + ", yaml: web" + deps + "}\n",
+				"envs/dev.yaml":    "vars: {}\n",
+				"data/sc.yaml":     wffc,
+				"data/pvc.yaml":    claim,
+				"web/release.yaml": tc.release,
+			})
+			var got []string
+			for _, res := range renderAll(t, p, checkOptions(false)) {
+				if res.Err != nil {
+					t.Fatal(res.Err)
+				}
+				for _, w := range res.Warnings {
+					if strings.Contains(w.Msg, "WaitForFirstConsumer") {
+						got = append(got, w.String())
+					}
+				}
+			}
+			switch {
+			case tc.warning == "" && len(got) > 0:
+				t.Errorf("unexpected warnings %q", got)
+			case tc.warning != "" && (len(got) != 1 || !strings.Contains(got[0], tc.warning)):
+				t.Errorf("warnings %q, want one with %q", got, tc.warning)
+			}
+		})
+	}
+}
