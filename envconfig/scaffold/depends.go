@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kiln-gitops/kiln/envconfig/internal/shape"
 )
@@ -575,8 +576,8 @@ var fluxDuration = regexp.MustCompile(shape.DurationPattern)
 // Flux Kustomization applying its folder (fks) sets alike, where they
 // differ from kiln's defaults (10m, 5m, no wait): without them the app's
 // Kustomization would reconcile, wait and time out otherwise than the one
-// it replaces. A spec's timeout left out is Flux's interval; one interval
-// kept without a timeout keeps that too.
+// it replaces. A spec's timeout left out is the one kustomize-controller
+// takes then (fluxTimeout).
 func adoptFluxSettings(a *App, fks []*fluxKustomization) {
 	if len(fks) == 0 {
 		return
@@ -595,7 +596,7 @@ func adoptFluxSettings(a *App, fks []*fluxKustomization) {
 	}
 	f := Flux{
 		Interval: same(func(fk *fluxKustomization) string { return fk.interval }),
-		Timeout:  same(func(fk *fluxKustomization) string { return cmp.Or(fk.timeout, fk.interval) }),
+		Timeout:  same(fluxTimeout),
 	}
 	if f.Interval == "10m" || f.Interval == "10m0s" {
 		f.Interval = ""
@@ -616,4 +617,21 @@ func adoptFluxSettings(a *App, fks []*fluxKustomization) {
 	if f != (Flux{}) {
 		a.Flux = &f
 	}
+}
+
+// fluxTimeout is fk's timeout as kustomize-controller takes it: its
+// spec.timeout, else its interval less 30s, at least 30s (the API's
+// Kustomization.GetTimeout); "" when neither reads as a duration.
+func fluxTimeout(fk *fluxKustomization) string {
+	if fk.timeout != "" {
+		return fk.timeout
+	}
+	if !fluxDuration.MatchString(fk.interval) {
+		return ""
+	}
+	interval, err := time.ParseDuration(fk.interval)
+	if err != nil {
+		return ""
+	}
+	return max(interval-30*time.Second, 30*time.Second).String()
 }

@@ -482,10 +482,10 @@ func TestScan(t *testing.T) {
 			wantEnvs: []string{"dev"},
 			wantApps: []App{
 				// Their interval, timeout and wait, where kiln's defaults differ:
-				// a timeout left out is the interval (kustomize-controller's
-				// GetTimeout: the interval less 30s, which init rounds up).
+				// a timeout left out is the interval less 30s, as
+				// kustomize-controller defaults it (GetTimeout).
 				{Name: "echo-app", Namespace: "echo", Engine: Kustomize, Path: "kubernetes/apps/tools/echo/app", Flux: &Flux{Timeout: "2m", Wait: new(true)}},
-				{Name: "snmp-exporter-app", Namespace: "o11y", Engine: Kustomize, Path: "kubernetes/apps/o11y/snmp-exporter/app", Flux: &Flux{Interval: "1h", Timeout: "1h"}},
+				{Name: "snmp-exporter-app", Namespace: "o11y", Engine: Kustomize, Path: "kubernetes/apps/o11y/snmp-exporter/app", Flux: &Flux{Interval: "1h", Timeout: "59m30s"}},
 			},
 			wantNotes: []Note{
 				{Path: "kubernetes/apps/o11y/snmp-exporter", Message: "not added: a kustomization (kubernetes/apps/o11y/snmp-exporter/app) lies below it, and the yaml engine reads every YAML file below its folder"},
