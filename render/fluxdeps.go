@@ -313,7 +313,8 @@ func neverReadyUnderWait(run *appRun) []error {
 // high-level/'s HelmReleases a second time: two Kustomizations own them
 // and either one's prune deletes them. A folder inside the env's that kiln
 // does not write does not exist, and the Kustomization fails. One whose
-// source is not kiln's (flux.sourceRef) is left alone.
+// source is not kiln's (flux.sourceRef), or that Flux does not apply, is
+// left alone.
 func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []error {
 	src := r.sourceRef()
 	srcNS := src.Namespace
@@ -322,7 +323,9 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 	for _, run := range runs {
 		for _, o := range run.objs {
 			n := o.Node
-			if n == nil || o.Raw != nil {
+			// Flux never creates one it does not apply, so it builds or
+			// installs nothing.
+			if n == nil || o.Raw != nil || flux.NotApplied(n) {
 				continue
 			}
 			if n.GetKind() == "HelmRelease" && group(n.GetApiVersion()) == "helm.toolkit.fluxcd.io" {
