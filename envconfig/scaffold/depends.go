@@ -325,7 +325,8 @@ func (s *scan) yamlBelow(dir string) []string {
 // fluxcd/flux2-kustomize-helm-example's clusters/staging/apps.yaml) for
 // the apps whose folders they apply: their dependsOn between such apps,
 // which init could not see in the apps' own files, and a note for what
-// they set that kiln's Kustomizations do not (targetNamespace, postBuild).
+// they set that kiln's Kustomizations do not (targetNamespace, postBuild,
+// what changes the folder's build, health checks).
 func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 	type found struct {
 		file, key string
@@ -399,8 +400,7 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 	}
 	given := map[string][]string{}
 	for _, name := range slices.Sorted(mapsKeys(mine)) {
-		var lacks []string
-		var files []string
+		var lacks, files, components []string
 		var fks []*fluxKustomization
 		for _, f := range mine[name] {
 			fks = append(fks, f.fk)
@@ -417,6 +417,7 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 				}
 			}
 			lacks = append(lacks, f.fk.kilnLacks...)
+			components = append(components, f.fk.components...)
 			if len(f.fk.kilnLacks) > 0 {
 				files = append(files, f.file)
 			}
@@ -448,6 +449,18 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 					break
 				}
 				what = append(what, "postBuild, which kiln does not apply to kustomize apps: give the values it substitutes by a patch or replacement (docs/templates.md)")
+			case "components":
+				// Flux adds them to the folder's build: their objects
+				// (a backup component's claim) are not in kiln's.
+				c := ""
+				if len(components) > 0 {
+					c = " (" + strings.Join(slices.Compact(slices.Sorted(slices.Values(components))), ", ") + ")"
+				}
+				what = append(what, "components"+c+", which kiln's build of the folder leaves out, with the objects and patches they add: list them under components: in the app's kustomization, where their paths, relative to the folder, stay as they are")
+			case "patches", "images", "namePrefix", "nameSuffix", "commonMetadata":
+				what = append(what, l+", which kiln's build of the folder leaves out: write it into the app's kustomization")
+			case "healthChecks", "healthCheckExprs":
+				what = append(what, l+", which kiln's Kustomization of the app does not have: give it as the app's flux."+l)
 			}
 		}
 		s.note(a.Path, "its Flux Kustomization (%s) sets %s", strings.Join(files, ", "), strings.Join(what, "; and "))

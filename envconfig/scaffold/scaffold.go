@@ -1671,6 +1671,16 @@ func readFluxKustomization(node *yaml.Node, namespace string) *fluxKustomization
 				Kind string `yaml:"kind"`
 				Name string `yaml:"name"`
 			} `yaml:"sourceRef"`
+			// What changes the objects Flux builds, or how it judges
+			// them, beyond the folder's own kustomization.
+			Components       []any `yaml:"components"`
+			Patches          any   `yaml:"patches"`
+			Images           any   `yaml:"images"`
+			NamePrefix       any   `yaml:"namePrefix"`
+			NameSuffix       any   `yaml:"nameSuffix"`
+			CommonMetadata   any   `yaml:"commonMetadata"`
+			HealthChecks     any   `yaml:"healthChecks"`
+			HealthCheckExprs any   `yaml:"healthCheckExprs"`
 		} `yaml:"spec"`
 	}
 	if node.Decode(&doc) != nil || doc.Spec.Path == "" {
@@ -1688,6 +1698,21 @@ func readFluxKustomization(node *yaml.Node, namespace string) *fluxKustomization
 	if doc.Spec.PostBuild != nil {
 		fk.kilnLacks = append(fk.kilnLacks, "postBuild")
 	}
+	for _, c := range doc.Spec.Components {
+		if c, ok := c.(string); ok && c != "" {
+			fk.components = append(fk.components, c)
+		}
+	}
+	if len(doc.Spec.Components) > 0 {
+		fk.kilnLacks = append(fk.kilnLacks, "components")
+	}
+	for key, v := range map[string]any{"patches": doc.Spec.Patches, "images": doc.Spec.Images,
+		"namePrefix": doc.Spec.NamePrefix, "nameSuffix": doc.Spec.NameSuffix, "commonMetadata": doc.Spec.CommonMetadata,
+		"healthChecks": doc.Spec.HealthChecks, "healthCheckExprs": doc.Spec.HealthCheckExprs} {
+		if v != nil {
+			fk.kilnLacks = append(fk.kilnLacks, key)
+		}
+	}
 	return fk
 }
 
@@ -1701,6 +1726,8 @@ type fluxKustomization struct {
 	targetNamespace string
 	// source is its spec.sourceRef, kind/name.
 	source string
+	// components are its spec.components, relative to its path.
+	components []string
 	// interval, timeout and wait are its spec's, wait nil when unset.
 	interval, timeout string
 	wait              *bool

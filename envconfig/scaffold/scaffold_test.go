@@ -550,8 +550,8 @@ func TestScan(t *testing.T) {
 			wantApps: []App{
 				{Name: "app", Namespace: "app", Engine: Kustomize, Path: "kubernetes/apps/media/extra/app"},
 				{Name: "cluster", Namespace: "flux-system", Engine: YAML, Path: "kubernetes/flux/cluster"},
-				{Name: "media", Namespace: "media", Engine: Kustomize, Path: "kubernetes/apps/media", DependsOn: []string{"oci"}, Flux: &Flux{Interval: "1h", Timeout: "1h"}},
-				{Name: "oci", Namespace: "flux-system", Engine: Kustomize, Path: "kubernetes/flux/repositories/oci", Flux: &Flux{Interval: "1h", Timeout: "1h", Wait: new(true)}},
+				{Name: "media", Namespace: "media", Engine: Kustomize, Path: "kubernetes/apps/media", DependsOn: []string{"oci"}, Flux: &Flux{Interval: "1h", Timeout: "59m30s"}},
+				{Name: "oci", Namespace: "flux-system", Engine: Kustomize, Path: "kubernetes/flux/repositories/oci", Flux: &Flux{Interval: "1h", Timeout: "59m30s", Wait: new(true)}},
 			},
 			wantNotes: []Note{
 				{Path: "kubernetes/flux/cluster", Message: "its objects are Flux's own configuration (Kustomizations and their sources), which kiln's flux/ replaces with a Kustomization per app: check that this app is still needed"},
@@ -685,6 +685,32 @@ func TestScan(t *testing.T) {
 			wantApps: []App{{Name: "app", Namespace: "app", Engine: Kustomize, Path: "kubernetes/apps/web/app"}},
 			wantNotes: []Note{
 				{Path: "kubernetes/apps/web", Message: "not added: a kustomization (kubernetes/apps/web/app) lies below it, and the yaml engine reads every YAML file below its folder"},
+			},
+		},
+		{
+			// onedr0p/home-ops' kubernetes/apps/default/atuin/ks.yaml (at
+			// d9078e4d): Flux adds a component to the folder's build, whose
+			// claim holds the app's data, and health-checks by expression.
+			// kiln's build of the folder has neither: init says so.
+			name: "what a Flux Kustomization adds to the folder's build is noted",
+			files: map[string]string{
+				"kubernetes/components/kopiur/backup/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [pvc.yaml]\n",
+				"kubernetes/components/kopiur/backup/pvc.yaml":           "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${APP}\n",
+				"kubernetes/apps/default/atuin/app/kustomization.yaml":   kust("resources: [cm.yaml]\n"),
+				"kubernetes/apps/default/atuin/app/cm.yaml":              cm,
+				"kubernetes/apps/default/atuin/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: atuin\nspec:\n" +
+					"  components:\n    - ../../../../components/kopiur/backup\n  interval: 1h\n  path: ./kubernetes/apps/default/atuin/app\n" +
+					"  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n    namespace: flux-system\n" +
+					"  healthCheckExprs:\n    - {apiVersion: v1, kind: PersistentVolumeClaim, current: \"true\"}\n  wait: false\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "app", Namespace: "app", Engine: Kustomize, Path: "kubernetes/apps/default/atuin/app", Flux: &Flux{Interval: "1h", Timeout: "59m30s"}},
+			},
+			wantNotes: []Note{
+				{Path: "kubernetes/apps/default/atuin", Message: "not added: a kustomization (kubernetes/apps/default/atuin/app) lies below it, and the yaml engine reads every YAML file below its folder"},
+				{Path: "kubernetes/apps/default/atuin/app", Message: "its Flux Kustomization (kubernetes/apps/default/atuin/ks.yaml) sets components (../../../../components/kopiur/backup), which kiln's build of the folder leaves out, with the objects and patches they add: " +
+					"list them under components: in the app's kustomization, where their paths, relative to the folder, stay as they are; and healthCheckExprs, which kiln's Kustomization of the app does not have: give it as the app's flux.healthCheckExprs"},
 			},
 		},
 		{
