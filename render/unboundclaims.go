@@ -63,8 +63,10 @@ type storageClass struct {
 // StatefulSet, by the name its volumeClaimTemplates give each pod's claim
 // (claimTemplatePrefixes). Passing too: a claim with volumeName (the PV
 // controller binds a claim to the volume it names without waiting for a
-// consumer, whatever the binding mode), one with the scheduler's
-// selected-node annotation (provisioned on that node at once), a
+// consumer, whatever the binding mode), one a PersistentVolume of the
+// env reserves by its claimRef (bound to it the same way), one with the
+// scheduler's selected-node annotation (provisioned on that node at
+// once), a
 // claim in an app with a HelmRelease or Flux Kustomization, or in the
 // namespace one of an app applied beside it installs into (their pods,
 // which kiln does not render, may mount it), a claim a healthCheckExprs
@@ -82,11 +84,26 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 	// unseen: namespace ("" for any) → apps whose HelmReleases or Flux
 	// Kustomizations make pods there that kiln does not render.
 	unseen := map[string][]string{}
+	// prebound: namespace/claim of each PersistentVolume's claimRef. The
+	// PV controller binds a claim to the volume reserved for it without
+	// waiting for a consumer (FindMatchingVolume returns a volume bound
+	// to the claim before it skips the rest under delayed binding).
+	prebound := map[string]bool{}
 	waiting := false
 	for _, run := range runs {
 		for _, o := range run.objs {
 			n := o.Node
-			if n == nil || o.Raw != nil || flux.NotApplied(n) || n.GetKind() != "StorageClass" || group(n.GetApiVersion()) != "storage.k8s.io" {
+			if n == nil || o.Raw != nil || flux.NotApplied(n) {
+				continue
+			}
+			if n.GetKind() == "PersistentVolume" && group(n.GetApiVersion()) == "" {
+				ns, name := setScalar(n, "spec", "claimRef", "namespace"), setScalar(n, "spec", "claimRef", "name")
+				if ns != nil && name != nil {
+					prebound[ns.Value+"/"+name.Value] = true
+				}
+				continue
+			}
+			if n.GetKind() != "StorageClass" || group(n.GetApiVersion()) != "storage.k8s.io" {
 				continue
 			}
 			mode := setScalar(n, "volumeBindingMode")
@@ -172,7 +189,7 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 			if setScalar(n, "spec", "volumeName") != nil {
 				continue
 			}
-			if _, ok := n.GetAnnotations()[selectedNodeAnnotation]; ok {
+			if _, ok := n.GetAnnotations()[selectedNodeAnnotation]; ok || prebound[ns+"/"+n.GetName()] {
 				continue
 			}
 			name, what := claimClass(n, defaultClass)

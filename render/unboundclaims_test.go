@@ -54,6 +54,17 @@ func TestUnboundClaims(t *testing.T) {
 			want: "no pod of app web mounts it"},
 		{name: "wait, the scheduler's node already selected", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc,
 			"app/pvc.yaml": strings.Replace(claim, "{name: data}", "{name: data, annotations: {volume.kubernetes.io/selected-node: node-1}}", 1) + named}},
+		{name: "wait, a PersistentVolume reserved for it", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": claim + named,
+			// The local volume of the Kubernetes documentation's
+			// StorageClass local-storage (WaitForFirstConsumer),
+			// reserved for the claim.
+			"app/pv.yaml": "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: example-pv}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n" +
+				"  persistentVolumeReclaimPolicy: Retain\n  storageClassName: lazy\n  local: {path: /mnt/disks/ssd1}\n  claimRef: {namespace: shop, name: data}\n" +
+				"  nodeAffinity:\n    required:\n      nodeSelectorTerms:\n      - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [example-node]}]\n"}},
+		{name: "wait, a PersistentVolume reserved for another claim", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": claim + named,
+			"app/pv.yaml": "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: example-pv}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n" +
+				"  storageClassName: lazy\n  hostPath: {path: /mnt/data}\n  claimRef: {namespace: shop, name: other}\n"},
+			want: "no pod of app web mounts it"},
 		{name: "no wait, no health check of it", flux: "{wait: false}", files: map[string]string{"app/sc.yaml": wffc, "app/pvc.yaml": claim + named}},
 		{name: "wait, an Immediate class", flux: "{wait: true}", files: map[string]string{"app/sc.yaml": now, "app/pvc.yaml": claim + "  storageClassName: eager\n"}},
 		{name: "wait, a class the env does not render", flux: "{wait: true}", files: map[string]string{"app/pvc.yaml": claim + "  storageClassName: gp3\n"}},
