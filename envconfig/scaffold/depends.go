@@ -428,24 +428,29 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 		lacks = slices.Compact(slices.Sorted(slices.Values(lacks)))
 		files = slices.Compact(slices.Sorted(slices.Values(files)))
 		var what []string
+		// A yaml app has no kustomization to write a setting into; its
+		// engine substitutes ${VAR} as postBuild does, from vars.
+		yamlApp := a.Engine == YAML
+		inKustomization := "in the app's kustomization"
+		if yamlApp {
+			inKustomization = "in a kustomization.yaml of the folder (which lists the folder's files as resources; the app then renders with kustomize: instead of yaml:)"
+		}
 		for _, l := range lacks {
 			switch l {
 			case "targetNamespace":
-				if adopted != "" {
+				switch {
+				case adopted != "" && yamlApp:
+					what = append(what, fmt.Sprintf("targetNamespace %s, which init made the app's namespace; kiln gives it to objects without a namespace only, where Flux's targetNamespace replaces any: change the namespace of each object that names another", adopted))
+				case adopted != "":
 					what = append(what, fmt.Sprintf("targetNamespace %s, which init made the app's namespace; kiln gives it to objects without a namespace only, where Flux's targetNamespace replaces any: set namespace: %s in the app's kustomization if some object names another", adopted, adopted))
-					break
+				case yamlApp:
+					what = append(what, "targetNamespace, which kiln does not apply (the app's namespace fills only objects without one): set the app's namespace: to it, and change the namespace of each object that names another")
+				default:
+					what = append(what, "targetNamespace, which kiln does not apply (the app's namespace fills only objects without one): set namespace: in the app's kustomization")
 				}
-				if a.Engine == YAML {
-					// A YAML app has no kustomization to set it in.
-					what = append(what, "targetNamespace, which kiln does not apply (the app's namespace fills only objects without one): make it the app's namespace in kiln.yaml, and the namespace of each object that names another")
-					break
-				}
-				what = append(what, "targetNamespace, which kiln does not apply (the app's namespace fills only objects without one): set namespace: in the app's kustomization")
 			case "postBuild":
-				if a.Engine == YAML {
-					// kiln's yaml engine substitutes as postBuild does,
-					// from the env file's vars.
-					what = append(what, "postBuild, whose substitution kiln's yaml engine does with the env's vars: set the values its substitute and substituteFrom give under vars: in envs/<env>.yaml")
+				if yamlApp {
+					what = append(what, "postBuild, whose ${VAR} substitution kiln's yaml engine makes from vars: give the values it substitutes under vars: (or secretVars:) in envs/<env>.yaml")
 					break
 				}
 				what = append(what, "postBuild, which kiln does not apply to kustomize apps: give the values it substitutes by a patch or replacement (docs/templates.md)")
@@ -456,9 +461,9 @@ func (s *scan) fluxDependsOn(apps []App, envs []string) map[string][]string {
 				if len(components) > 0 {
 					c = " (" + strings.Join(slices.Compact(slices.Sorted(slices.Values(components))), ", ") + ")"
 				}
-				what = append(what, "components"+c+", which kiln's build of the folder leaves out, with the objects and patches they add: list them under components: in the app's kustomization, where their paths, relative to the folder, stay as they are")
+				what = append(what, "components"+c+", which kiln's build of the folder leaves out, with the objects and patches they add: list them under components: "+inKustomization+", where their paths, relative to the folder, stay as they are")
 			case "patches", "images", "namePrefix", "nameSuffix", "commonMetadata":
-				what = append(what, l+", which kiln's build of the folder leaves out: write it into the app's kustomization")
+				what = append(what, l+", which kiln's build of the folder leaves out: write it "+inKustomization)
 			case "healthChecks", "healthCheckExprs":
 				what = append(what, l+", which kiln's Kustomization of the app does not have: give it as the app's flux."+l)
 			}
@@ -537,12 +542,12 @@ func sourceRoot(apps []App, envs []string, paths []string) string {
 
 // adoptTargetNamespace makes the targetNamespace of the Flux
 // Kustomizations fks, which apply app a's folder, its namespace, where
-// its kustomization names none (init's namespace was then a guess from
-// the folder's name, "app" for each of a home-ops repository's
-// <namespace>/<name>/app folders), they all give the same one, and it is
-// a valid name. It returns the namespace taken, or "".
+// its kustomization names none or it is a yaml folder (init's namespace
+// was then a guess from the folder's name, "app" for each of a home-ops
+// repository's <namespace>/<name>/app folders), they all give the same
+// one, and it is a valid name. It returns the namespace taken, or "".
 func (s *scan) adoptTargetNamespace(a *App, fks []*fluxKustomization, envs []string) string {
-	if a.Engine != Kustomize {
+	if a.Engine != Kustomize && a.Engine != YAML {
 		return ""
 	}
 	ns := ""
@@ -555,10 +560,26 @@ func (s *scan) adoptTargetNamespace(a *App, fks []*fluxKustomization, envs []str
 	if label(ns) != ns {
 		return ""
 	}
+	// A yaml folder whose objects name one namespace has it already.
+	named := map[string]bool{}
 	for _, e := range envs {
-		if k := s.kusts[strings.ReplaceAll(a.Path, "{env}", e)]; k != nil && k.namespace != "" {
+		dir := strings.ReplaceAll(a.Path, "{env}", e)
+		if k := s.kusts[dir]; k != nil && k.namespace != "" {
 			return ""
 		}
+		if a.Engine == YAML {
+			for _, f := range s.yamlBelow(dir) {
+				objs, _ := s.objects(f)
+				for _, o := range objs {
+					if o.namespace != "" {
+						named[o.namespace] = true
+					}
+				}
+			}
+		}
+	}
+	if len(named) == 1 {
+		return ""
 	}
 	a.Namespace = ns
 	return ns

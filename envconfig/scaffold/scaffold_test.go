@@ -688,6 +688,34 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// A yaml folder (no kustomization: Flux generates one) applied
+			// by a Flux Kustomization that sets its namespace and
+			// substitutes a variable: the notes say what a yaml app does
+			// instead, not what a kustomization would.
+			name: "a Flux Kustomization of a yaml folder: its targetNamespace is the app's, its notes a yaml app's",
+			files: map[string]string{
+				"apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  greeting: ${GREETING:=hi}\n",
+				// One whose objects name their namespace keeps it.
+				"apps/api/cm.yaml":      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n  namespace: backend\n",
+				"clusters/dev/api.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: api, namespace: flux-system}\nspec: {path: ./apps/api, targetNamespace: shop}\n",
+				"clusters/dev/web.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: web, namespace: flux-system}\n" +
+					"spec: {path: ./apps/web, targetNamespace: shop, postBuild: {substitute: {GREETING: hello}}, patches: [{patch: x}]}\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "api", Namespace: "backend", Engine: YAML, Path: "apps/api"},
+				{Name: "dev", Namespace: "flux-system", Engine: YAML, Path: "clusters/dev"},
+				{Name: "web", Namespace: "shop", Engine: YAML, Path: "apps/web"},
+			},
+			wantNotes: []Note{
+				{Path: "apps/api", Message: "its Flux Kustomization (clusters/dev/api.yaml) sets targetNamespace, which kiln does not apply (the app's namespace fills only objects without one): set the app's namespace: to it, and change the namespace of each object that names another"},
+				{Path: "apps/web", Message: "its Flux Kustomization (clusters/dev/web.yaml) sets patches, which kiln's build of the folder leaves out: write it in a kustomization.yaml of the folder (which lists the folder's files as resources; the app then renders with kustomize: instead of yaml:); " +
+					"and postBuild, whose ${VAR} substitution kiln's yaml engine makes from vars: give the values it substitutes under vars: (or secretVars:) in envs/<env>.yaml; " +
+					"and targetNamespace shop, which init made the app's namespace; kiln gives it to objects without a namespace only, where Flux's targetNamespace replaces any: change the namespace of each object that names another"},
+				{Path: "clusters/dev", Message: "its objects are Flux's own configuration (Kustomizations and their sources), which kiln's flux/ replaces with a Kustomization per app: check that this app is still needed"},
+			},
+		},
+		{
 			// onedr0p/home-ops' kubernetes/apps/default/atuin/ks.yaml (at
 			// d9078e4d): Flux adds a component to the folder's build, whose
 			// claim holds the app's data, and health-checks by expression.
@@ -929,12 +957,12 @@ func TestScan(t *testing.T) {
 					"spec: {path: ./tenants, targetNamespace: shop, postBuild: {substituteFrom: [{kind: ConfigMap, name: flux-runtime-info}]}}\n",
 			},
 			wantEnvs: []string{"dev"},
-			wantApps: []App{{Name: "tenants", Namespace: "tenants", Engine: YAML, Path: "tenants"}},
+			wantApps: []App{{Name: "tenants", Namespace: "shop", Engine: YAML, Path: "tenants"}},
 			wantNotes: []Note{
 				{Path: "clusters/staging", Message: "not added: flux bootstrap's folder (clusters/staging/flux-system) lies below it, and the yaml engine reads every YAML file below its folder"},
 				{Path: "clusters/staging/flux-system", Message: "not added: flux bootstrap's own folder (it holds gotk-sync.yaml or gotk-components.yaml), which Flux applies itself"},
-				{Path: "tenants", Message: "its Flux Kustomization (clusters/staging/tenants.yaml) sets postBuild, whose substitution kiln's yaml engine does with the env's vars: set the values its substitute and substituteFrom give under vars: in envs/<env>.yaml; " +
-					"and targetNamespace, which kiln does not apply (the app's namespace fills only objects without one): make it the app's namespace in kiln.yaml, and the namespace of each object that names another"},
+				{Path: "tenants", Message: "its Flux Kustomization (clusters/staging/tenants.yaml) sets postBuild, whose ${VAR} substitution kiln's yaml engine makes from vars: give the values it substitutes under vars: (or secretVars:) in envs/<env>.yaml; " +
+					"and targetNamespace shop, which init made the app's namespace; kiln gives it to objects without a namespace only, where Flux's targetNamespace replaces any: change the namespace of each object that names another"},
 			},
 		},
 		{
