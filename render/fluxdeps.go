@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -328,8 +329,16 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 			if n == nil || o.Raw != nil || flux.NotApplied(n) {
 				continue
 			}
-			if n.GetKind() == "HelmRelease" && group(n.GetApiVersion()) == "helm.toolkit.fluxcd.io" {
-				if err := chartFromSource(src, res, run, o); err != nil {
+			if n.GetKind() == "HelmRelease" && group(n.GetApiVersion()) == helmGroup {
+				if err := chartFromSource(src, res, run, o, "spec", "chart", "spec"); err != nil {
+					errs = append(errs, err)
+				}
+				continue
+			}
+			// A HelmRelease's chartRef may name a HelmChart instead, whose
+			// sourceRef is in its own namespace.
+			if n.GetKind() == "HelmChart" && group(n.GetApiVersion()) == sourceGroup {
+				if err := chartFromSource(src, res, run, o, "spec"); err != nil {
 					errs = append(errs, err)
 				}
 				continue
@@ -392,15 +401,16 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 	return errs
 }
 
-// chartFromSource refuses a HelmRelease in run's output whose chart is a
-// path of kiln's source, the manifests repository, where kiln renders an
-// app from that very folder: there the chart is missing, and the release
-// fails, or it is the chart itself, which helm-controller installs beside
-// kiln's Kustomization of the app, two owners of every object. src is
-// kiln's source.
-func chartFromSource(src flux.Ref, res *envconfig.Resolved, run *appRun, o templates.Object) error {
+// chartFromSource refuses a HelmRelease (or the HelmChart a HelmRelease's
+// chartRef names) in run's output whose chart is a path of kiln's
+// source, the manifests repository, where kiln renders an app from that
+// very folder: there the chart is missing, and the release fails, or it
+// is the chart itself, which helm-controller installs beside kiln's
+// Kustomization of the app, two owners of every object. src is kiln's
+// source; at is the path of the mapping that holds sourceRef and chart.
+func chartFromSource(src flux.Ref, res *envconfig.Resolved, run *appRun, o templates.Object, at ...string) error {
 	value := func(p ...string) string {
-		if v := setScalar(o.Node, append([]string{"spec", "chart", "spec"}, p...)...); v != nil {
+		if v := setScalar(o.Node, append(slices.Clone(at), p...)...); v != nil {
 			return v.Value
 		}
 		return ""
@@ -408,7 +418,7 @@ func chartFromSource(src flux.Ref, res *envconfig.Resolved, run *appRun, o templ
 	if value("sourceRef", "kind") != src.Kind || value("sourceRef", "name") != src.Name || cmp.Or(value("sourceRef", "namespace"), o.Node.GetNamespace()) != src.Namespace {
 		return nil
 	}
-	cv := setScalar(o.Node, "spec", "chart", "spec", "chart")
+	cv := setScalar(o.Node, append(slices.Clone(at), "chart")...)
 	if cv == nil {
 		return nil
 	}
@@ -417,11 +427,18 @@ func chartFromSource(src flux.Ref, res *envconfig.Resolved, run *appRun, o templ
 	if !ok {
 		return nil
 	}
-	return &diag.Error{File: o.File, Line: o.LineOf(cv), App: run.app.Name, Object: objRef(o), Field: "spec.chart.spec.chart",
+	e := &diag.Error{File: o.File, Line: o.LineOf(cv), App: run.app.Name, Object: objRef(o), Field: strings.Join(at, ".") + ".chart",
 		Msg: fmt.Sprintf("installs chart %s, the folder kiln renders app %s from, out of kiln's source %s/%s/%s, which holds kiln's rendered manifests: there the chart is either missing, and the release fails, "+
 			"or the chart itself, which helm-controller installs beside kiln's own Kustomization of app %s, two owners of every object",
 			p, app, src.Kind, src.Namespace, src.Name, app),
 		Hint: fmt.Sprintf("drop this HelmRelease from app %s: kiln renders the chart as app %s; give that app in kiln.yaml and its env files the values, dependsOn and timeout this one set", run.app.Name, app)}
+	if o.Node.GetKind() == "HelmChart" {
+		e.Msg = fmt.Sprintf("builds chart %s, the folder kiln renders app %s from, out of kiln's source %s/%s/%s, which holds kiln's rendered manifests: there the chart is either missing, and the HelmChart fails, "+
+			"or the chart itself, which a HelmRelease whose chartRef names this HelmChart installs beside kiln's own Kustomization of app %s, two owners of every object",
+			p, app, src.Kind, src.Namespace, src.Name, app)
+		e.Hint = fmt.Sprintf("drop this HelmChart, and each HelmRelease whose chartRef names it, from app %s: kiln renders the chart as app %s; give that app in kiln.yaml and its env files the values, dependsOn and timeout those set", run.app.Name, app)
+	}
+	return e
 }
 
 // sourceFolderOf names the app of res whose source folder (a kustomize

@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-// TestFluxPathsNotApplied: a Flux Kustomization or HelmRelease of an
-// app's output that builds, from kiln's source, another app's folder or
-// the env's is refused, unless Flux does not apply it
+// TestFluxObjectsFromKilnsSource: a Flux Kustomization, HelmRelease or HelmChart
+// of an app's output that builds, from kiln's source, another app's
+// folder or the env's is refused, unless Flux does not apply it
 // (kustomize.toolkit.fluxcd.io/reconcile: disabled): it then never
 // builds or installs anything, as other checks of Flux objects take it.
-func TestFluxPathsNotApplied(t *testing.T) {
+func TestFluxObjectsFromKilnsSource(t *testing.T) {
 	t.Parallel()
 	const (
 		ks = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: %s\n  namespace: flux-system\n%s" +
@@ -19,6 +19,10 @@ func TestFluxPathsNotApplied(t *testing.T) {
 		hr = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: chart\n%s" +
 			"spec:\n  interval: 1h\n  chart:\n    spec:\n      chart: ./charts/web\n      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n"
 		off = "  annotations: {kustomize.toolkit.fluxcd.io/reconcile: disabled}\n"
+		// A HelmRelease's chartRef may name a HelmChart, whose sourceRef
+		// is in its own namespace.
+		chart = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: web\n  namespace: flux-system\n%s" +
+			"spec:\n  interval: 1h\n  chart: ./charts/web/\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
 	)
 	for _, tc := range []struct {
 		name, meta string
@@ -28,6 +32,7 @@ func TestFluxPathsNotApplied(t *testing.T) {
 			"Kustomization/flux-system/legacy-web: builds apps/web, the folder kiln renders app web from",
 			"Kustomization/flux-system/legacy-env: builds clusters/dev, env dev's folder",
 			"HelmRelease/infra/chart: installs chart charts/web, the folder kiln renders app chart from",
+			"helmchart.yaml:8: app infra: HelmChart/flux-system/web: builds chart charts/web, the folder kiln renders app chart from",
 		}},
 		{name: "not applied", meta: off},
 	} {
@@ -44,6 +49,7 @@ func TestFluxPathsNotApplied(t *testing.T) {
 				"apps/infra/web.yaml":          fmt.Sprintf(ks, "legacy-web", tc.meta, "./apps/web"),
 				"apps/infra/env.yaml":          fmt.Sprintf(ks, "legacy-env", tc.meta, "./clusters/dev"),
 				"apps/infra/release.yaml":      fmt.Sprintf(hr, tc.meta),
+				"apps/infra/helmchart.yaml":    fmt.Sprintf(chart, tc.meta),
 			})
 			for _, res := range renderAll(t, p, checkOptions(false)) {
 				got := ""
