@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
+	"github.com/kiln-gitops/kiln/internal/immutable"
 	"github.com/kiln-gitops/kiln/internal/objects"
 	"github.com/kiln-gitops/kiln/promote/internal/treediff"
 	"github.com/kiln-gitops/kiln/render"
@@ -43,13 +44,24 @@ func movedWarnings(old map[string][]byte, changes []treediff.Change) []diag.Warn
 		if !ok || from.App == c.App || !prunes(from.App) || pruneDisabled(from.Old, from.Path) {
 			continue
 		}
-		key := from.App + "\x00" + c.App
+		// What a deletion takes with it keys a line of its own: renaming
+		// an app moves all of it, and counted into the first object's
+		// line (a ConfigMap's), a CRD would read as one more object to
+		// recreate, not as every custom resource of its kind lost.
+		what := ""
+		if objs, err := objects.Parse(c.New, c.Path, 0); err == nil && len(objs) == 1 {
+			what = immutable.Destroys(objs[0].Node)
+		}
+		key := from.App + "\x00" + c.App + "\x00" + what
 		if w.Seen(key) {
 			continue
 		}
-		w.Add(key, &diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.New),
-			Msg: fmt.Sprintf("moves from app %s to app %s: Flux may delete it before it recreates it, since app %s's Kustomization prunes what it no longer holds and app %s's takes the object over only when it applies",
-				treediff.Quoted(from.App), treediff.Quoted(c.App), treediff.Quoted(from.App), treediff.Quoted(c.App)),
+		msg := fmt.Sprintf("moves from app %s to app %s: Flux may delete it before it recreates it, since app %s's Kustomization prunes what it no longer holds and app %s's takes the object over only when it applies",
+			treediff.Quoted(from.App), treediff.Quoted(c.App), treediff.Quoted(from.App), treediff.Quoted(c.App))
+		if what != "" {
+			msg += ", and " + what
+		}
+		w.Add(key, &diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.New), Msg: msg,
 			Hint: fmt.Sprintf("to keep it in place, first promote it with the annotation %s: disabled in app %s, then move it (Flux's FAQ, \"How can I safely move resources from one dir to another?\")", objects.PruneAnnotation, treediff.Quoted(from.App))})
 	}
 	out := w.Warnings("object")

@@ -474,3 +474,44 @@ func prunedLines(old, new map[string][]byte, hints bool) []string {
 	}
 	return got
 }
+
+// TestMovedWarningsSayWhatGoesWithTheObject: a CustomResourceDefinition,
+// Namespace or PersistentVolumeClaim that Flux deletes before it recreates
+// it takes its custom resources, objects or data with it. Renaming an app
+// moves all of it, and the one line per pair of apps named the first
+// object in file order (a ConfigMap) and counted the CRD among "1 more
+// object of the app": a reviewer read a recreated object, not every
+// Backup of the cluster lost. Each such object now has a line of its own
+// saying what goes with it; the objects that take nothing share one.
+func TestMovedWarningsSayWhatGoesWithTheObject(t *testing.T) {
+	t.Parallel()
+	cm := []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a-settings\n  namespace: velero\n")
+	sa := []byte("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: velero\n  namespace: velero\n")
+	crd := []byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: backups.velero.io\nspec:\n  group: velero.io\n  names: {kind: Backup}\n")
+	crd2 := []byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: restores.velero.io\nspec:\n  group: velero.io\n  names: {kind: Restore}\n")
+	pvc := []byte("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  namespace: velero\n")
+	old := map[string][]byte{
+		"apps/velero/configmap_velero_a-settings.yaml":                 cm,
+		"apps/velero/serviceaccount_velero_velero.yaml":                sa,
+		"apps/velero/customresourcedefinition_backups.velero.io.yaml":  crd,
+		"apps/velero/customresourcedefinition_restores.velero.io.yaml": crd2,
+		"apps/velero/persistentvolumeclaim_velero_data.yaml":           pvc,
+	}
+	new := map[string][]byte{}
+	for p, data := range old {
+		new["apps/backup/"+strings.TrimPrefix(p, "apps/velero/")] = data
+	}
+	var got []string
+	for _, w := range movedWarnings(old, treediff.Trees(old, new)) {
+		_, what, _ := strings.Cut(w.Msg, "only when it applies")
+		got = append(got, w.Object.String()+what)
+	}
+	want := []string{
+		"ConfigMap/velero/a-settings (and 1 more object of the app)",
+		"CustomResourceDefinition/backups.velero.io, and deleting a CustomResourceDefinition deletes every custom resource of its kind in the cluster (and 1 more object of the app)",
+		"PersistentVolumeClaim/velero/data, and deleting a PersistentVolumeClaim releases its volume, which a Delete reclaim policy (dynamic provisioning's default) then deletes with its data",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
+	}
+}

@@ -79,7 +79,7 @@ func renamedWarnings(renamed []renamed) []diag.Warning {
 	for _, r := range renamed {
 		out = append(out, diag.Warning{File: r.path, App: r.app, Object: r.new,
 			Msg: fmt.Sprintf("the app's Flux Kustomization is renamed from %s to %s (flux.name or flux.namespace changed): "+
-				"Flux deletes %s, and its finalizer deletes the app's %s it applied (and with a Namespace everything in it, with a claim its volume) "+
+				"Flux deletes %s, and its finalizer deletes the app's %s it applied (and with a Namespace everything in it, with a claim its volume, with a CustomResourceDefinition every custom resource of its kind) "+
 				"unless %s has applied them first, which it does only once its dependencies are Ready; the app is then created again",
 				nsName(r.old), nsName(r.new), nsName(r.old), words.Count(r.objects, "object"), nsName(r.new)),
 			Hint: "to rename without deleting, first promote with flux.prune: false (the old Kustomization then leaves the objects when it goes), " +

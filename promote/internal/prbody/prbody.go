@@ -462,7 +462,7 @@ func unappliable(env string, lines []string) string {
 // them, "" for none.
 func moved(env string, lines []string) string {
 	return alert(env, "CAUTION", "**Flux may delete these objects before it recreates them**: each moves to another app, or its app's Kustomization is renamed; the new Kustomization takes it over only when it applies, while the old one prunes it.", lines,
-		"To keep them in place (a PersistentVolumeClaim's data, a Namespace's contents), first promote them annotated with `kustomize.toolkit.fluxcd.io/prune: disabled` in the app they leave, then move them; before renaming Kustomizations, first promote with `flux.prune: false`.")
+		"To keep them in place (a PersistentVolumeClaim's data, a Namespace's contents, a CustomResourceDefinition's custom resources), first promote them annotated with `kustomize.toolkit.fluxcd.io/prune: disabled` in the app they leave, then move them; before renaming Kustomizations, first promote with `flux.prune: false`.")
 }
 
 // unstable is the warning about apps whose objects change though their
