@@ -2895,6 +2895,11 @@ func (r *run) push(ctx context.Context, res *Result, src *source, message, baseT
 	return r.chain(context.WithoutCancel(ctx), res, src, last)
 }
 
+// PushUnconfirmed reports whether err is a push that ended before git
+// heard from the remote whether it took it (a dropped connection, a git
+// stopped by a signal): the branch may have moved all the same.
+func PushUnconfirmed(err error) bool { return errors.Is(err, gitrepo.ErrNoAnswer) }
+
 // DispatchEvent is the repository_dispatch event type kiln sends to
 // notifications.dispatch after a push that Flux will send none for.
 const DispatchEvent = "kiln-promoted"

@@ -38,9 +38,18 @@ const (
 )
 
 // interruptError is a run stopped by SIGINT or SIGTERM: exit 130 or 143.
-type interruptError struct{ sig os.Signal }
+type interruptError struct {
+	sig os.Signal
+	// push is the error of a git push the signal stopped before git heard
+	// back (promote.PushUnconfirmed), nil for none: the branch may have
+	// moved, which the user must be told.
+	push error
+}
 
 func (e *interruptError) Error() string {
+	if e.push != nil {
+		return "interrupted by " + signalName(e.sig) + ", which stopped git's push as well (a terminal's Ctrl-C, like any signal to kiln's process group, reaches git too): " + diag.Text(e.push)
+	}
 	return "interrupted by " + signalName(e.sig)
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/cmd/kiln/internal/prestart"
 	"github.com/kiln-gitops/kiln/internal/initgc"
+	"github.com/kiln-gitops/kiln/promote"
 	"github.com/kiln-gitops/kiln/render"
 )
 
@@ -168,6 +169,14 @@ func interrupted(ctx context.Context, err error) error {
 		return nil
 	}
 	if ie, ok := context.Cause(ctx).(*interruptError); ok {
+		// kiln lets a push it started run through an interrupt, but a
+		// terminal's Ctrl-C reaches the git child too and stops it: the
+		// branch may have moved all the same, which "interrupted" alone
+		// would hide (in push mode, Flux applies it and no next stage is
+		// started).
+		if promote.PushUnconfirmed(err) {
+			return &interruptError{sig: ie.sig, push: err}
+		}
 		return ie
 	}
 	return err
