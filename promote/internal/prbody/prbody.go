@@ -1,6 +1,7 @@
 package prbody
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"maps"
@@ -95,6 +96,10 @@ type appInfo struct {
 	images  []string // changed images, "`repo`: `old` → `new`"
 	diff    string   // unified diff of its objects and Flux Kustomization
 	lines   int      // lines in diff
+	// removed are the objects (their files' paths where they name none)
+	// whose files the app loses, in file order: what its block names when
+	// its diff is left out.
+	removed []string
 	// flux: not an app but the env's Flux notifications, name their file.
 	flux bool
 	// kustomization: what happened to the app's Flux Kustomization, ""
@@ -147,8 +152,8 @@ func Render(in Input) string {
 	short := make(map[string]string, len(diffs))
 	for _, a := range diffs {
 		full[a.name] = details(a, diffBlock(a.diff))
-		short[a.name] = details(a, fmt.Sprintf("diff of %s left out: %d lines; run `kiln diff --env %s` to see it.\n\n",
-			code(a.name), a.lines, strings.ReplaceAll(in.Env, "`", "")))
+		short[a.name] = details(a, fmt.Sprintf("diff of %s left out: %d lines; run `kiln diff --env %s` to see it.\n\n%s",
+			code(a.name), a.lines, strings.ReplaceAll(in.Env, "`", ""), removedObjects(a.removed)))
 	}
 	changesHead := ""
 	if len(diffs) > 0 {
@@ -328,6 +333,9 @@ func collect(in Input) []appInfo {
 			if inAppDiff(c) {
 				d.WriteString(treediff.Unified(c, false))
 				a.noDiff = false
+			}
+			if c.Op == treediff.Removed && treediff.IsObject(c.Path) {
+				a.removed = append(a.removed, cmp.Or(c.Object, c.Path))
 			}
 			if strings.HasPrefix(c.Path, "flux/") && (c.Op == treediff.Changed || a.status == statusChanged) {
 				a.kustomization = c.Op
@@ -758,6 +766,25 @@ func details(a *appInfo, content string) string {
 	// repository's lock (hand-edited, "@acme/admins") mentions no one.
 	also := kustomizationNote(a.kustomization)
 	return fmt.Sprintf("<details><summary><code>%s</code> (%d %s changed%s)</summary>\n\n%s</details>\n\n", html.EscapeString(caret.String(a.name)), n, noun, also, content)
+}
+
+// removedObjects names the objects an app loses, at most maxListed, for
+// its block when its diff is left out: the table's "-N" alone does not say
+// what Flux prunes, and a reviewer of a large release would have to run
+// kiln diff to learn that a Deployment goes. "" for none.
+func removedObjects(objs []string) string {
+	if len(objs) == 0 {
+		return ""
+	}
+	names := make([]string, 0, min(len(objs), maxListed))
+	for _, o := range objs[:min(len(objs), maxListed)] {
+		names = append(names, code(o))
+	}
+	list := strings.Join(names, ", ")
+	if len(objs) > maxListed {
+		list += fmt.Sprintf(" and %d more", len(objs)-maxListed)
+	}
+	return "Removed: " + list + ".\n\n"
 }
 
 // unchanged is how many of apps did not change: the rows a compact table

@@ -911,3 +911,34 @@ func TestRenderHugeSourceURL(t *testing.T) {
 		t.Errorf("a body of %d bytes, the apps table kept %v", len(body), strings.Contains(body, "| `web` |"))
 	}
 }
+
+// TestRenderLeftOutDiffNamesRemoved: an app whose diff is left out to fit
+// GitHub's limit kept only its "-1" in the table, so the body of a large
+// release no longer said which object Flux prunes (a Deployment that a
+// chart upgrade drops). Its block names the objects it loses.
+func TestRenderLeftOutDiffNamesRemoved(t *testing.T) {
+	t.Parallel()
+	deploy := []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\n  namespace: instavote\n")
+	old := map[string][]byte{
+		"apps/big/configmap_c.yaml":              bigConfigMap("c", 4000, "a"),
+		"apps/big/deployment_worker.yaml":        deploy,
+		"apps/big/service_worker.yaml":           []byte("apiVersion: v1\nkind: Service\nmetadata:\n  name: worker\n  namespace: instavote\n"),
+		"apps/small/configmap_settings.yaml":     bigConfigMap("settings", 2, "a"),
+		"apps/small/configmap_old-settings.yaml": bigConfigMap("old-settings", 2, "a"),
+	}
+	new := map[string][]byte{
+		"apps/big/configmap_c.yaml":          bigConfigMap("c", 4000, "b"),
+		"apps/small/configmap_settings.yaml": bigConfigMap("settings", 2, "b"),
+	}
+	got := Render(Input{Env: "dev", Changes: treediff.Trees(old, new)})
+	if len(got) > Limit || !strings.Contains(got, "diff of `big` left out") {
+		t.Fatalf("body of %d bytes, the diff of big not left out:\n%s", len(got), got[:min(len(got), 2000)])
+	}
+	if want := "run `kiln diff --env dev` to see it.\n\nRemoved: `Deployment/instavote/worker`, `Service/instavote/worker`.\n\n</details>"; !strings.Contains(got, want) {
+		t.Errorf("the block of big does not name what it removes, want %q in:\n%s", want, got[:min(len(got), 2000)])
+	}
+	// A diff shown says it itself.
+	if strings.Contains(got, "Removed: `ConfigMap/instavote/old-settings`") || !strings.Contains(got, "--- a/apps/small/configmap_old-settings.yaml") {
+		t.Errorf("the block of small:\n%s", got[strings.Index(got, "<code>small</code>"):])
+	}
+}
