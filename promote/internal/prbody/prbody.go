@@ -29,6 +29,25 @@ const Limit = 65536
 // maxListed is how many left-out apps the note at the top names.
 const maxListed = 20
 
+// The most edges and characters a Mermaid diagram may have for GitHub to
+// draw it: mermaid's defaults (maxEdges since mermaid 10.6.1, maxTextSize).
+const (
+	maxMermaidEdges = 500
+	maxMermaidText  = 50000
+)
+
+// mermaidEdges counts the links of the flowchart m, one a line as
+// render's graph writes them.
+func mermaidEdges(m string) int {
+	n := 0
+	for line := range strings.SplitSeq(m, "\n") {
+		if strings.Contains(line, " --> ") || strings.Contains(line, " -.-> ") {
+			n++
+		}
+	}
+	return n
+}
+
 // Input is what a promotion changes.
 type Input struct {
 	// Env is the environment promoted to.
@@ -132,8 +151,16 @@ func Render(in Input) string {
 	graph := ""
 	if strings.TrimSpace(in.Mermaid) != "" {
 		m := strings.TrimRight(in.Mermaid, "\n")
-		f := fence(m, "```")
-		graph = "### Dependencies\n\n" + f + "mermaid\n" + m + "\n" + f + "\n\n"
+		if edges := mermaidEdges(m); edges > maxMermaidEdges || len(m) > maxMermaidText {
+			// GitHub would draw an error box in its place ("Edge limit
+			// exceeded", "Maximum text size in diagram exceeded") in
+			// every pull request of a large fleet.
+			graph = fmt.Sprintf("### Dependencies\n\nNot drawn: the graph has %s and %d characters, more than GitHub draws (500 edges, 50,000 characters); `kiln graph --env %s` shows it.\n\n",
+				words.Count(edges, "edge"), len(m), strings.ReplaceAll(in.Env, "`", ""))
+		} else {
+			f := fence(m, "```")
+			graph = "### Dependencies\n\n" + f + "mermaid\n" + m + "\n" + f + "\n\n"
+		}
 	}
 
 	// Each changed app's block, full and with its diff left out.

@@ -942,3 +942,31 @@ func TestRenderLeftOutDiffNamesRemoved(t *testing.T) {
 		t.Errorf("the block of small:\n%s", got[strings.Index(got, "<code>small</code>"):])
 	}
 }
+
+// TestRenderGraphGitHubCannotDraw: GitHub draws a Mermaid diagram of at
+// most 500 edges and 50,000 characters (mermaid's defaults) and shows an
+// error box instead of a larger one. A fleet of 600 apps, each depending
+// on the one before, put that box in every pull request's Dependencies,
+// although the body fitted. The section says why it is not drawn.
+func TestRenderGraphGitHubCannotDraw(t *testing.T) {
+	t.Parallel()
+	graph := func(apps int) string {
+		var b strings.Builder
+		b.WriteString("flowchart LR\n")
+		for i := range apps {
+			fmt.Fprintf(&b, "  app_a%03d[\"a%03d<br/>yaml\"]\n", i, i)
+		}
+		for i := 1; i < apps; i++ {
+			fmt.Fprintf(&b, "  app_a%03d --> app_a%03d\n", i-1, i)
+		}
+		return b.String()
+	}
+	got := Render(Input{Env: "prod", Mermaid: graph(601)})
+	if want := "### Dependencies\n\nNot drawn: the graph has 600 edges and "; !strings.Contains(got, want) || strings.Contains(got, "```mermaid") ||
+		!strings.Contains(got, "more than GitHub draws (500 edges, 50,000 characters); `kiln graph --env prod` shows it.") {
+		t.Errorf("a graph of 600 edges:\n%s", got[:min(len(got), 1500)])
+	}
+	if got := Render(Input{Env: "prod", Mermaid: graph(501)}); !strings.Contains(got, "```mermaid\nflowchart LR\n") {
+		t.Errorf("a graph of 500 edges is not drawn:\n%s", got[:min(len(got), 600)])
+	}
+}
