@@ -784,15 +784,26 @@ func details(a *appInfo, content string) string {
 	if a.flux {
 		return fmt.Sprintf("<details><summary>Flux notifications (<code>%s</code>)</summary>\n\n%s</details>\n\n", html.EscapeString(a.name), content)
 	}
-	n := a.objects.Total()
-	noun := "objects"
-	if n == 1 {
-		noun = "object"
-	}
 	// In <code>, as everywhere in the body: a name from the manifests
 	// repository's lock (hand-edited, "@acme/admins") mentions no one.
 	also := kustomizationNote(a.kustomization)
-	return fmt.Sprintf("<details><summary><code>%s</code> (%d %s changed%s)</summary>\n\n%s</details>\n\n", html.EscapeString(caret.String(a.name)), n, noun, also, content)
+	return fmt.Sprintf("<details><summary><code>%s</code> (%s%s)</summary>\n\n%s</details>\n\n", html.EscapeString(caret.String(a.name)), objectCounts(a.objects), also, content)
+}
+
+// objectCounts is what a block's summary, all a reviewer sees of it
+// folded, says of its objects: "3 objects removed" for an app that goes,
+// where "changed" read as an update of objects Flux in fact deletes.
+func objectCounts(s treediff.Summary) string {
+	n := s.Total()
+	switch {
+	case n > 0 && s.Added == n:
+		return words.Count(n, "object") + " added"
+	case n > 0 && s.Removed == n:
+		return words.Count(n, "object") + " removed"
+	case s.Changed == n:
+		return words.Count(n, "object") + " changed"
+	}
+	return fmt.Sprintf("%s: +%d ~%d -%d", words.Count(n, "object"), s.Added, s.Changed, s.Removed)
 }
 
 // removedObjects names the objects an app loses, at most maxListed, for
