@@ -1314,3 +1314,12 @@ dependencies:
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

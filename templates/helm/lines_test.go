@@ -134,8 +134,10 @@ spec:
 // templated CRD of megabytes, as argo-cd's) is not mapped: the render does
 // not pay for reading it line by line (a third of rendering argo-helm's
 // charts). Its one object is named at the line where the template writes
-// its apiVersion (kueue's templated CRDs were named by the file alone); a
-// large template of several objects keeps no line.
+// its apiVersion (kueue's templated CRDs were named by the file alone); of
+// a large template of several objects, one whose kind and name the
+// template writes literally is named at its apiVersion line, one whose
+// name an action prints keeps no line.
 func TestTemplateLinesBounded(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
@@ -145,7 +147,7 @@ func TestTemplateLinesBounded(t *testing.T) {
 	big := cm + strings.Repeat("  # padding of a large template\n", maxMappedTemplate/32+1) + "  a: b\n"
 	writeFile(t, filepath.Join(root, "c", "templates", "small.yaml"), small)
 	writeFile(t, filepath.Join(root, "c", "templates", "big.yaml"), "{{- if true }}\n# A CRD, say.\n"+strings.Replace(big, "{{ .Release.Name }}", "big", 1)+"{{- end }}\n")
-	writeFile(t, filepath.Join(root, "c", "templates", "two.yaml"), strings.Replace(big, "{{ .Release.Name }}", "two-a", 1)+"---\n"+strings.Replace(cm, "{{ .Release.Name }}", "two-b", 1)+"  a: b\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "two.yaml"), strings.Replace(big, "{{ .Release.Name }}", "two-a", 1)+"---\n"+strings.Replace(cm, "{{ .Release.Name }}", "two-b", 1)+"  a: b\n---\n"+strings.Replace(cm, "{{ .Release.Name }}", "{{ .Release.Name }}-c", 1)+"  a: b\n")
 	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "web", Namespace: "shop", Path: "c", KubeVersion: "1.31.0"})
 	if err != nil {
 		t.Fatal(err)
@@ -154,8 +156,52 @@ func TestTemplateLinesBounded(t *testing.T) {
 	for _, o := range res.Objects {
 		lines[o.File+" "+o.Node.GetName()] = o.Line
 	}
-	if want := map[string]int{"c/templates/small.yaml web": 1, "c/templates/big.yaml big": 3, "c/templates/two.yaml two-a": 0, "c/templates/two.yaml two-b": 0}; !maps.Equal(lines, want) {
+	if want := map[string]int{"c/templates/small.yaml web": 1, "c/templates/big.yaml big": 3, "c/templates/two.yaml two-a": 1, "c/templates/two.yaml two-b": 4105, "c/templates/two.yaml web-c": 0}; !maps.Equal(lines, want) {
 		t.Errorf("lines %v, want %v", lines, want)
+	}
+}
+
+// TestBigTemplateObjectsNamed: envoy-gateway's gateway-crds-helm prints
+// the Gateway API bundle from one template of 1.17 MB: ten CRDs, a
+// ValidatingAdmissionPolicy and its binding. Each object is named at the
+// line of its apiVersion; they were named by the file alone, so that an
+// error, or "also produced by app gateway-crds at" when envoy-gateway's own
+// crds subchart printed the policy too, left a user to search 20,000
+// lines. The template is the policy and its binding
+// (testdata/gateway-crds-helm), padded back over maxMappedTemplate where
+// the CRDs stood.
+func TestBigTemplateObjectsNamed(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	src := filepath.Join("testdata", "gateway-crds-helm")
+	for _, f := range []string{"Chart.yaml", "values.yaml"} {
+		writeFile(t, filepath.Join(root, "c", f), readFile(t, filepath.Join(src, f)))
+	}
+	text := readFile(t, filepath.Join(src, "templates", "standard-gatewayapi-crds.yaml"))
+	head, tail, ok := strings.Cut(text, "---\n")
+	if !ok {
+		t.Fatal("no document separator in the excerpt")
+	}
+	padding := strings.Repeat("    # a CRD's schema, standing in for the ten CRDs of the bundle\n", maxMappedTemplate/64+1)
+	text = head + "---\n" + padding + "---\n" + tail
+	writeFile(t, filepath.Join(root, "c", "templates", "standard-gatewayapi-crds.yaml"), text)
+	want := map[string]int{}
+	for i, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "kind: ") {
+			want[strings.TrimPrefix(l, "kind: ")] = i // the line above, counted from 1
+		}
+	}
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "gateway-crds", Namespace: "envoy-gateway-system", Path: "c", KubeVersion: "1.33.0",
+		Values: map[string]any{"crds": map[string]any{"gatewayAPI": map[string]any{"enabled": true, "channel": "standard"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, o := range res.Objects {
+		got[o.Node.GetKind()] = o.Line
+	}
+	if len(want) != 2 || !maps.Equal(got, want) {
+		t.Errorf("lines %v, want %v", got, want)
 	}
 }
 

@@ -47,7 +47,7 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 		first  int
 	}
 	docsOf := map[[2]string][]tdoc{}
-	bigLines := map[string]int{}
+	bigDocs := map[string][]bigDoc{}
 	keysOf := map[docKey]keyLines{}
 	add := func(source, body string) {
 		keepLines := crds[source]
@@ -66,14 +66,14 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 				// template: the template's own lines, where they are
 				// clear (lines.go).
 				objs[i].Line = 0
-				if data, ok := big[src.path(source)]; ok && len(objs) == 1 {
+				if data, ok := big[src.path(source)]; ok {
 					// Once per template: a range prints many chunks of one.
-					line, read := bigLines[source]
+					docs, read := bigDocs[source]
 					if !read {
-						line = soleObjectLine(data)
-						bigLines[source] = line
+						docs = bigTemplateDocs(data)
+						bigDocs[source] = docs
 					}
-					objs[i].Line = line
+					objs[i].Line = bigObjectLine(docs, objs[i], len(objs))
 				}
 				if text, ok := texts[src.path(source)]; ok && objs[i].Node != nil && objs[i].Raw == nil {
 					kind := objs[i].Node.GetKind()
@@ -158,31 +158,171 @@ func templateTexts(src *chartSource) (texts map[string]string, big map[string][]
 	return texts, big
 }
 
-// soleObjectLine is, for a template over maxMappedTemplate (kueue's and
-// argo-cd's templated CRDs), the line of the one apiVersion key it writes
-// at the start of a line: where each object it prints starts, found
-// without reading the template line by line. 0 when it writes none or
-// several.
-func soleObjectLine(data []byte) int {
-	const key = "apiVersion:"
-	at := -1
+// bigDoc is a document of a template over maxMappedTemplate: the line
+// where it writes apiVersion at a line's start, and the kind and
+// metadata.name it writes literally there ("" where an action writes
+// them, or where the document is not clear).
+type bigDoc struct {
+	line       int
+	kind, name string
+}
+
+// bigTemplateDocs finds the documents of a template over
+// maxMappedTemplate (kueue's and argo-cd's templated CRDs, the Gateway
+// API bundles of envoy-gateway's gateway-crds-helm) with byte searches
+// for the keys at a line's start, without reading the template line by
+// line: reading such templates so cost a third of rendering argo-helm's
+// charts.
+func bigTemplateDocs(data []byte) []bigDoc {
+	var starts []int
 	for i := 0; i < len(data); {
-		j := bytes.Index(data[i:], []byte(key))
-		if j < 0 {
+		k := lineKey(data, i, "apiVersion:")
+		if k < 0 {
 			break
 		}
-		if k := i + j; k == 0 || data[k-1] == '\n' {
-			if at >= 0 {
+		starts = append(starts, k)
+		i = k + len("apiVersion:")
+	}
+	docs := make([]bigDoc, len(starts))
+	line, counted := 1, 0
+	for n, at := range starts {
+		line += bytes.Count(data[counted:at], []byte("\n"))
+		counted = at
+		end := len(data)
+		if n+1 < len(starts) {
+			end = starts[n+1]
+		}
+		docs[n] = bigDoc{line: line}
+		// One kind and one metadata key in the document, or it is not
+		// clear which object they belong to (a kind written before its
+		// apiVersion, an if and its else).
+		region := data[at:end]
+		kinds, metas := lineValues(region, "kind:"), lineKeys(region, "metadata:")
+		if len(kinds) != 1 || len(metas) != 1 {
+			continue
+		}
+		docs[n].kind = kinds[0]
+		docs[n].name = metadataName(region[metas[0]+len("metadata:"):])
+	}
+	return docs
+}
+
+// bigObjectLine is the line of an object a template over maxMappedTemplate
+// printed (in a chunk of n objects): its one document's apiVersion line
+// when the template writes one, or the one document that writes the
+// object's kind and name literally. 0 when none or several do.
+func bigObjectLine(docs []bigDoc, obj templates.Object, n int) int {
+	if len(docs) == 1 && n == 1 {
+		return docs[0].line
+	}
+	if obj.Node == nil {
+		return 0
+	}
+	kind, name := obj.Node.GetKind(), obj.Node.GetName()
+	line := 0
+	for _, d := range docs {
+		if d.kind == kind && d.name == name && name != "" {
+			if line != 0 {
 				return 0
 			}
-			at = k
+			line = d.line
+		}
+	}
+	return line
+}
+
+// lineKey is the offset of the first key at a line's start from offset
+// i on, or -1.
+func lineKey(data []byte, i int, key string) int {
+	for i < len(data) {
+		j := bytes.Index(data[i:], []byte(key))
+		if j < 0 {
+			return -1
+		}
+		if k := i + j; k == 0 || data[k-1] == '\n' {
+			return k
 		}
 		i += j + len(key)
 	}
-	if at < 0 {
-		return 0
+	return -1
+}
+
+// lineKeys is the offsets of each key at a line's start in data.
+func lineKeys(data []byte, key string) []int {
+	var out []int
+	for i := 0; ; {
+		k := lineKey(data, i, key)
+		if k < 0 {
+			return out
+		}
+		out = append(out, k)
+		i = k + len(key)
 	}
-	return bytes.Count(data[:at], []byte("\n")) + 1
+}
+
+// lineValues is the scalar each key at a line's start writes.
+func lineValues(data []byte, key string) []string {
+	var out []string
+	for _, k := range lineKeys(data, key) {
+		rest := data[k+len(key):]
+		if e := bytes.IndexByte(rest, '\n'); e >= 0 {
+			rest = rest[:e]
+		}
+		out = append(out, literal(rest))
+	}
+	return out
+}
+
+// metadataName is the name key of the block that follows a metadata
+// key, at the block's indentation: labels and annotations are deeper.
+func metadataName(block []byte) string {
+	indent := ""
+	for len(block) > 0 {
+		e := bytes.IndexByte(block, '\n')
+		if e < 0 {
+			e = len(block)
+		}
+		l := strings.TrimRight(string(block[:e]), "\r")
+		block = block[min(e+1, len(block)):]
+		trimmed := strings.TrimLeft(l, " ")
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		at := l[:len(l)-len(trimmed)]
+		if at == "" {
+			// The block ended; the first line is the rest of the
+			// metadata key's own line.
+			if indent == "" && strings.TrimSpace(l) == "" {
+				continue
+			}
+			return ""
+		}
+		if indent == "" {
+			indent = at
+		}
+		if at == indent {
+			if v, ok := strings.CutPrefix(trimmed, "name:"); ok {
+				return literal([]byte(v))
+			}
+		}
+	}
+	return ""
+}
+
+// literal is a plain or quoted YAML scalar written on one line, or ""
+// where a template action writes it.
+func literal(b []byte) string {
+	v := strings.TrimSpace(strings.TrimRight(string(b), "\r"))
+	if strings.Contains(v, "{{") {
+		return ""
+	}
+	if i := strings.Index(v, " #"); i >= 0 {
+		v = strings.TrimSpace(v[:i])
+	}
+	if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+		v = v[1 : len(v)-1]
+	}
+	return v
 }
 
 // renderedLines drops the lines from errors about rendered templates, whose
