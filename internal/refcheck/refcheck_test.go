@@ -318,6 +318,9 @@ func parseOutput(t *testing.T, engine string, out []byte) []string {
 			objs = append(objs, canonical(t, data)...)
 		}
 	} else {
+		if engine == envconfig.EngineHelm {
+			out = sharedCRDFilesOnce(out)
+		}
 		// Split on whole "---" lines: the newline before one belongs to the
 		// document above (a block scalar's last line break).
 		for _, doc := range regexp.MustCompile(`(?m)^---.*$`).Split(string(out), -1) {
@@ -329,6 +332,44 @@ func parseOutput(t *testing.T, engine string, out []byte) []string {
 	}
 	sort.Strings(objs)
 	return objs
+}
+
+// crdSource is the "# Source:" line helm template prints before a file of
+// a chart's or subchart's crds/ folder.
+var crdSource = regexp.MustCompile(`(?m)^# Source: [^/\n]+(/charts/[^/\n]+)*/crds/[^\n]*\n`)
+
+// sharedCRDFilesOnce leaves out of helm template's output each crds/ file
+// whose text it printed before: helm prints a subchart's crds/ files once
+// per alias (Kong's ingress chart holds kong twice, as controller and
+// gateway), helm install creates them once, and kiln writes them once
+// (docs/templates.md). Each file runs from its "# Source:" line to the
+// "---" line before the next one.
+func sharedCRDFilesOnce(out []byte) []byte {
+	sources := regexp.MustCompile(`(?m)^---\n# Source: `).FindAllIndex(out, -1)
+	var kept []byte
+	seen := map[string]bool{}
+	for i, at := range sources {
+		if i == 0 {
+			kept = append(kept, out[:at[0]]...)
+		}
+		end := len(out)
+		if i+1 < len(sources) {
+			end = sources[i+1][0]
+		}
+		chunk := out[at[0]:end]
+		if m := crdSource.FindIndex(chunk); m != nil && m[0] == len("---\n") {
+			body := string(chunk[m[1]:])
+			if seen[body] {
+				continue
+			}
+			seen[body] = true
+		}
+		kept = append(kept, chunk...)
+	}
+	if len(sources) == 0 {
+		return out
+	}
+	return kept
 }
 
 // hookApplied reports whether helm runs an object of its output when it
