@@ -149,7 +149,7 @@ func reference(t *testing.T, root string, p *envconfig.Pipeline, res *envconfig.
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, v := range extra {
+		for _, v := range append(extra, listedAPIVersions(t, root, p, res.Env.Name)...) {
 			args = append(args, "--api-versions", v)
 		}
 		for _, v := range app.Helm.Values {
@@ -209,6 +209,44 @@ func reference(t *testing.T, root string, p *envconfig.Pipeline, res *envconfig.
 		t.Fatalf("%s %s: %v\n%s", prog, strings.Join(args, " "), err, stderr)
 	}
 	return parseOutput(t, app.Engine, out)
+}
+
+// listedAPIVersions is what kiln adds to .Capabilities.APIVersions for the
+// CRDs under validation.crds, installed in the cluster by other means
+// (docs/templates.md): "group/version" and "group/version/Kind" of each
+// served version. Without them a chart that renders its ServiceMonitor
+// only where the cluster serves it (loki's) differed by the comparison
+// alone.
+func listedAPIVersions(t *testing.T, root string, p *envconfig.Pipeline, env string) []string {
+	t.Helper()
+	var out []string
+	for _, ref := range p.Validation.CRDs {
+		data, err := os.ReadFile(filepath.Join(root, strings.ReplaceAll(ref.Path, "{env}", env)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range regexp.MustCompile(`(?m)^---.*$`).Split(string(data), -1) {
+			var crd struct {
+				Spec struct {
+					Group    string                `json:"group"`
+					Names    struct{ Kind string } `json:"names"`
+					Versions []struct {
+						Name   string `json:"name"`
+						Served bool   `json:"served"`
+					} `json:"versions"`
+				} `json:"spec"`
+			}
+			if err := yaml.Unmarshal([]byte(doc), &crd); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range crd.Spec.Versions {
+				if v.Served && crd.Spec.Group != "" {
+					out = append(out, crd.Spec.Group+"/"+v.Name, crd.Spec.Group+"/"+v.Name+"/"+crd.Spec.Names.Kind)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // fluxFolder is the folder kustomize-controller builds for dir: dir
