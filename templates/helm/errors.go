@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/redact"
+	"github.com/kiln-gitops/kiln/internal/words"
 )
 
 // Helm v3's engine (pkg/engine/engine.go, cleanupParseError and
@@ -103,6 +105,34 @@ func renderError(err error, src *chartSource, chartName string) error {
 		de.Msg = diag.Cut(de.Msg, diag.MaxMessage)
 	}
 	return e
+}
+
+// valuesAtFault adds to de, the error of a values schema mismatch (err),
+// where the user's values set each value at fault: helm's text names
+// only its path in the merged values, which any values file or the env's
+// values may have set. Places only, never a value.
+func valuesAtFault(de error, err error, vals *values, env map[string]any) error {
+	ve, d := (*valuesError)(nil), (*diag.Error)(nil)
+	if !errors.As(err, &ve) || !errors.As(de, &d) {
+		return de
+	}
+	var at []string
+	for _, p := range ve.paths {
+		where := vals.setAt(p, env)
+		if i := slices.Index(p, "global"); where == "" && i > 0 {
+			// Helm copies the top chart's global values into each
+			// subchart's: a subchart's schema refuses them there.
+			p = p[i:]
+			where = vals.setAt(p, env)
+		}
+		if where != "" {
+			at = append(at, where+" /"+strings.Join(p, "/"))
+		}
+	}
+	if len(at) > 0 {
+		d.Hint += ": " + words.First(slices.Compact(at), 3)
+	}
+	return de
 }
 
 // renderDiag is renderError before its message is bounded.

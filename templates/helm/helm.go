@@ -165,7 +165,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		return err
 	})
 	if err != nil {
-		return nil, renderError(err, src, chrt.Name())
+		return nil, valuesAtFault(renderError(err, src, chrt.Name()), err, vals, req.Values)
 	}
 
 	for _, h := range rel.skipped {

@@ -56,11 +56,19 @@ type valuesError struct {
 	charts []string
 	msg    string
 	shown  string
+	// paths are where in the values (the top chart's: a subchart's
+	// under its name) each mismatch is, for naming the values file and
+	// line that set it.
+	paths [][]string
 }
 
 // mismatch is the text of the values' mismatches with one or more
-// schemas: as the library wrote it (raw) and without the values (shown).
-type mismatch struct{ raw, shown string }
+// schemas: as the library wrote it (raw) and without the values (shown),
+// and where in the values each is (paths).
+type mismatch struct {
+	raw, shown string
+	paths      [][]string
+}
 
 func (m *mismatch) Error() string { return m.raw }
 
@@ -104,7 +112,11 @@ func renderValues(chrt *chart.Chart, vals map[string]any, opts chartutil.Release
 			return nil, err
 		}
 		const head = "values don't meet the specifications of the schema(s) in the following chart(s):\n"
-		return nil, &valuesError{charts: failed, msg: head + err.Error(), shown: head + shownText(err)}
+		ve := &valuesError{charts: failed, msg: head + err.Error(), shown: head + shownText(err)}
+		if m := (*mismatch)(nil); errors.As(err, &m) {
+			ve.paths = m.paths
+		}
+		return nil, ve
 	}
 	return top, nil
 }
@@ -115,6 +127,7 @@ func renderValues(chrt *chart.Chart, vals map[string]any, opts chartutil.Release
 // to failed.
 func validateValues(chrt *chart.Chart, values map[string]any, failed *[]string) error {
 	var sb, shown strings.Builder
+	var paths [][]string
 	if chrt.Schema != nil {
 		if err := validateSingle(chrt, values); err != nil {
 			if refused(err) {
@@ -125,6 +138,9 @@ func validateValues(chrt *chart.Chart, values map[string]any, failed *[]string) 
 			fmt.Fprintf(&shown, "%s:\n", chrt.Name())
 			sb.WriteString(err.Error())
 			shown.WriteString(shownText(err))
+			if m := (*mismatch)(nil); errors.As(err, &m) {
+				paths = append(paths, m.paths...)
+			}
 		}
 	}
 	for _, sub := range chrt.Dependencies() {
@@ -145,10 +161,15 @@ func validateValues(chrt *chart.Chart, values map[string]any, failed *[]string) 
 			}
 			sb.WriteString(err.Error())
 			shown.WriteString(shownText(err))
+			if m := (*mismatch)(nil); errors.As(err, &m) {
+				for _, p := range m.paths {
+					paths = append(paths, append([]string{sub.Name()}, p...))
+				}
+			}
 		}
 	}
 	if sb.Len() > 0 {
-		return &mismatch{raw: sb.String(), shown: shown.String()}
+		return &mismatch{raw: sb.String(), shown: shown.String(), paths: paths}
 	}
 	return nil
 }
@@ -187,7 +208,7 @@ func validateSingle(chrt *chart.Chart, values map[string]any) (err error) {
 			return errors.New(text())
 		}
 		inOrder(ve)
-		m := &mismatch{raw: text()}
+		m := &mismatch{raw: text(), paths: leafPaths(ve, nil)}
 		withoutValues(ve)
 		m.shown = text()
 		return m
@@ -215,6 +236,18 @@ func inOrder(e *jsonschema.ValidationError) {
 		}
 		return comparePath(strings.Split(a.SchemaURL, "/"), strings.Split(b.SchemaURL, "/"))
 	})
+}
+
+// leafPaths appends where in the values each mismatch under e is, in
+// the order the error lists them.
+func leafPaths(e *jsonschema.ValidationError, out [][]string) [][]string {
+	if len(e.Causes) == 0 {
+		return append(out, slices.Clone(e.InstanceLocation))
+	}
+	for _, c := range e.Causes {
+		out = leafPaths(c, out)
+	}
+	return out
 }
 
 // comparePath orders two paths token by token, array indexes (all digits)

@@ -349,3 +349,51 @@ func TestSchemaKindsShowNoValue(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaErrorNamesTheValuesAtFault: helm's values.schema.json error
+// names a value's path in the merged values only, and the user has to
+// find which values file, or the env's values, gave it (external-secrets'
+// schema refusing replicaCount: two named charts/external-secrets/
+// values.schema.json alone). The hint names the file and line of the key
+// that set each value at fault: the last values file that sets it, a
+// subchart's under its name (its global values under the top chart's
+// global), or the env's values, which merge last; a chart default at
+// fault is named by no place. Never the value.
+func TestSchemaErrorNamesTheValuesAtFault(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n  - {name: sub, version: 0.1.0}\n")
+	writeFile(t, filepath.Join(root, "c", "values.yaml"), "replicaCount: 1\nlogLevel: debug\n")
+	writeFile(t, filepath.Join(root, "c", "values.schema.json"), `{"properties": {"replicaCount": {"type": "integer"}, "port": {"type": "integer"}, "logLevel": {"type": "integer"}}}`)
+	writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "sub", "Chart.yaml"), "apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "sub", "values.schema.json"), `{"properties": {"image": {"properties": {"tag": {"type": "string"}}}, "global": {"properties": {"registry": {"type": "string"}}}}}`)
+	writeFile(t, filepath.Join(root, "values", "base.yaml"), "# defaults of the team\nreplicaCount: two\nport: 80\n")
+	writeFile(t, filepath.Join(root, "values", "prod.yaml"), "replicaCount: three\nsub:\n  image:\n    tag: 5\nglobal:\n  registry: 5\n")
+	for _, tc := range []struct {
+		name string
+		env  map[string]any
+		want string
+	}{
+		{name: "files", want: "values/prod.yaml:1 sets /replicaCount, values/prod.yaml:6 sets /global/registry, values/prod.yaml:4 sets /sub/image/tag"},
+		{name: "env", env: map[string]any{"port": "http"}, want: "the environment's values set /port, values/prod.yaml:1 sets /replicaCount, values/prod.yaml:6 sets /global/registry, and 1 more"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop",
+				ValuesFiles: []string{"values/base.yaml", "values/prod.yaml"}, Values: tc.env})
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("err = %v, want a schema mismatch", err)
+			}
+			if want := "fix the values so that they match the chart's values.schema.json: " + tc.want; de.Hint != want {
+				t.Errorf("hint:\n%s\nwant:\n%s", de.Hint, want)
+			}
+			for _, v := range []string{"three", "two", "http"} {
+				if strings.Contains(de.Hint, v) {
+					t.Errorf("hint shows the value %q: %s", v, de.Hint)
+				}
+			}
+		})
+	}
+}

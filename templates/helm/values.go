@@ -213,3 +213,84 @@ func yamlLine(err error) int {
 	}
 	return 0
 }
+
+// setAt names where the user's values set the value at path (a values
+// schema mismatch's location), as the subject of a sentence: "the
+// environment's values set" when they do, as they merge last, else the
+// last values file that does, at the line of its key ("values/prod.yaml:4
+// sets"). "" when none does: the chart's default is at fault.
+func (v *values) setAt(path []string, env map[string]any) string {
+	if _, ok := lookupPath(env, path); ok {
+		return "the environment's values set"
+	}
+	for i := len(v.files) - 1; i >= 0; i-- {
+		f := v.files[i]
+		var doc yaml.Node
+		if yaml.Unmarshal(f.data, &doc) != nil || len(doc.Content) == 0 {
+			continue
+		}
+		if line := nodeLine(doc.Content[0], path); line > 0 {
+			return f.name + ":" + strconv.Itoa(line) + " sets"
+		}
+	}
+	return ""
+}
+
+// lookupPath is the value at path in m.
+func lookupPath(m map[string]any, path []string) (any, bool) {
+	var cur any = m
+	for _, k := range path {
+		switch c := cur.(type) {
+		case map[string]any:
+			x, ok := c[k]
+			if !ok {
+				return nil, false
+			}
+			cur = x
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil, false
+			}
+			cur = c[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, len(path) > 0
+}
+
+// nodeLine is the line of the key (or list item) at path under n, 0 when
+// n does not set it.
+func nodeLine(n *yaml.Node, path []string) int {
+	line := 0
+	for _, k := range path {
+		for n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+		switch n.Kind {
+		case yaml.MappingNode:
+			var next *yaml.Node
+			// The last of a key written twice is the one YAML readers keep.
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == k {
+					line, next = n.Content[i].Line, n.Content[i+1]
+				}
+			}
+			if next == nil {
+				return 0
+			}
+			n = next
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return 0
+			}
+			n = n.Content[i]
+			line = n.Line
+		default:
+			return 0
+		}
+	}
+	return line
+}
