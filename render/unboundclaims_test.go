@@ -3,6 +3,8 @@ package render_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/kiln-gitops/kiln/envconfig"
 )
 
 // TestUnboundClaims renders a claim of a WaitForFirstConsumer class next to
@@ -87,23 +89,7 @@ func TestUnboundClaims(t *testing.T) {
 				files[k] = v
 			}
 			p := loadProject(t, t.TempDir(), files)
-			var got []string
-			for _, res := range renderAll(t, p, checkOptions(false)) {
-				if res.Err != nil {
-					t.Fatal(res.Err)
-				}
-				for _, w := range res.Warnings {
-					if strings.Contains(w.Msg, "WaitForFirstConsumer") {
-						got = append(got, w.String())
-					}
-				}
-			}
-			switch {
-			case tc.want == "" && len(got) > 0:
-				t.Errorf("unexpected warnings %q", got)
-			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
-				t.Errorf("warnings %q, want one with %q", got, tc.want)
-			}
+			wantUnboundWarning(t, p, tc.want)
 		})
 	}
 }
@@ -148,23 +134,30 @@ func TestUnboundClaimsOfFluxPods(t *testing.T) {
 				"data/pvc.yaml":    claim,
 				"web/release.yaml": tc.release,
 			})
-			var got []string
-			for _, res := range renderAll(t, p, checkOptions(false)) {
-				if res.Err != nil {
-					t.Fatal(res.Err)
-				}
-				for _, w := range res.Warnings {
-					if strings.Contains(w.Msg, "WaitForFirstConsumer") {
-						got = append(got, w.String())
-					}
-				}
-			}
-			switch {
-			case tc.warning == "" && len(got) > 0:
-				t.Errorf("unexpected warnings %q", got)
-			case tc.warning != "" && (len(got) != 1 || !strings.Contains(got[0], tc.warning)):
-				t.Errorf("warnings %q, want one with %q", got, tc.warning)
-			}
+			wantUnboundWarning(t, p, tc.warning)
 		})
+	}
+}
+
+// wantUnboundWarning renders p and requires one unbound-claim warning
+// holding want, or none when want is "".
+func wantUnboundWarning(t *testing.T, p *envconfig.Pipeline, want string) {
+	t.Helper()
+	var got []string
+	for _, res := range renderAll(t, p, checkOptions(false)) {
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		for _, w := range res.Warnings {
+			if strings.Contains(w.Msg, "WaitForFirstConsumer") {
+				got = append(got, w.String())
+			}
+		}
+	}
+	switch {
+	case want == "" && len(got) > 0:
+		t.Errorf("unexpected warnings %q", got)
+	case want != "" && (len(got) != 1 || !strings.Contains(got[0], want)):
+		t.Errorf("warnings %q, want one with %q", got, want)
 	}
 }

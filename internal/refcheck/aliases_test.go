@@ -11,34 +11,7 @@ import "testing"
 // counted each such CRD as missing from kiln's output; the subchart's
 // templates, rendered once per alias, are still compared each.
 func TestAliasedSubchartCRDsAgainstProgram(t *testing.T) {
-	const crd = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets, listKind: WidgetList}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: gadgets.example.com
-spec:
-  group: example.com
-  names: {kind: Gadget, plural: gadgets, listKind: GadgetList}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-`
+	crd := openCRD("example.com", "Widget", "widgets") + "---\n" + openCRD("example.com", "Gadget", "gadgets")
 	files := map[string]string{
 		"kiln.yaml": `apiVersion: kiln/v1alpha1
 kind: Pipeline

@@ -12,20 +12,7 @@ import "testing"
 // keys; scalars of every resolution; and strings jsonnet gives that YAML
 // would read as something else unquoted.
 func TestYAMLEdgesAgainstPrograms(t *testing.T) {
-	const crd = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets, listKind: WidgetList}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-`
+	crd := openCRD("example.com", "Widget", "widgets")
 	const widget = `apiVersion: example.com/v1
 kind: Widget
 metadata:

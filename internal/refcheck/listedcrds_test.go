@@ -11,20 +11,7 @@ import "testing"
 // with monitoring.serviceMonitor.enabled and the prometheus-operator CRDs
 // listed, differed by its ServiceMonitor and PrometheusRules alone.
 func TestListedCRDsAgainstProgram(t *testing.T) {
-	const crd = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: servicemonitors.monitoring.coreos.com
-spec:
-  group: monitoring.coreos.com
-  names: {kind: ServiceMonitor, plural: servicemonitors, listKind: ServiceMonitorList}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-`
+	crd := openCRD("monitoring.coreos.com", "ServiceMonitor", "servicemonitors")
 	files := map[string]string{
 		"kiln.yaml": `apiVersion: kiln/v1alpha1
 kind: Pipeline
