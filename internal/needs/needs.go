@@ -454,7 +454,7 @@ func Of(obj *kyaml.Node) []Ref {
 		w.operatorPods(spec)
 		if kind == "Prometheus" {
 			for _, f := range []string{"additionalScrapeConfigs", "additionalAlertRelabelConfigs", "additionalAlertManagerConfigs"} {
-				if ref := lookup(spec, f); scalar(ref, "optional") != "true" {
+				if ref := lookup(spec, f); !isTrue(ref, "optional") {
 					w.local("", "Secret", scalar(ref, "name"), "spec."+f+".name", promConfig)
 				}
 			}
@@ -665,7 +665,7 @@ func (w *walker) rollout(spec *kyaml.Node) {
 	templates := func(analysis *kyaml.Node, field string) {
 		for i, t := range items(analysis, "templates") {
 			at := fmt.Sprintf("%s.templates[%d].templateName", field, i)
-			if scalar(t, "clusterScope") == "true" {
+			if isTrue(t, "clusterScope") {
 				w.cluster("argoproj.io", "ClusterAnalysisTemplate", scalar(t, "templateName"), at, rollout)
 			} else {
 				w.local("argoproj.io", "AnalysisTemplate", scalar(t, "templateName"), at, rollout)
@@ -792,7 +792,7 @@ func (w *walker) fluxRef(ref *kyaml.Node, field, group, effect string, kinds ...
 // Kustomization's substituteFrom names, unless it is optional: the
 // controller then goes on without it.
 func (w *walker) valuesRef(v *kyaml.Node, field, effect string) {
-	if k := scalar(v, "kind"); (k == "ConfigMap" || k == "Secret") && scalar(v, "optional") != "true" {
+	if k := scalar(v, "kind"); (k == "ConfigMap" || k == "Secret") && !isTrue(v, "optional") {
 		w.local("", k, scalar(v, "name"), field+".name", effect)
 	}
 }
@@ -854,7 +854,7 @@ func (w *walker) pod(spec *kyaml.Node, at string) {
 	// source adds the ConfigMap or Secret a volume or env source names,
 	// unless it is optional.
 	source := func(src *kyaml.Node, kind, nameKey, field string) {
-		if src != nil && src.Kind == kyaml.MappingNode && scalar(src, "optional") != "true" {
+		if src != nil && src.Kind == kyaml.MappingNode && !isTrue(src, "optional") {
 			named("", kind, scalar(src, nameKey), field+"."+nameKey, podStart)
 		}
 	}
@@ -916,6 +916,17 @@ func scalar(n *kyaml.Node, key string) string {
 		return ""
 	}
 	return v.Value
+}
+
+// isTrue reports whether key of n is a YAML true, as the API server
+// reads it: true, True or TRUE (sigs.k8s.io/yaml's YAML 1.1), not only
+// the lower-case word.
+func isTrue(n *kyaml.Node, key string) bool {
+	switch scalar(n, key) {
+	case "true", "True", "TRUE":
+		return lookup(n, key).Style&(kyaml.SingleQuotedStyle|kyaml.DoubleQuotedStyle) == 0
+	}
+	return false
 }
 
 func items(n *kyaml.Node, key string) []*kyaml.Node {

@@ -110,13 +110,13 @@ volumes:
     - serviceAccountToken: {path: t}
 initContainers:
 - name: init
-  envFrom: [{configMapRef: {name: init-env}}, {secretRef: {name: opt, optional: true}}]
+  envFrom: [{configMapRef: {name: init-env}}, {secretRef: {name: opt, optional: True}}] # YAML's True, as the API server reads it
 containers:
 - name: app
   env:
   - {name: X, value: x}
   - {name: P, valueFrom: {secretKeyRef: {name: db, key: password}}}
-  - {name: Q, valueFrom: {configMapKeyRef: {name: flags, key: q, optional: true}}}
+  - {name: Q, valueFrom: {configMapKeyRef: {name: flags, key: q, optional: TRUE}}}
   - {name: R, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
   envFrom: [{secretRef: {name: app-env}}]
 `
@@ -653,7 +653,7 @@ func TestRefsOfControllerObjects(t *testing.T) {
 			"ConfigMap shop/vault-ca at spec.provider.vault.caProvider.name: " + storeAuth},
 		{"apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: builder, namespace: ci}\nimagePullSecrets: [{name: regcred}]\n",
 			"Secret ci/regcred at imagePullSecrets[0].name: " + saPull},
-		{"apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: p, namespace: mon}\nspec:\n  serviceAccountName: default\n  priorityClassName: critical\n  imagePullSecrets: [{name: regcred}]\n  secrets: [etcd-certs, null]\n  configMaps: [ca]\n  additionalScrapeConfigs: {name: extra, key: scrape.yaml}\n  additionalAlertRelabelConfigs: {name: maybe, key: r.yaml, optional: true}\n  alerting:\n    alertmanagers: [{name: am}]\n",
+		{"apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: p, namespace: mon}\nspec:\n  serviceAccountName: default\n  priorityClassName: critical\n  imagePullSecrets: [{name: regcred}]\n  secrets: [etcd-certs, null]\n  configMaps: [ca]\n  additionalScrapeConfigs: {name: extra, key: scrape.yaml}\n  additionalAlertRelabelConfigs: {name: maybe, key: r.yaml, optional: True}\n  alerting:\n    alertmanagers: [{name: am}]\n",
 			"scheduling.k8s.io/PriorityClass critical at spec.priorityClassName: " + podRefused + "\n" +
 				"Secret mon/regcred at spec.imagePullSecrets[0].name: " + podPull + "\n" +
 				"Secret mon/etcd-certs at spec.secrets[0]: " + podStart + "\n" +
