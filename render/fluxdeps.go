@@ -330,7 +330,7 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 				continue
 			}
 			if n.GetKind() == "HelmRelease" && group(n.GetApiVersion()) == helmGroup {
-				if err := chartFromSource(src, res, run, o, "spec", "chart", "spec"); err != nil {
+				if err := chartFromSource(src, r.p, res, run, o, "spec", "chart", "spec"); err != nil {
 					errs = append(errs, err)
 				}
 				continue
@@ -338,7 +338,7 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 			// A HelmRelease's chartRef may name a HelmChart instead, whose
 			// sourceRef is in its own namespace.
 			if n.GetKind() == "HelmChart" && group(n.GetApiVersion()) == sourceGroup {
-				if err := chartFromSource(src, res, run, o, "spec"); err != nil {
+				if err := chartFromSource(src, r.p, res, run, o, "spec"); err != nil {
 					errs = append(errs, err)
 				}
 				continue
@@ -371,7 +371,7 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 				line = o.LineOf(pv.YNode())
 			}
 			if !inside && !holds {
-				if app, ok := sourceFolderOf(res, p); ok {
+				if app, ok := sourceFolderOf(r.p, res, p); ok {
 					errs = append(errs, &diag.Error{File: o.File, Line: line, App: run.app.Name, Object: objRef(o), Field: "spec.path",
 						Msg: fmt.Sprintf("builds %s, the folder kiln renders app %s from, out of kiln's source %s/%s/%s, which holds kiln's rendered manifests: there that folder is either missing, and this Kustomization fails, "+
 							"or the templates unrendered, applied beside kiln's own Kustomization of app %s, and either owner's prune deletes what the other applies",
@@ -408,7 +408,7 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 // is the chart itself, which helm-controller installs beside kiln's
 // Kustomization of the app, two owners of every object. src is kiln's
 // source; at is the path of the mapping that holds sourceRef and chart.
-func chartFromSource(src flux.Ref, res *envconfig.Resolved, run *appRun, o templates.Object, at ...string) error {
+func chartFromSource(src flux.Ref, pl *envconfig.Pipeline, res *envconfig.Resolved, run *appRun, o templates.Object, at ...string) error {
 	value := func(p ...string) string {
 		if v := setScalar(o.Node, append(slices.Clone(at), p...)...); v != nil {
 			return v.Value
@@ -423,7 +423,7 @@ func chartFromSource(src flux.Ref, res *envconfig.Resolved, run *appRun, o templ
 		return nil
 	}
 	p := strings.Trim(path.Clean("/"+cv.Value), "/")
-	app, ok := sourceFolderOf(res, p)
+	app, ok := sourceFolderOf(pl, res, p)
 	if !ok {
 		return nil
 	}
@@ -441,7 +441,7 @@ func chartFromSource(src flux.Ref, res *envconfig.Resolved, run *appRun, o templ
 	return e
 }
 
-// sourceFolderOf names the app of res whose source folder (a kustomize
+// sourceFolderOf names the app of res, or of pl in any env, whose source folder (a kustomize
 // overlay, a yaml folder or a chart folder of the repository, {env}
 // replaced) is p: a Flux Kustomization
 // building p from kiln's source, the manifests repository, builds what
@@ -451,26 +451,44 @@ func chartFromSource(src flux.Ref, res *envconfig.Resolved, run *appRun, o templ
 // app that held them. A folder above or below an app's is not judged:
 // in a manifests repository that is also the source, Flux may build
 // such a folder as it is, beside kiln's apps.
-func sourceFolderOf(res *envconfig.Resolved, p string) (app string, ok bool) {
+func sourceFolderOf(pl *envconfig.Pipeline, res *envconfig.Resolved, p string) (app string, ok bool) {
+	if p == "" {
+		return "", false
+	}
 	for _, a := range res.Apps {
-		var folder string
-		switch {
-		case a.Engine == envconfig.EngineKustomize:
-			folder = a.Kustomize
-		case a.Engine == envconfig.EngineYAML:
-			folder = a.YAML
-		case a.Engine == envconfig.EngineHelm && a.Helm.Repo == "":
-			folder = a.Helm.Chart
-		}
-		folder = strings.Trim(path.Clean("/"+folder), "/")
-		if folder == "" || folder == "." {
-			continue
-		}
-		if p == folder {
+		if appFolder(a.App, res.Env.Name) == p {
 			return a.Name, true
 		}
 	}
+	// Another env's folder of an app is no more there: a dev app's
+	// leftover building apps/web/overlays/prod fails the same way.
+	for _, a := range pl.Apps {
+		for _, e := range pl.Environments {
+			if appFolder(a, e.Name) == p {
+				return a.Name, true
+			}
+		}
+	}
 	return "", false
+}
+
+// appFolder is the folder kiln renders app a from in env ({env}
+// replaced), cleaned; "" for a remote chart or a Jsonnet file.
+func appFolder(a envconfig.App, env string) string {
+	var folder string
+	switch {
+	case a.Engine == envconfig.EngineKustomize:
+		folder = a.Kustomize
+	case a.Engine == envconfig.EngineYAML:
+		folder = a.YAML
+	case a.Engine == envconfig.EngineHelm && a.Helm != nil && a.Helm.Repo == "":
+		folder = a.Helm.Chart
+	}
+	folder = strings.Trim(path.Clean("/"+strings.ReplaceAll(folder, "{env}", env)), "/")
+	if folder == "." {
+		return ""
+	}
+	return folder
 }
 
 // suspendedFlux warns about the Flux Kustomizations and HelmReleases in

@@ -68,3 +68,30 @@ func TestFluxObjectsFromKilnsSource(t *testing.T) {
 		})
 	}
 }
+
+// TestFluxKustomizationOfAnotherEnvsFolder: a leftover in dev's output
+// building, from kiln's source, the folder app web renders from in prod
+// (apps/web/overlays/{env}) is refused in dev too: that folder is no more
+// in the manifests repository than dev's own.
+func TestFluxKustomizationOfAnotherEnvsFolder(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nkubeVersion: \"1.33.0\"\nenvironments: [{name: dev}, {name: prod}]\nmanifests: {path: \"clusters/{env}\"}\n" +
+			"apps:\n  - {name: web, namespace: web, kustomize: \"apps/web/overlays/{env}\"}\n  - {name: infra, namespace: infra, yaml: apps/infra}\n",
+		"envs/dev.yaml":  "vars: {}\n",
+		"envs/prod.yaml": "vars: {}\n",
+		"apps/infra/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: web-prod, namespace: flux-system}\n" +
+			"spec:\n  interval: 1h\n  path: ./apps/web/overlays/prod\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n",
+	}
+	for _, e := range []string{"dev", "prod"} {
+		files["apps/web/overlays/"+e+"/kustomization.yaml"] = "resources: [cm.yaml]\n"
+		files["apps/web/overlays/"+e+"/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n"
+	}
+	p := loadProject(t, t.TempDir(), files)
+	for _, res := range renderAll(t, p, checkOptions(false)) {
+		want := "apps/infra/ks.yaml:6: app infra: Kustomization/flux-system/web-prod: builds apps/web/overlays/prod, the folder kiln renders app web from"
+		if res.Err == nil || !strings.Contains(res.Err.Error(), want) {
+			t.Errorf("env %s: error %v, want one with %q", res.Env, res.Err, want)
+		}
+	}
+}
