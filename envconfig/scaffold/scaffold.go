@@ -1333,9 +1333,37 @@ func firstLine(s string) string {
 	return l
 }
 
-// closure is the jpath folders f and everything it imports need, in order
-// of first need.
+// closure is the jpath folders f and everything it imports need, in
+// Tanka's order of priority: kiln's first jpath folder wins, and an order
+// of first need (which follows the syntax tree, a local's body before its
+// bindings) could put vendor/ before lib/, so that a file in both, a
+// project's override of what jsonnet-bundler downloaded, would be read
+// from vendor/. Tanka searches the environment's folder, lib/, then its
+// vendor/ and the root's; resolve tries lib/ before vendor/ too.
 func (s *scan) closure(f string, imports map[string][]string, jpaths map[string][]string) []string {
+	out := s.needed(f, imports, jpaths)
+	rank := func(jp string) int {
+		switch path.Base(jp) {
+		case "lib":
+			return 1
+		case "vendor":
+			return 2
+		}
+		return 0
+	}
+	slices.SortStableFunc(out, func(a, b string) int {
+		if c := rank(a) - rank(b); c != 0 || rank(a) != 2 {
+			return c
+		}
+		// An environment's own vendor/ before the root's, as in Tanka.
+		return strings.Count(b, "/") - strings.Count(a, "/")
+	})
+	return out
+}
+
+// needed is the jpath folders f and everything it imports need, in order
+// of first need.
+func (s *scan) needed(f string, imports map[string][]string, jpaths map[string][]string) []string {
 	var out []string
 	seen := map[string]bool{}
 	var visit func(string)

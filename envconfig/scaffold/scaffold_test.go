@@ -103,6 +103,26 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// The library's import of z.libsonnet must read lib's copy, as
+			// in Tanka, though the body's import (vendor/) comes first in
+			// the syntax tree's walk; an environment's vendor/ comes before
+			// the root's.
+			name: "Jsonnet: lib/ before vendor/ in jpath, whatever order the imports need them",
+			files: map[string]string{
+				"environments/default/main.jsonnet":       "local mine = import 'mine.libsonnet';\nlocal x = import 'x.libsonnet';\n{ local kausal = import 'ksonnet-util/kausal.libsonnet', a: [kausal, mine, x] }\n",
+				"lib/mine.libsonnet":                      "import 'z.libsonnet'",
+				"lib/z.libsonnet":                         "{ from: 'lib' }",
+				"vendor/z.libsonnet":                      "{ from: 'vendor' }",
+				"vendor/ksonnet-util/kausal.libsonnet":    "import 'z.libsonnet'",
+				"environments/default/vendor/v.libsonnet": "{}",
+				"environments/default/x.libsonnet":        "import 'v.libsonnet'",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "default", Namespace: "default", Engine: Jsonnet, Path: "environments/default/main.jsonnet", JPath: []string{"lib", "environments/default/vendor", "vendor"}},
+			},
+		},
+		{
 			name: "YAML folders: the topmost, not kiln's output, not hidden, DNS-label names made unique",
 			files: map[string]string{
 				"deploy/My_App/cm.yaml":        cm,
