@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -37,13 +39,16 @@ const maxCallers = 5
 // in the jsonnet file that caused it. Messages pass through
 // envsubst.Redact: a Jsonnet error message may quote any value, secret
 // vars too.
-func convertError(req *templates.Request, im *importer, err error) error {
+//
+// main is the main file's syntax tree, nil when it did not parse: an
+// error of the output's manifestation is placed in it.
+func convertError(req *templates.Request, im *importer, main ast.Node, err error) error {
 	var de *diag.Error
 	var rt gojsonnet.RuntimeError
 	var se staticError
 	switch {
 	case errors.As(err, &rt):
-		de = runtimeError(req, im, rt)
+		de = runtimeError(req, im, main, rt)
 	case errors.As(err, &se):
 		de = staticDiag(req, se)
 	default:
@@ -111,8 +116,10 @@ func staticDiag(req *templates.Request, se staticError) *diag.Error {
 		Hint: "fix the jsonnet at this line"}
 }
 
-// runtimeError locates an evaluation error at its innermost frame with code.
-func runtimeError(req *templates.Request, im *importer, rt gojsonnet.RuntimeError) *diag.Error {
+// runtimeError locates an evaluation error at its innermost frame with
+// code, or, for one of the output's manifestation that has none (a
+// function left in the output), at the JSON path of the value.
+func runtimeError(req *templates.Request, im *importer, main ast.Node, rt gojsonnet.RuntimeError) *diag.Error {
 	// The trace runs from the outermost frame to the innermost; code
 	// lists the frames with a location in the source, innermost first.
 	var code []ast.LocationRange
@@ -139,6 +146,22 @@ func runtimeError(req *templates.Request, im *importer, rt gojsonnet.RuntimeErro
 	de := &diag.Error{File: req.Path, Msg: "jsonnet error: " + msg, Err: rt}
 	if len(code) > 0 {
 		de.File, de.Line = code[0].FileName, code[0].Begin.Line
+	} else if steps := manifested(rt); len(steps) > 0 {
+		// No code to point at: go-jsonnet fails while it writes the
+		// output, its trace naming only the fields and elements it was
+		// in, and a bare "couldn't manifest function as JSON" leaves the
+		// whole output of kube-prometheus to search.
+		o := origin{}
+		if main != nil {
+			o = rootOrigin(main)
+		}
+		at, o := follow(slices.All(steps), o)
+		de.Line, de.Field = o.line, outField(at)
+		de.Msg = fmt.Sprintf("jsonnet output at %s: %s", where(at), msg)
+		if rt.Msg == "couldn't manifest function as JSON" {
+			de.Hint = "a function reached the output: call it, or hide the field that holds it with ::"
+			return de
+		}
 	}
 
 	// The VM keeps only the message of an importer's error, and parses
@@ -209,6 +232,29 @@ func runtimeError(req *templates.Request, im *importer, rt gojsonnet.RuntimeErro
 		de.Hint = "fix the jsonnet here; kiln sets the ext vars env, vars and images"
 	}
 	return de
+}
+
+// manifested is the JSON path, outermost first, of the output value whose
+// manifestation rt is an error of: the trace's frames "Field \"name\""
+// and "Array element N", which go-jsonnet writes as it manifests each
+// field and element, located nowhere.
+func manifested(rt gojsonnet.RuntimeError) []pathStep {
+	var steps []pathStep
+	for _, f := range rt.StackTrace {
+		if f.Loc.IsSet() {
+			continue
+		}
+		if q, ok := strings.CutPrefix(f.Loc.FileName, "Field "); ok {
+			if key, err := strconv.Unquote(q); err == nil {
+				steps = append(steps, pathStep{key: key})
+			}
+		} else if n, ok := strings.CutPrefix(f.Loc.FileName, "Array element "); ok {
+			if i, err := strconv.Atoi(n); err == nil {
+				steps = append(steps, pathStep{index: i, isIndex: true})
+			}
+		}
+	}
+	return steps
 }
 
 // failure returns the failed import whose message msg is, if any.

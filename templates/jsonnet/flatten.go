@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -375,9 +377,16 @@ func within(err error, step pathStep) error {
 // path returns the number's JSON path and its origin in the main file,
 // following o, the origin of the top level.
 func (e *numberError) path(o origin) (string, origin) {
+	return follow(slices.Backward(e.steps), o)
+}
+
+// follow returns the JSON path of steps, outermost first, and the origin
+// in the main file of the value there, following o, the origin of the
+// top level.
+func follow(steps iter.Seq2[int, pathStep], o origin) (string, origin) {
 	var at strings.Builder
-	for i := len(e.steps) - 1; i >= 0; i-- {
-		if s := e.steps[i]; s.isIndex {
+	for _, s := range steps {
+		if s.isIndex {
 			fmt.Fprintf(&at, "[%d]", s.index)
 			o = o.index(s.index)
 		} else {

@@ -225,7 +225,7 @@ func (e *Engine) render(req *templates.Request) (*templates.Result, error) {
 
 	out, err := vm.Evaluate(node)
 	if err != nil {
-		err = convertError(req, im, err)
+		err = convertError(req, im, node, err)
 		var de *diag.Error
 		if shape == shapeUnknown && errors.As(err, &de) && de.Hint == topLevelHint {
 			// kiln passed all three because the tree did not tell; the
@@ -336,7 +336,7 @@ func mainFileError(req *templates.Request, im *importer, err error) error {
 		}
 		return &diag.Error{File: req.Path, Msg: "cannot read the jsonnet file" + limits.Reason(ie.Err), Err: err}
 	}
-	return convertError(req, im, err)
+	return convertError(req, im, nil, err)
 }
 
 // userArg is one of the user's external variables or top-level
