@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -1036,7 +1037,19 @@ func (s *scan) jsonnetEnvGroups(apps []App, envs []string) []App {
 				drop[a.Path] = true
 			}
 		}
-		out = append(out, App{Name: label(name), Namespace: label(name), Engine: Jsonnet, Path: tmpl, JPath: groups[tmpl][0].JPath})
+		// The environments' Tanka namespace when they agree on one;
+		// else each member has its own folder's name.
+		ns := label(name)
+		tns := map[string]bool{}
+		for _, a := range groups[tmpl] {
+			tns[s.tankaNamespace(a.Path)] = true
+		}
+		if len(tns) == 1 && !tns[""] {
+			ns = s.tankaNamespace(groups[tmpl][0].Path)
+		} else if len(tns) > 1 {
+			s.note(tmpl, "the Tanka environments' spec.json files name different namespaces (or some none): kiln.yaml gives the app %s; set apps.%s.namespace in each env file to the one its spec.json names", ns, label(name))
+		}
+		out = append(out, App{Name: label(name), Namespace: ns, Engine: Jsonnet, Path: tmpl, JPath: groups[tmpl][0].JPath})
 	}
 	for _, a := range apps {
 		if !drop[a.Path] {
@@ -1321,9 +1334,41 @@ func (s *scan) jsonnetApps() []App {
 		if !s.nameable(f) || !s.allNameable(jpath) {
 			continue
 		}
-		apps = append(apps, App{Name: label(name), Namespace: label(name), Engine: Jsonnet, Path: f, JPath: jpath})
+		ns := label(name)
+		if tns := s.tankaNamespace(f); tns != "" {
+			ns = tns
+		}
+		apps = append(apps, App{Name: label(name), Namespace: ns, Engine: Jsonnet, Path: f, JPath: jpath})
 	}
 	return apps
+}
+
+// tankaNamespace is the spec.namespace of the Tanka environment whose
+// main.jsonnet f is (spec.json beside it), "" for none or one that is no
+// DNS label. Tanka gives it to every object without a namespace, as kiln
+// gives an app's namespace: the app's name instead put tempo's
+// example/tk/tempo-single-binary, whose spec.json says default, into a
+// namespace tempo-single-binary nothing creates.
+func (s *scan) tankaNamespace(f string) string {
+	if path.Base(f) != "main.jsonnet" {
+		return ""
+	}
+	data, err := s.read(filepath.Join(s.root, filepath.FromSlash(path.Join(path.Dir(f), "spec.json"))))
+	if err != nil {
+		return ""
+	}
+	var spec struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Spec       struct {
+			Namespace string `json:"namespace"`
+		} `json:"spec"`
+	}
+	if json.Unmarshal(data, &spec) != nil || !strings.HasPrefix(spec.APIVersion, "tanka.dev/") || spec.Kind != "Environment" ||
+		len(spec.Spec.Namespace) > 63 || !dnsLabel.MatchString(spec.Spec.Namespace) {
+		return ""
+	}
+	return spec.Spec.Namespace
 }
 
 func inVendor(f string) bool { return slices.Contains(strings.Split(f, "/"), "vendor") }

@@ -30,6 +30,11 @@ const (
 	cm    = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
 )
 
+// tankaSpec is a Tanka environment's spec.json with namespace ns.
+func tankaSpec(ns string) string {
+	return `{"apiVersion": "tanka.dev/v1alpha1", "kind": "Environment", "metadata": {"name": "x"}, "spec": {"namespace": "` + ns + `"}}`
+}
+
 func kust(lines string) string {
 	return "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" + lines
 }
@@ -852,6 +857,35 @@ func TestScan(t *testing.T) {
 				{Name: "test-export-envs-broken-static-env", Namespace: "static-env", Engine: Jsonnet, Path: "t/test-export-envs-broken/static-env/main.jsonnet"},
 				{Name: "test-export-envs-static-env", Namespace: "static-env", Engine: Jsonnet, Path: "t/test-export-envs/static-env/main.jsonnet"},
 			},
+		},
+		{
+			// grafana/tempo's example/tk: Tanka gives spec.json's
+			// spec.namespace to every object without one; init named the
+			// app's namespace after the app, tempo-single-binary, which
+			// nothing creates, where tk apply deploys into default.
+			name: "a Tanka environment's spec.namespace is its app's namespace",
+			files: map[string]string{
+				"tk/tempo-single-binary/main.jsonnet": "{}\n",
+				"tk/tempo-single-binary/spec.json":    tankaSpec("default"),
+				"tk/not-a-label/main.jsonnet":         "{}\n",
+				"tk/not-a-label/spec.json":            tankaSpec("Not_A_Label"),
+				"svc/environments/dev/main.jsonnet":   "{}\n",
+				"svc/environments/dev/spec.json":      tankaSpec("svc"),
+				"svc/environments/prod/main.jsonnet":  "{}\n",
+				"svc/environments/prod/spec.json":     tankaSpec("svc"),
+				"web/environments/dev/main.jsonnet":   "{}\n",
+				"web/environments/dev/spec.json":      tankaSpec("web-dev"),
+				"web/environments/prod/main.jsonnet":  "{}\n",
+				"web/environments/prod/spec.json":     tankaSpec("web-prod"),
+			},
+			wantEnvs: []string{"dev", "prod"},
+			wantApps: []App{
+				{Name: "not-a-label", Namespace: "not-a-label", Engine: Jsonnet, Path: "tk/not-a-label/main.jsonnet"},
+				{Name: "svc", Namespace: "svc", Engine: Jsonnet, Path: "svc/environments/{env}/main.jsonnet"},
+				{Name: "tempo-single-binary", Namespace: "default", Engine: Jsonnet, Path: "tk/tempo-single-binary/main.jsonnet"},
+				{Name: "web", Namespace: "web", Engine: Jsonnet, Path: "web/environments/{env}/main.jsonnet"},
+			},
+			wantNotes: []Note{{Path: "web/environments/{env}/main.jsonnet", Message: "the Tanka environments' spec.json files name different namespaces (or some none): kiln.yaml gives the app web; set apps.web.namespace in each env file to the one its spec.json names"}},
 		},
 		{
 			// kubeflow/manifests' spark-operator 2.5.0 templates the release
