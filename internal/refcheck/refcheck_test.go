@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"maps"
 	"os"
@@ -173,36 +174,11 @@ func reference(t *testing.T, root string, p *envconfig.Pipeline, res *envconfig.
 		prog = "kustomize"
 		args = []string{"build", "--load-restrictor", "LoadRestrictionsNone", fluxFolder(t, filepath.Join(root, app.YAML))}
 	case envconfig.EngineJsonnet:
-		prog = "jsonnet"
-		vars, err := json.Marshal(res.Vars)
+		out, stderr, err := jsonnetProgram(t, root, res, app)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("jsonnet: %v\n%s", err, stderr)
 		}
-		// jpath's first folder wins, the program's right-most -J does.
-		for _, j := range slices.Backward(app.Jsonnet.JPath) {
-			args = append(args, "-J", j)
-		}
-		args = append(args, "--ext-str", "env="+res.Env.Name, "--ext-code", "vars="+string(vars), "--ext-code", "images={}")
-		args = append(args, userArgs(t, "--ext", app.Jsonnet.ExtVars)...)
-		tlas := []string{"--tla-str", "env=" + res.Env.Name, "--tla-code", "vars=" + string(vars), "--tla-code", "images={}"}
-		tlas = append(tlas, userArgs(t, "--tla", app.Jsonnet.TLAs)...)
-		// kiln passes a function only the arguments it declares; the
-		// program refuses one it does not, naming it: leave that one out.
-		for {
-			out, stderr, err := run(root, prog, append(slices.Clone(args), append(tlas, app.Jsonnet.File)...)...)
-			if err == nil {
-				return parseOutput(t, app.Engine, out)
-			}
-			m := regexp.MustCompile(`function has no parameter (\S+)`).FindStringSubmatch(stderr)
-			i := -1
-			if m != nil {
-				i = slices.IndexFunc(tlas, func(a string) bool { return strings.HasPrefix(a, m[1]+"=") })
-			}
-			if i < 1 {
-				t.Fatalf("%s %s: %v\n%s", prog, strings.Join(append(args, append(tlas, app.Jsonnet.File)...), " "), err, stderr)
-			}
-			tlas = slices.Delete(tlas, i-1, i+1)
-		}
+		return parseOutput(t, app.Engine, out)
 	}
 	out, stderr, err := run(root, prog, args...)
 	if err != nil {
@@ -247,6 +223,44 @@ func listedAPIVersions(t *testing.T, root string, p *envconfig.Pipeline, env str
 		}
 	}
 	return out
+}
+
+// jsonnetProgram runs the jsonnet program for one app in the repository
+// root, with the ext vars and top-level arguments kiln passes, and returns
+// its output, or its errors.
+func jsonnetProgram(t *testing.T, root string, res *envconfig.Resolved, app envconfig.ResolvedApp) ([]byte, string, error) {
+	t.Helper()
+	var args []string
+	vars, err := json.Marshal(res.Vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// jpath's first folder wins, the program's right-most -J does.
+	for _, j := range slices.Backward(app.Jsonnet.JPath) {
+		args = append(args, "-J", j)
+	}
+	args = append(args, "--ext-str", "env="+res.Env.Name, "--ext-code", "vars="+string(vars), "--ext-code", "images={}")
+	args = append(args, userArgs(t, "--ext", app.Jsonnet.ExtVars)...)
+	tlas := []string{"--tla-str", "env=" + res.Env.Name, "--tla-code", "vars=" + string(vars), "--tla-code", "images={}"}
+	tlas = append(tlas, userArgs(t, "--tla", app.Jsonnet.TLAs)...)
+	// kiln passes a function only the arguments it declares; the
+	// program refuses one it does not, naming it: leave that one out.
+	for {
+		all := append(slices.Clone(args), append(tlas, app.Jsonnet.File)...)
+		out, stderr, err := run(root, "jsonnet", all...)
+		if err == nil {
+			return out, stderr, nil
+		}
+		m := regexp.MustCompile(`function has no parameter (\S+)`).FindStringSubmatch(stderr)
+		i := -1
+		if m != nil {
+			i = slices.IndexFunc(tlas, func(a string) bool { return strings.HasPrefix(a, m[1]+"=") })
+		}
+		if i < 1 {
+			return nil, stderr, fmt.Errorf("jsonnet %s: %w", strings.Join(all, " "), err)
+		}
+		tlas = slices.Delete(tlas, i-1, i+1)
+	}
 }
 
 // fluxFolder is the folder kustomize-controller builds for dir: dir
