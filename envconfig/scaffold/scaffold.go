@@ -991,7 +991,16 @@ func jsonnetGroups(apps []App) map[string][]envApp {
 	}
 	groups := map[string][]envApp{}
 	for f, p := range innerEnvGroups(files) {
-		groups[p.template] = append(groups[p.template], envApp{byPath[f], p.env})
+		// A member's own folder on its import path (Tanka's) is the
+		// template's folder, {env} in it.
+		a := byPath[f]
+		a.JPath = slices.Clone(a.JPath)
+		for i, jp := range a.JPath {
+			if jp == path.Dir(f) {
+				a.JPath[i] = path.Dir(p.template)
+			}
+		}
+		groups[p.template] = append(groups[p.template], envApp{a, p.env})
 	}
 	for t, members := range groups {
 		if slices.ContainsFunc(members, func(a envApp) bool { return !slices.Equal(a.JPath, members[0].JPath) }) {
@@ -1407,23 +1416,36 @@ func (s *scan) closure(f string, imports map[string][]string, jpaths map[string]
 }
 
 // needed is the jpath folders f and everything it imports need, in order
-// of first need.
+// of first need. An import found nowhere else is looked up in f's own
+// folder, which Tanka puts first on the import path of the environment
+// whose main.jsonnet f is: a library of lib/ may import a file each
+// environment provides (its settings), which init left unresolved, and
+// kiln render then failed where tk show renders.
 func (s *scan) needed(f string, imports map[string][]string, jpaths map[string][]string) []string {
 	var out []string
+	add := func(jp string) {
+		if !slices.Contains(out, jp) {
+			out = append(out, jp)
+		}
+	}
+	base := path.Dir(f)
 	seen := map[string]bool{}
 	var visit func(string)
-	visit = func(f string) {
-		if seen[f] {
+	visit = func(g string) {
+		if seen[g] {
 			return
 		}
-		seen[f] = true
-		for _, jp := range jpaths[f] {
-			if !slices.Contains(out, jp) {
-				out = append(out, jp)
-			}
+		seen[g] = true
+		for _, jp := range jpaths[g] {
+			add(jp)
 		}
-		for _, imp := range imports[f] {
-			if t, _ := s.resolve(f, imp); t != "" {
+		for _, imp := range imports[g] {
+			t, _ := s.resolve(g, imp)
+			if b := path.Join(base, imp); t == "" && !path.IsAbs(imp) && s.isFile(b) && !escapes(b) {
+				t = b
+				add(base)
+			}
+			if t != "" {
 				visit(t)
 			}
 		}

@@ -859,6 +859,27 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// Tanka puts an environment's folder first on its import
+			// path: lib/app.libsonnet imports the settings each
+			// environment provides. init left that import unresolved, and
+			// kiln render failed where tk show renders.
+			name: "Jsonnet: a library's import of what the environment provides: the environment's folder in jpath",
+			files: map[string]string{
+				"web/environments/dev/main.jsonnet":        "import 'app.libsonnet'\n",
+				"web/environments/dev/settings.libsonnet":  "{ replicas: 1 }\n",
+				"web/environments/prod/main.jsonnet":       "import 'app.libsonnet'\n",
+				"web/environments/prod/settings.libsonnet": "{ replicas: 3 }\n",
+				"web/lib/app.libsonnet":                    "local s = import 'settings.libsonnet'; {}\n",
+				"web/single/main.jsonnet":                  "import 'app.libsonnet'\n",
+				"web/single/settings.libsonnet":            "{}\n",
+			},
+			wantEnvs: []string{"dev", "prod"},
+			wantApps: []App{
+				{Name: "single", Namespace: "single", Engine: Jsonnet, Path: "web/single/main.jsonnet", JPath: []string{"web/single", "web/lib"}},
+				{Name: "web", Namespace: "web", Engine: Jsonnet, Path: "web/environments/{env}/main.jsonnet", JPath: []string{"web/environments/{env}", "web/lib"}},
+			},
+		},
+		{
 			// grafana/tempo's example/tk: Tanka gives spec.json's
 			// spec.namespace to every object without one; init named the
 			// app's namespace after the app, tempo-single-binary, which
