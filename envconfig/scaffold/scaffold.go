@@ -1314,14 +1314,10 @@ func (s *scan) jsonnetApps() []App {
 		required[f] = requiredParams(node)
 	}
 	var apps []App
-	jpaths := map[string][]string{}
 	for _, f := range slices.Sorted(mapsKeys(imports)) {
 		for _, imp := range imports[f] {
-			if target, jp := s.resolve(f, imp); target != "" {
+			if target, _ := s.resolve(f, imp); target != "" {
 				imported[target] = true
-				if jp != "" {
-					jpaths[f] = append(jpaths[f], jp)
-				}
 			}
 		}
 	}
@@ -1339,7 +1335,7 @@ func (s *scan) jsonnetApps() []App {
 			s.note(f, "not added: it is a function that needs %s, which kiln does not pass (it passes env, vars and images); if it is an app, add it to kiln.yaml with them under jsonnet.tlas", strings.Join(ps, ", "))
 			continue
 		}
-		jpath := s.closure(f, imports, jpaths)
+		jpath := s.closure(f, imports)
 		if !s.nameable(f) || !s.allNameable(jpath) {
 			continue
 		}
@@ -1394,8 +1390,8 @@ func firstLine(s string) string {
 // project's override of what jsonnet-bundler downloaded, would be read
 // from vendor/. Tanka searches the environment's folder, lib/, then its
 // vendor/ and the root's; resolve tries lib/ before vendor/ too.
-func (s *scan) closure(f string, imports map[string][]string, jpaths map[string][]string) []string {
-	out := s.needed(f, imports, jpaths)
+func (s *scan) closure(f string, imports map[string][]string) []string {
+	out := s.needed(f, imports)
 	rank := func(jp string) int {
 		switch path.Base(jp) {
 		case "lib":
@@ -1420,8 +1416,13 @@ func (s *scan) closure(f string, imports map[string][]string, jpaths map[string]
 // folder, which Tanka puts first on the import path of the environment
 // whose main.jsonnet f is: a library of lib/ may import a file each
 // environment provides (its settings), which init left unresolved, and
-// kiln render then failed where tk show renders.
-func (s *scan) needed(f string, imports map[string][]string, jpaths map[string][]string) []string {
+// kiln render then failed where tk show renders. A file reached through a
+// symlink (jsonnet-bundler's legacy vendor/ksonnet-util, leading to
+// vendor/github.com/grafana/jsonnet-libs/ksonnet-util) has the imports of
+// the file the symlink leads to, resolved from where the import names it,
+// as jsonnet resolves them: the scan read only the latter, and loki's
+// lib/k.libsonnet, which ksonnet-util imports, was left out of its jpath.
+func (s *scan) needed(f string, imports map[string][]string) []string {
 	var out []string
 	add := func(jp string) {
 		if !slices.Contains(out, jp) {
@@ -1436,11 +1437,15 @@ func (s *scan) needed(f string, imports map[string][]string, jpaths map[string][
 			return
 		}
 		seen[g] = true
-		for _, jp := range jpaths[g] {
-			add(jp)
+		imps, ok := imports[g]
+		if !ok {
+			imps = imports[s.realRel(g)]
 		}
-		for _, imp := range imports[g] {
-			t, _ := s.resolve(g, imp)
+		for _, imp := range imps {
+			t, jp := s.resolve(g, imp)
+			if jp != "" {
+				add(jp)
+			}
 			if b := path.Join(base, imp); t == "" && !path.IsAbs(imp) && s.isFile(b) && !escapes(b) {
 				t = b
 				add(base)
@@ -1476,6 +1481,24 @@ func (s *scan) resolve(from, imp string) (string, string) {
 			return "", ""
 		}
 	}
+}
+
+// realRel is the repository path of the file rel leads to through
+// symlinks, "" for one that leads nowhere or outside the repository.
+func (s *scan) realRel(rel string) string {
+	root, err := filepath.EvalSymlinks(s.root)
+	if err != nil {
+		return ""
+	}
+	target, err := filepath.EvalSymlinks(filepath.Join(s.root, filepath.FromSlash(rel)))
+	if err != nil {
+		return ""
+	}
+	r, err := filepath.Rel(root, target)
+	if r = filepath.ToSlash(r); err != nil || escapes(r) {
+		return ""
+	}
+	return r
 }
 
 func escapes(p string) bool { return p == ".." || strings.HasPrefix(p, "../") }

@@ -1069,6 +1069,35 @@ func TestScan(t *testing.T) {
 	}
 }
 
+// TestScanJsonnetThroughBundlerSymlink: jsonnet-bundler's legacy imports
+// are symlinks (vendor/ksonnet-util leads to
+// vendor/github.com/grafana/jsonnet-libs/ksonnet-util). A library imported
+// through one has the imports of the file it leads to: init read only
+// that file, and left out lib/, where ksonnet-util's import of k.libsonnet
+// is found; loki's Tanka environment failed kiln validate as written.
+func TestScanJsonnetThroughBundlerSymlink(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"environments/loki/main.jsonnet":                                         "local k = import 'ksonnet-util/kausal.libsonnet';\n{}\n",
+		"environments/loki/spec.json":                                            tankaSpec("loki"),
+		"vendor/github.com/grafana/jsonnet-libs/ksonnet-util/kausal.libsonnet":   "import 'k-compat.libsonnet'\n",
+		"vendor/github.com/grafana/jsonnet-libs/ksonnet-util/k-compat.libsonnet": "import 'k.libsonnet'\n",
+		"lib/k.libsonnet": "{}\n",
+	})
+	if err := os.Symlink("github.com/grafana/jsonnet-libs/ksonnet-util", filepath.Join(root, "vendor", "ksonnet-util")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Scan(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []App{{Name: "loki", Namespace: "loki", Engine: Jsonnet, Path: "environments/loki/main.jsonnet", JPath: []string{"lib", "vendor"}}}
+	if d := cmp.Diff(want, res.Apps); d != "" {
+		t.Errorf("apps (-want +got):\n%s", d)
+	}
+}
+
 func TestLabel(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
