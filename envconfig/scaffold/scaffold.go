@@ -1343,37 +1343,76 @@ func (s *scan) jsonnetApps() []App {
 		if tns := s.tankaNamespace(f); tns != "" {
 			ns = tns
 		}
+		s.noteTankaMetadata(f)
 		apps = append(apps, App{Name: label(name), Namespace: ns, Engine: Jsonnet, Path: f, JPath: jpath})
 	}
 	return apps
 }
 
+// tankaEnvSpec is what init reads of a Tanka environment's spec.json.
+type tankaEnvSpec struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Spec       struct {
+		Namespace        string `json:"namespace"`
+		InjectLabels     bool   `json:"injectLabels"`
+		ResourceDefaults struct {
+			Annotations map[string]any `json:"annotations"`
+			Labels      map[string]any `json:"labels"`
+		} `json:"resourceDefaults"`
+	} `json:"spec"`
+}
+
+// tankaEnv is the spec.json of the Tanka environment whose main.jsonnet f
+// is (spec.json beside it); false for none.
+func (s *scan) tankaEnv(f string) (tankaEnvSpec, bool) {
+	var spec tankaEnvSpec
+	if path.Base(f) != "main.jsonnet" {
+		return spec, false
+	}
+	data, err := s.read(filepath.Join(s.root, filepath.FromSlash(path.Join(path.Dir(f), "spec.json"))))
+	if err != nil || json.Unmarshal(data, &spec) != nil || !strings.HasPrefix(spec.APIVersion, "tanka.dev/") || spec.Kind != "Environment" {
+		return tankaEnvSpec{}, false
+	}
+	return spec, true
+}
+
 // tankaNamespace is the spec.namespace of the Tanka environment whose
-// main.jsonnet f is (spec.json beside it), "" for none or one that is no
-// DNS label. Tanka gives it to every object without a namespace, as kiln
-// gives an app's namespace: the app's name instead put tempo's
+// main.jsonnet f is, "" for none or one that is no DNS label. Tanka gives
+// it to every object without a namespace, as kiln gives an app's
+// namespace: the app's name instead put tempo's
 // example/tk/tempo-single-binary, whose spec.json says default, into a
 // namespace tempo-single-binary nothing creates.
 func (s *scan) tankaNamespace(f string) string {
-	if path.Base(f) != "main.jsonnet" {
-		return ""
-	}
-	data, err := s.read(filepath.Join(s.root, filepath.FromSlash(path.Join(path.Dir(f), "spec.json"))))
-	if err != nil {
-		return ""
-	}
-	var spec struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Spec       struct {
-			Namespace string `json:"namespace"`
-		} `json:"spec"`
-	}
-	if json.Unmarshal(data, &spec) != nil || !strings.HasPrefix(spec.APIVersion, "tanka.dev/") || spec.Kind != "Environment" ||
-		len(spec.Spec.Namespace) > 63 || !dnsLabel.MatchString(spec.Spec.Namespace) {
+	spec, ok := s.tankaEnv(f)
+	if !ok || len(spec.Spec.Namespace) > 63 || !dnsLabel.MatchString(spec.Spec.Namespace) {
 		return ""
 	}
 	return spec.Spec.Namespace
+}
+
+// noteTankaMetadata notes what a Tanka environment's spec.json adds to
+// every object, which kiln does not: the objects init's app renders would
+// lack labels and annotations tk apply gives them (and a selector or a
+// policy matching them would match nothing), without a word.
+func (s *scan) noteTankaMetadata(f string) {
+	spec, ok := s.tankaEnv(f)
+	if !ok {
+		return
+	}
+	var adds []string
+	if len(spec.Spec.ResourceDefaults.Labels) > 0 {
+		adds = append(adds, "resourceDefaults.labels")
+	}
+	if len(spec.Spec.ResourceDefaults.Annotations) > 0 {
+		adds = append(adds, "resourceDefaults.annotations")
+	}
+	if spec.Spec.InjectLabels {
+		adds = append(adds, "injectLabels (the tanka.dev/environment label)")
+	}
+	if len(adds) > 0 {
+		s.note(path.Join(path.Dir(f), "spec.json"), "Tanka adds its %s to every object, kiln does not: add them in the jsonnet (or with an env patch) where the cluster relies on them", strings.Join(adds, " and "))
+	}
 }
 
 func inVendor(f string) bool { return slices.Contains(strings.Split(f, "/"), "vendor") }

@@ -880,6 +880,25 @@ func TestScan(t *testing.T) {
 			},
 		},
 		{
+			// Tanka adds spec.json's resourceDefaults and, with
+			// injectLabels, its environment label to every object; the
+			// app's objects lack them in kiln, which a note says.
+			name: "a Tanka environment's resourceDefaults and injectLabels are noted",
+			files: map[string]string{
+				"tk/web/main.jsonnet": "{}\n",
+				"tk/web/spec.json": `{"apiVersion": "tanka.dev/v1alpha1", "kind": "Environment", "metadata": {"name": "web"},
+  "spec": {"namespace": "web", "injectLabels": true, "resourceDefaults": {"labels": {"team": "a"}}}}`,
+				"tk/plain/main.jsonnet": "{}\n",
+				"tk/plain/spec.json":    tankaSpec("plain"),
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "plain", Namespace: "plain", Engine: Jsonnet, Path: "tk/plain/main.jsonnet"},
+				{Name: "web", Namespace: "web", Engine: Jsonnet, Path: "tk/web/main.jsonnet"},
+			},
+			wantNotes: []Note{{Path: "tk/web/spec.json", Message: "Tanka adds its resourceDefaults.labels and injectLabels (the tanka.dev/environment label) to every object, kiln does not: add them in the jsonnet (or with an env patch) where the cluster relies on them"}},
+		},
+		{
 			// grafana/tempo's example/tk: Tanka gives spec.json's
 			// spec.namespace to every object without one; init named the
 			// app's namespace after the app, tempo-single-binary, which
