@@ -134,15 +134,11 @@ func fluxLeavesOut(app string, o templates.Object) error {
 			Msg:  "annotation " + a + " is kustomize's own record of a build: Flux's kustomize build acts on it (renaming the object, or pointing other objects' references at it) and then removes it, so the cluster would not get what kiln checked",
 			Hint: "remove the annotation: kustomize writes it only while it builds, and no app's output should carry it"}
 	}
-	if o.Node.GetKind() != "Kustomization" {
-		return nil
-	}
-	if group, _, ok := strings.Cut(o.Node.GetApiVersion(), "/"); !ok || group != "kustomize.config.k8s.io" {
+	if !objects.IsKustomization(o.Node.GetApiVersion(), o.Node.GetKind()) {
 		return nil
 	}
 	return &diag.Error{File: o.File, Line: o.Line, App: app, Object: objRef(o),
-		Msg:  "a kustomize Kustomization (" + o.Node.GetApiVersion() + ") is kustomize's configuration, not an object: Flux leaves it out of what it applies, so it would never reach the cluster",
-		Hint: "leave it out of the app's output; to build a kustomize overlay, make the app a kustomize app (kustomize: <folder>)"}
+		Msg: objects.KustomizationMsg(o.Node.GetApiVersion()), Hint: objects.KustomizationHint}
 }
 
 // sopsDotenvKeys refuses a Secret or ConfigMap made of a .env file the

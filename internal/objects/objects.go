@@ -205,6 +205,12 @@ func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 		}
 	}
 	if rn.GetName() == "" {
+		if IsKustomization(rn.GetApiVersion(), kind) {
+			// kustomization.yaml has no name: told to set one, the author
+			// of kube-prometheus' examples/kustomize.jsonnet would have
+			// deployed a file kustomize reads as configuration.
+			return nil, &diag.Error{File: file, Line: line, Object: diag.Object{Kind: kind}, Msg: KustomizationMsg(rn.GetApiVersion()), Hint: KustomizationHint}
+		}
 		hint := "set metadata.name"
 		if g, _ := rn.Pipe(kyaml.Lookup("metadata", "generateName")); g != nil {
 			// Helm hooks and kubectl create take it; an apply cannot.
@@ -214,6 +220,22 @@ func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 	}
 	return []templates.Object{{Node: rn, File: file, Line: line}}, nil
 }
+
+// IsKustomization reports whether apiVersion and kind are a kustomize
+// Kustomization's (kustomization.yaml), which kustomize reads as its
+// configuration and Flux leaves out of what it applies.
+func IsKustomization(apiVersion, kind string) bool {
+	group, _, ok := strings.Cut(apiVersion, "/")
+	return ok && group == "kustomize.config.k8s.io" && kind == "Kustomization"
+}
+
+// KustomizationMsg and KustomizationHint are the error of a kustomize
+// Kustomization among an app's objects.
+func KustomizationMsg(apiVersion string) string {
+	return "a kustomize Kustomization (" + apiVersion + ") is kustomize's configuration, not an object: Flux leaves it out of what it applies, so it would never reach the cluster"
+}
+
+const KustomizationHint = "leave it out of the app's output; to build a kustomize overlay, make the app a kustomize app (kustomize: <folder>)"
 
 // metaFields refuses metadata fields of a shape kyaml's getters misread,
 // at the field's line (offset turns a node's line into the file's). Labels

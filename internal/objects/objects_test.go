@@ -34,6 +34,11 @@ func TestParseRefusesBadTypeMeta(t *testing.T) {
 		{"two bad list items", "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {generateName: a-}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: ok}}\n- {kind: ConfigMap, metadata: {name: c}}\n",
 			"in.yaml:4: ConfigMap/: object has no metadata.name\n  hint: set metadata.name: Flux applies every object by its name (server-side apply), so metadata.generateName alone cannot be applied\nin.yaml:6: object has no apiVersion"},
 		{"no name", "apiVersion: v1\nkind: ConfigMap\nmetadata: {labels: {a: b}}\n", "in.yaml:1: ConfigMap/: object has no metadata.name\n  hint: set metadata.name"},
+		// kube-prometheus' examples/kustomize.jsonnet writes a
+		// kustomization.yaml among its objects: told to set a name, its
+		// author would have deployed kustomize's configuration.
+		{"kustomization", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n",
+			"in.yaml:1: Kustomization/: a kustomize Kustomization (kustomize.config.k8s.io/v1beta1) is kustomize's configuration, not an object: Flux leaves it out of what it applies, so it would never reach the cluster\n  hint: leave it out of the app's output"},
 		// kyaml's getters indexed past a sequence of one item (the fuzzer's
 		// find, testdata/fuzz/FuzzParse).
 		{"metadata a list", "apiVersion: v1\nkind: ConfigMap\nmetadata: [x]\n", "in.yaml:3: ConfigMap/: metadata is not a mapping"},
