@@ -181,7 +181,9 @@ func runtimeError(req *templates.Request, im *importer, main ast.Node, rt gojson
 			return &c
 		}
 		de.Msg, de.Err = ie.Error(), ie
-		if errors.Is(ie.Err, rootfs.ErrOutside) {
+		if ie.missingInside() {
+			de.Hint = "add the file the import names to the repository, or fix the import's path"
+		} else if errors.Is(ie.Err, rootfs.ErrOutside) {
 			de.Hint = "imports must stay inside the repository; copy the library into it and add its folder to the app's jsonnet jpath"
 		} else {
 			de.Hint = "relative imports are looked up next to the importing file, then in the app's jsonnet jpath folders in order"

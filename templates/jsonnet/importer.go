@@ -118,6 +118,9 @@ func (e *importError) Error() string {
 		if via == e.Path {
 			return fmt.Sprintf("import %q leads outside the repository", e.Path)
 		}
+		if e.missingInside() {
+			return fmt.Sprintf("import %q: %s does not exist, and from the jpath it leads outside the repository (via %s)", e.Path, strings.Join(e.Tried[:len(e.Tried)-1], ", "), via)
+		}
 		return fmt.Sprintf("import %q leads outside the repository (via %s)", e.Path, via)
 	case errors.As(e.Err, new(*diag.Error)):
 		// A bound checkSource refused: its own message names file and line.
@@ -136,6 +139,15 @@ func (e *importError) Error() string {
 }
 
 func (e *importError) Unwrap() error { return e.Err }
+
+// missingInside reports whether an import that leads outside the
+// repository does so only from a jpath folder, its ../ path climbing out
+// of it, where next to the importing file it named a file inside that
+// does not exist: the missing file is what to fix, not the jpath (tempo's
+// example/tk, without the operations/tempo-mixin it imports from lib/).
+func (e *importError) missingInside() bool {
+	return errors.Is(e.Err, rootfs.ErrOutside) && len(e.Tried) > 1 && strings.HasPrefix(e.Tried[len(e.Tried)-1], "../")
+}
 
 // Import implements gojsonnet.Importer. importedFrom is the foundAt of
 // the importing file, "" for the main file, whose path is repo-relative.

@@ -76,6 +76,11 @@ var renderCases = []renderCase{
 	{name: "top-level function with another parameter", path: "apps/errors/tla.jsonnet", golden: "err-tla.golden"},
 	{name: "function the syntax tree does not show", path: "apps/errors/unknownshape.jsonnet", golden: "err-unknownshape.golden"},
 	{name: "import outside the root", path: "apps/errors/outside.jsonnet", golden: "err-outside.golden", wantOutside: true},
+	// grafana/tempo's example/tk imports ../../../../operations/tempo-mixin
+	// from lib/: without that folder, kiln said only that the import leads
+	// outside the repository (via ../operations/…, from a jpath folder),
+	// which sent the user to the jpath, not to the missing folder.
+	{name: "import missing, outside from the jpath", path: "apps/errors/outsidejpath.jsonnet", golden: "err-outside-jpath.golden", wantOutside: true},
 	{name: "import not found", path: "apps/errors/notfound.jsonnet", golden: "err-notfound.golden"},
 	{name: "import of a folder", path: "apps/errors/dir.jsonnet", golden: "err-dir.golden"},
 	{name: "syntax error in an imported file", path: "apps/errors/libsyntax.jsonnet", golden: "err-libsyntax.golden"},
