@@ -1289,6 +1289,7 @@ func (s *scan) jsonnetApps() []App {
 	imports := map[string][]string{} // file -> its imports, as written
 	imported := map[string]bool{}
 	required := map[string][]string{} // file -> the parameters its top-level function requires
+	notObjects := map[string]string{} // file -> what its value is when that is no Kubernetes objects
 	for _, f := range s.jsonnet {
 		data, err := s.read(filepath.Join(s.root, filepath.FromSlash(f)))
 		if err != nil {
@@ -1312,6 +1313,7 @@ func (s *scan) jsonnetApps() []App {
 		}
 		imports[f] = importsOf(node)
 		required[f] = requiredParams(node)
+		notObjects[f] = notObjectsValue(node)
 	}
 	var apps []App
 	for _, f := range slices.Sorted(mapsKeys(imports)) {
@@ -1328,6 +1330,13 @@ func (s *scan) jsonnetApps() []App {
 		name := strings.TrimSuffix(path.Base(f), ".jsonnet")
 		if name == "main" && path.Dir(f) != "." {
 			name = path.Base(path.Dir(f))
+		}
+		if what := notObjects[f]; what != "" {
+			// A monitoring mixin's alerts.jsonnet, rules.jsonnet: the
+			// Prometheus rules file or dashboards its Makefile writes,
+			// which kiln validate refuses as output.
+			s.note(f, "not added: its value is %s, not Kubernetes objects (a monitoring mixin's rules or dashboards, or a file's text); kiln renders Kubernetes objects", what)
+			continue
 		}
 		if ps := required[f]; len(ps) > 0 {
 			// A patch or a library called with arguments (a kasane
@@ -1571,6 +1580,44 @@ func requiredParams(node ast.Node) []string {
 			return ps
 		}
 		return nil
+	}
+}
+
+// mixinFields are the fields of a monitoring mixin (monitoring-mixins'
+// convention) that hold Prometheus rules and Grafana dashboards.
+var mixinFields = []string{"prometheusAlerts", "prometheusRules", "grafanaDashboards"}
+
+// notObjectsValue says what a Jsonnet file's value is when its syntax
+// shows it is no Kubernetes objects, "" otherwise: text (a string, an
+// importstr, a std.manifest… call, as a mixin's alerts.jsonnet writes
+// std.manifestYamlDoc(mixin.prometheusAlerts)), or a mixin's field
+// (thanos' mixin/alerts.jsonnet is (import 'mixin.libsonnet').prometheusAlerts).
+func notObjectsValue(node ast.Node) string {
+	for {
+		switch n := node.(type) {
+		case *ast.Local:
+			node = n.Body
+			continue
+		case *ast.Parens:
+			node = n.Inner
+			continue
+		case *ast.LiteralString, *ast.ImportStr:
+			return "a string"
+		case *ast.Apply:
+			if std, ok := n.Target.(*ast.Index); ok {
+				v, isVar := std.Target.(*ast.Var)
+				name, isName := std.Index.(*ast.LiteralString)
+				if isVar && (v.Id == "std" || v.Id == "$std") && isName &&
+					(strings.HasPrefix(name.Value, "manifest") || name.Value == "toString") {
+					return "the text of std." + name.Value
+				}
+			}
+		case *ast.Index:
+			if name, ok := n.Index.(*ast.LiteralString); ok && slices.Contains(mixinFields, name.Value) {
+				return "a monitoring mixin's " + name.Value
+			}
+		}
+		return ""
 	}
 }
 

@@ -899,6 +899,27 @@ func TestScan(t *testing.T) {
 			wantNotes: []Note{{Path: "tk/web/spec.json", Message: "Tanka adds its resourceDefaults.labels and injectLabels (the tanka.dev/environment label) to every object, kiln does not: add them in the jsonnet (or with an env patch) where the cluster relies on them"}},
 		},
 		{
+			// A monitoring mixin's alerts.jsonnet and rules.jsonnet (tempo's,
+			// node_exporter's, thanos') write Prometheus rules files: added
+			// as apps, kiln validate refused each ("the top level is a
+			// string").
+			name: "Jsonnet whose value is text or a mixin's rules is no app",
+			files: map[string]string{
+				"mixin/mixin.libsonnet": "{ prometheusAlerts: {}, prometheusRules: {} }\n",
+				"mixin/alerts.jsonnet":  "local mixin = import 'mixin.libsonnet';\n\nstd.manifestYamlDoc(mixin.prometheusAlerts)\n",
+				"mixin/rules.jsonnet":   "(\n  import 'mixin.libsonnet'\n).prometheusRules\n",
+				"mixin/text.jsonnet":    "importstr 'mixin.libsonnet'\n",
+				"app/main.jsonnet":      "local mixin = import '../mixin/mixin.libsonnet';\n{ cm: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { r: std.manifestYamlDoc(mixin.prometheusRules) } } }\n",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{{Name: "app", Namespace: "app", Engine: Jsonnet, Path: "app/main.jsonnet"}},
+			wantNotes: []Note{
+				{Path: "mixin/alerts.jsonnet", Message: "not added: its value is the text of std.manifestYamlDoc, not Kubernetes objects (a monitoring mixin's rules or dashboards, or a file's text); kiln renders Kubernetes objects"},
+				{Path: "mixin/rules.jsonnet", Message: "not added: its value is a monitoring mixin's prometheusRules, not Kubernetes objects (a monitoring mixin's rules or dashboards, or a file's text); kiln renders Kubernetes objects"},
+				{Path: "mixin/text.jsonnet", Message: "not added: its value is a string, not Kubernetes objects (a monitoring mixin's rules or dashboards, or a file's text); kiln renders Kubernetes objects"},
+			},
+		},
+		{
 			// grafana/tempo's example/tk: Tanka gives spec.json's
 			// spec.namespace to every object without one; init named the
 			// app's namespace after the app, tempo-single-binary, which
