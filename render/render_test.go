@@ -385,6 +385,64 @@ data:
 	}
 }
 
+// TestValidateEvaluatesJsonnetOnce: go-jsonnet's output cannot differ
+// between two evaluations of the same inputs, so Validate's second render
+// takes a jsonnet app's result from the cache the first one filled (it
+// evaluated tempo's example/tk/tempo-microservices twice: half of
+// validate's time). The
+// other engines render again, and a random value in a chart is still
+// named (TestValidateNamesNondeterministicObjectsWithTheCache).
+func TestValidateEvaluatesJsonnetOnce(t *testing.T) {
+	t.Parallel()
+	opts := testOptions()
+	opts.RenderCache = filepath.Join(t.TempDir(), "renders")
+	r, err := render.New(load(t, copyExample(t)), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	results, err := r.Validate(context.Background(), []string{"dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if results[0].Err != nil {
+		t.Fatal(results[0].Err)
+	}
+	// The example has one jsonnet app, result; the cache was cold.
+	if got := r.CacheHits(); got != 1 {
+		t.Errorf("CacheHits() = %d after Validate, want 1: the jsonnet app's second render", got)
+	}
+}
+
+// TestValidateCachedJsonnetStillChecksSecretVars: the check for values
+// computed from secret vars renders the app again with other values, under
+// the same cache key (secret vars enter it by name), so it must never be
+// served from the cache as Validate's second render of a jsonnet app is
+// (renderAfresh resets validateAgain): Validate refuses an upper-cased
+// password on a cold cache and on a warm one.
+func TestValidateCachedJsonnetStillChecksSecretVars(t *testing.T) {
+	t.Parallel()
+	opts := testOptions()
+	opts.RenderCache = filepath.Join(t.TempDir(), "renders")
+	opts.LookupEnv = func(k string) (string, bool) { return "Winter2024!xyz", k == "TEST_PW" }
+	repo := computedRepo(t, "function(vars) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cm'}, data: {upper: std.asciiUpper(vars.PW)}}]\n", "")
+	for _, run := range []string{"cold", "warm"} {
+		r, err := render.New(load(t, repo), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := r.Validate(context.Background(), []string{"dev"})
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		const want = "ConfigMap/cm: holds a value computed from secret var PW in data.upper"
+		if err := results[0].Err; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s cache: Validate error = %v, want %q", run, err, want)
+		}
+	}
+}
+
 // TestSecretNeverInErrors makes a template fail with a secret value in its
 // own message: the error must keep its location and mask the value.
 func TestSecretNeverInErrors(t *testing.T) {

@@ -28,8 +28,9 @@ func (r *Renderer) Validate(ctx context.Context, envs []string) ([]*EnvResult, e
 		return first, err
 	}
 	// Rendered afresh: served from the render cache, which the first
-	// render filled, the second would equal it whatever the templates do.
-	second, err := r.Render(renderAfresh(ctx), envs)
+	// render filled, the second would equal it whatever the templates do
+	// (but jsonnet's, which cannot differ: validateAgain).
+	second, err := r.Render(validateAgain(ctx), envs)
 	if err != nil {
 		return first, err
 	}
