@@ -56,12 +56,12 @@ func (r *Renderer) capabilityGaps(ctx context.Context, env *envconfig.Resolved, 
 		req := r.request(env, run.app)
 		var add, owners []string
 		for _, v := range run.res.APIChecks {
-			i := slices.IndexFunc(servedBy[v], func(a string) bool { return a != run.app.Name })
-			if i < 0 || slices.Contains(req.APIVersions, v) {
+			j := slices.IndexFunc(servedBy[v], func(a string) bool { return a != run.app.Name })
+			if j < 0 || slices.Contains(req.APIVersions, v) {
 				continue
 			}
 			add = append(add, v)
-			owners = append(owners, servedBy[v][i])
+			owners = append(owners, servedBy[v][j])
 		}
 		if len(add) == 0 {
 			continue
@@ -97,39 +97,35 @@ func (r *Renderer) capabilityGaps(ctx context.Context, env *envconfig.Resolved, 
 
 // capabilityGap is the warning for app run's chart rendered without (objs)
 // and with (with) the API versions add, which apps owners serve; false
-// when the two renders hold the same objects.
+// when the two renders hold the same objects. Objects are compared by
+// apiVersion, kind, namespace and name, not content: a chart's random
+// values (a generated password or certificate) differ between any two
+// renders.
 func capabilityGap(configFile string, run *appRun, objs, with []templates.Object, add, owners []string) (diag.Warning, bool) {
-	index := func(os []templates.Object) map[string]string {
-		m := map[string]string{}
+	ids := func(os []templates.Object) map[string]bool {
+		m := map[string]bool{}
 		for _, o := range os {
 			if o.Node != nil {
-				m[identity(o)] = o.Node.MustString()
+				m[identity(o)] = true
 			}
 		}
 		return m
 	}
-	before, after := index(objs), index(with)
-	var missing, changed []templates.Object
-	for _, o := range with {
-		if o.Node == nil {
-			continue
+	before, after := ids(objs), ids(with)
+	only := func(os []templates.Object, notIn map[string]bool) []templates.Object {
+		var out []templates.Object
+		for _, o := range os {
+			if o.Node != nil && !notIn[identity(o)] {
+				out = append(out, o)
+			}
 		}
-		switch text, ok := before[identity(o)]; {
-		case !ok:
-			missing = append(missing, o)
-		case text != after[identity(o)]:
-			changed = append(changed, o)
-		}
+		return out
 	}
-	for _, o := range objs {
-		if _, ok := after[identity(o)]; o.Node != nil && !ok {
-			changed = append(changed, o)
-		}
-	}
-	if len(missing) == 0 && len(changed) == 0 {
+	missing, instead := only(with, before), only(objs, after)
+	if len(missing) == 0 && len(instead) == 0 {
 		return diag.Warning{}, false
 	}
-	first := append(missing, changed...)[0]
+	first := slices.Concat(missing, instead)[0]
 	names := func(os []templates.Object) []string {
 		var out []string
 		for _, o := range os {
@@ -139,10 +135,10 @@ func capabilityGap(configFile string, run *appRun, objs, with []templates.Object
 	}
 	var what []string
 	if len(missing) > 0 {
-		what = append(what, "leaves out "+words.First(names(missing), 3))
+		what = append(what, "it leaves out "+words.First(names(missing), 3)+", which helm-controller installs on a cluster that has them")
 	}
-	if len(changed) > 0 {
-		what = append(what, "renders "+words.First(names(changed), 3)+" otherwise")
+	if len(instead) > 0 {
+		what = append(what, "it renders "+words.First(names(instead), 3)+", which helm-controller does not install there")
 	}
 	owners = slices.Compact(slices.Sorted(slices.Values(owners)))
 	quoted := make([]string, len(add))
@@ -150,8 +146,8 @@ func capabilityGap(configFile string, run *appRun, objs, with []templates.Object
 		quoted[i] = fmt.Sprintf("%q", v)
 	}
 	w := diag.Warning{File: first.File, Line: first.Line, App: run.app.Name, Object: objRef(first),
-		Msg: fmt.Sprintf("its chart tests .Capabilities.APIVersions.Has %s, which the CRDs of %s %s serve in this env; kiln renders the chart for a cluster without them, as helm template does, and so %s, where helm-controller, on a cluster that has them, would not",
-			strings.Join(quoted, ", "), words.Noun(len(owners), "app"), words.And(owners), strings.Join(what, " and ")),
+		Msg: fmt.Sprintf("its chart tests .Capabilities.APIVersions.Has %s, which the CRDs of %s %s serve in this env; kiln renders the chart for a cluster without them, as helm template does: %s",
+			strings.Join(quoted, ", "), words.Noun(len(owners), "app"), words.And(owners), strings.Join(what, "; ")),
 		Hint: fmt.Sprintf("if the cluster has the CRDs when this app is applied (%s in its dependsOn), list their files under validation.crds in kiln.yaml, and kiln renders the chart for a cluster with them; if not, turn off the chart's value that asks for it",
 			words.And(owners)),
 	}

@@ -76,8 +76,8 @@ func TestCapabilityGapWarned(t *testing.T) {
 			if tc.warned {
 				want := "charts/consul-exporter/templates/servicemonitor.yaml:3: app consul-exporter: ServiceMonitor/consul-exporter-prometheus-consul-exporter: " +
 					`its chart tests .Capabilities.APIVersions.Has "monitoring.coreos.com/v1", which the CRDs of app prometheus-crds serve in this env; ` +
-					"kiln renders the chart for a cluster without them, as helm template does, and so leaves out ServiceMonitor/consul-exporter-prometheus-consul-exporter, " +
-					"where helm-controller, on a cluster that has them, would not\n" +
+					"kiln renders the chart for a cluster without them, as helm template does: it leaves out ServiceMonitor/consul-exporter-prometheus-consul-exporter, " +
+					"which helm-controller installs on a cluster that has them\n" +
 					"  hint: if the cluster has the CRDs when this app is applied (prometheus-crds in its dependsOn), list their files under validation.crds in kiln.yaml, " +
 					"and kiln renders the chart for a cluster with them; if not, turn off the chart's value that asks for it"
 				if len(gaps) != 1 || gaps[0] != want {
@@ -113,6 +113,27 @@ func TestCapabilityGapWarnedFromCache(t *testing.T) {
 		}
 		if n != 1 {
 			t.Errorf("run %d: %d warnings of the chart's API test, want 1: %v", run+1, n, results[0].Warnings)
+		}
+	}
+}
+
+// TestCapabilityGapRandomValuesSilent: a chart that generates a value
+// (a password) renders it otherwise each time; the second render with
+// the API served differs in it alone, which says nothing about the API.
+func TestCapabilityGapRandomValuesSilent(t *testing.T) {
+	t.Parallel()
+	root := writeConsulExporter(t, "      rbac: {pspEnabled: false}\n", true, "")
+	secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: generated\nstringData:\n  password: {{ randAlphaNum 24 | quote }}\n"
+	if err := os.WriteFile(filepath.Join(root, "charts", "consul-exporter", "templates", "generated.yaml"), []byte(secret), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	er, _ := checkedRun(t, load(t, root), checkOptions(false))
+	if er.Err != nil {
+		t.Fatalf("refused:\n%v", er.Err)
+	}
+	for _, w := range er.Warnings {
+		if strings.Contains(w.Msg, "Capabilities") {
+			t.Errorf("warned: %s", w)
 		}
 	}
 }
