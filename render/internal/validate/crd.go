@@ -297,6 +297,9 @@ var fluxFiles = map[groupKind]string{
 	{"notification.toolkit.fluxcd.io", "Alert"}:          "notification.toolkit.fluxcd.io_alerts.yaml",
 	{"notification.toolkit.fluxcd.io", "Provider"}:       "notification.toolkit.fluxcd.io_providers.yaml",
 	{"notification.toolkit.fluxcd.io", "Receiver"}:       "notification.toolkit.fluxcd.io_receivers.yaml",
+	{"image.toolkit.fluxcd.io", "ImagePolicy"}:           "image.toolkit.fluxcd.io_imagepolicies.yaml",
+	{"image.toolkit.fluxcd.io", "ImageRepository"}:       "image.toolkit.fluxcd.io_imagerepositories.yaml",
+	{"image.toolkit.fluxcd.io", "ImageUpdateAutomation"}: "image.toolkit.fluxcd.io_imageupdateautomations.yaml",
 	{"source.extensions.fluxcd.io", "ArtifactGenerator"}: "source.extensions.fluxcd.io_artifactgenerators.yaml",
 	{"source.toolkit.fluxcd.io", "Bucket"}:               "source.toolkit.fluxcd.io_buckets.yaml",
 	{"source.toolkit.fluxcd.io", "ExternalArtifact"}:     "source.toolkit.fluxcd.io_externalartifacts.yaml",
@@ -333,7 +336,7 @@ func (s *Schemas) compileFlux(gk groupKind, file string, data []byte) *crd {
 		panic(fmt.Sprintf("%s defines %s %s, not %s %s", file, c.group, c.kind, gk.group, gk.kind)) // embedded and tested
 	}
 	fc := *c
-	fc.where = "the CRD of " + fluxVersion(c.group)
+	fc.where = "the CRD of " + fluxVersion(c.group, c.kind)
 	return &fc
 }
 
@@ -363,12 +366,23 @@ var fluxControllers = map[string]string{
 	"notification.toolkit.fluxcd.io": "notification-controller",
 	"source.toolkit.fluxcd.io":       "source-controller",
 	"source.extensions.fluxcd.io":    "source-watcher",
+	"image.toolkit.fluxcd.io":        "image-reflector-controller",
 }
 
-// fluxVersion names the controller release that defines group's CRDs.
-func fluxVersion(group string) string {
+// fluxKindControllers are the kinds served by another controller than
+// their group's in fluxControllers: both image controllers share a group.
+var fluxKindControllers = map[groupKind]string{
+	{"image.toolkit.fluxcd.io", "ImageUpdateAutomation"}: "image-automation-controller",
+}
+
+// fluxVersion names the controller release that defines the CRD of group
+// and kind.
+func fluxVersion(group, kind string) string {
 	data, _ := fluxCRDs.ReadFile("fluxcrds/versions.txt")
-	ctrl, ok := fluxControllers[group]
+	ctrl, ok := fluxKindControllers[groupKind{group, kind}]
+	if !ok {
+		ctrl, ok = fluxControllers[group]
+	}
 	if !ok {
 		return "Flux"
 	}

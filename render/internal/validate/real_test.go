@@ -93,6 +93,7 @@ func TestRealSourcesPass(t *testing.T) {
 		{"kube-thanos", 2, nil},
 		{"cloudnative-pg", 2, []string{"Backup"}},
 		{"home-ops", 3, nil},
+		{"flux-image-automation", 3, nil},
 	} {
 		t.Run(tc.source, func(t *testing.T) {
 			t.Parallel()
@@ -168,6 +169,11 @@ func TestRealSourcesMutations(t *testing.T) {
 		{"argo-cd", "application.yaml", "  project: default\n", "", `field "spec.project": Required value`},
 		{"argo-cd", "project.yaml", "  - group: ''\n    kind: Namespace\n", "  - kind: Namespace\n", `field "spec.clusterResourceWhitelist[0].group": Required value`},
 		{"kubebuilder", "captain.yaml", "  foo: bar\n", "  foo: bar\n  bar: foo\n", `unknown field "spec.bar"`},
+		// Flux's image automation, against the embedded CRDs of its two
+		// controllers.
+		{"flux-image-automation", "imagepolicy.yaml", "  imageRepositoryRef:\n", "  imageRepository:\n", `unknown field "spec.imageRepository"`},
+		{"flux-image-automation", "imagerepository.yaml", "  interval: 1m0s\n", "  interval: 1m0s\n  provider: docker\n", `field "spec.provider": Unsupported value: "docker"`},
+		{"flux-image-automation", "imageupdateautomation.yaml", "    strategy: Setters\n", "    strategy: Always\n", `field "spec.update.strategy": Unsupported value: "Always"`},
 		{"kubebuilder", "captain.yaml", "name: captain-sample", "name: Captain_Sample", `field "metadata.name": Invalid value: "Captain_Sample"`},
 		// The sample as kubebuilder scaffolds it: an empty spec, a null,
 		// which server-side apply keeps and the schema refuses (a create
