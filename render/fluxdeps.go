@@ -376,7 +376,8 @@ func (r *Renderer) fluxPathsInTree(res *envconfig.Resolved, runs []*appRun) []er
 						Msg: fmt.Sprintf("builds %s, the folder kiln renders app %s from, out of kiln's source %s/%s/%s, which holds kiln's rendered manifests: there that folder is either missing, and this Kustomization fails, "+
 							"or the templates unrendered, applied beside kiln's own Kustomization of app %s, and either owner's prune deletes what the other applies",
 							p, app, src.Kind, srcNS, src.Name, app),
-						Hint: fmt.Sprintf("drop this Kustomization from app %s: kiln's own Kustomization of app %s (in the env's flux/) applies that app's rendered objects; give app %s in kiln.yaml the dependsOn, timeout or health checks this one set", run.app.Name, app, app)})
+						Hint: fmt.Sprintf("drop this Kustomization from app %s: kiln's own Kustomization of app %s (in the env's flux/) applies that app's rendered objects; give app %s in kiln.yaml the dependsOn, timeout or health checks this one set. "+
+							"Where it runs now with prune: true, give it prune: false in the source the cluster syncs before switching, or its deletion may prune the app's objects (docs/flux.md, a cluster Flux already runs)", run.app.Name, app, app)})
 				}
 				continue
 			}
@@ -431,12 +432,14 @@ func chartFromSource(src flux.Ref, pl *envconfig.Pipeline, res *envconfig.Resolv
 		Msg: fmt.Sprintf("installs chart %s, the folder kiln renders app %s from, out of kiln's source %s/%s/%s, which holds kiln's rendered manifests: there the chart is either missing, and the release fails, "+
 			"or the chart itself, which helm-controller installs beside kiln's own Kustomization of app %s, two owners of every object",
 			p, app, src.Kind, src.Namespace, src.Name, app),
-		Hint: fmt.Sprintf("drop this HelmRelease from app %s: kiln renders the chart as app %s; give that app in kiln.yaml and its env files the values, dependsOn and timeout this one set", run.app.Name, app)}
+		Hint: fmt.Sprintf("drop this HelmRelease from app %s: kiln renders the chart as app %s; give that app in kiln.yaml and its env files the values, dependsOn and timeout this one set. "+
+			"Where it runs now, suspend it (spec.suspend: true) in the source the cluster syncs before switching: helm-controller uninstalls a deleted release, with the objects kiln's app now holds, unless it is suspended (docs/flux.md, a cluster Flux already runs)", run.app.Name, app)}
 	if o.Node.GetKind() == "HelmChart" {
 		e.Msg = fmt.Sprintf("builds chart %s, the folder kiln renders app %s from, out of kiln's source %s/%s/%s, which holds kiln's rendered manifests: there the chart is either missing, and the HelmChart fails, "+
 			"or the chart itself, which a HelmRelease whose chartRef names this HelmChart installs beside kiln's own Kustomization of app %s, two owners of every object",
 			p, app, src.Kind, src.Namespace, src.Name, app)
-		e.Hint = fmt.Sprintf("drop this HelmChart, and each HelmRelease whose chartRef names it, from app %s: kiln renders the chart as app %s; give that app in kiln.yaml and its env files the values, dependsOn and timeout those set", run.app.Name, app)
+		e.Hint = fmt.Sprintf("drop this HelmChart, and each HelmRelease whose chartRef names it, from app %s: kiln renders the chart as app %s; give that app in kiln.yaml and its env files the values, dependsOn and timeout those set. "+
+			"Where those run now, suspend them (spec.suspend: true) in the source the cluster syncs before switching: helm-controller uninstalls a deleted release unless it is suspended (docs/flux.md, a cluster Flux already runs)", run.app.Name, app)
 	}
 	return e
 }
