@@ -368,6 +368,14 @@ data:
 `)
 	opts := testOptions()
 	opts.RenderCache = filepath.Join(t.TempDir(), "renders")
+	validateColdAndWarm(t, repo, opts, "charts/redis/templates/random.yaml:1: app redis: ConfigMap/instavote/redis-random: differs between two renders of the same inputs")
+}
+
+// validateColdAndWarm validates env dev of repo twice with opts (a render
+// cache folder: cold, then warm) and requires an error holding want each
+// time.
+func validateColdAndWarm(t *testing.T, repo string, opts render.Options, want string) {
+	t.Helper()
 	for _, run := range []string{"cold", "warm"} {
 		r, err := render.New(load(t, repo), opts)
 		if err != nil {
@@ -378,7 +386,6 @@ data:
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := "charts/redis/templates/random.yaml:1: app redis: ConfigMap/instavote/redis-random: differs between two renders of the same inputs"
 		if err := results[0].Err; err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s cache: Validate error = %v, want %q", run, err, want)
 		}
@@ -426,21 +433,7 @@ func TestValidateCachedJsonnetStillChecksSecretVars(t *testing.T) {
 	opts.RenderCache = filepath.Join(t.TempDir(), "renders")
 	opts.LookupEnv = func(k string) (string, bool) { return "Winter2024!xyz", k == "TEST_PW" }
 	repo := computedRepo(t, "function(vars) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'cm'}, data: {upper: std.asciiUpper(vars.PW)}}]\n", "")
-	for _, run := range []string{"cold", "warm"} {
-		r, err := render.New(load(t, repo), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		results, err := r.Validate(context.Background(), []string{"dev"})
-		r.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		const want = "ConfigMap/cm: holds a value computed from secret var PW in data.upper"
-		if err := results[0].Err; err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s cache: Validate error = %v, want %q", run, err, want)
-		}
-	}
+	validateColdAndWarm(t, repo, opts, "ConfigMap/cm: holds a value computed from secret var PW in data.upper")
 }
 
 // TestSecretNeverInErrors makes a template fail with a secret value in its
