@@ -130,19 +130,14 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 				continue
 			}
 			ns := appliedNamespace(scopes, n)
-			add := func(to map[string][]string, key string) {
-				if !slices.Contains(to[key], run.app.Name) {
-					to[key] = append(to[key], run.app.Name)
-				}
-			}
 			for _, claim := range mountedClaims(n.YNode()) {
-				add(consumers, ns+"/"+claim)
+				addApp(consumers, ns+"/"+claim, run.app.Name)
 			}
 			for _, prefix := range claimTemplatePrefixes(n) {
-				add(ordinals, ns+"/"+prefix)
+				addApp(ordinals, ns+"/"+prefix, run.app.Name)
 			}
 			if at, ok := fluxPodsNamespace(n); ok {
-				add(unseen, at)
+				addApp(unseen, at, run.app.Name)
 			}
 		}
 	}
@@ -200,13 +195,11 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 			users := slices.Clone(consumers[ns+"/"+n.GetName()])
 			for key, apps := range ordinals {
 				if prefix, ok := strings.CutPrefix(key, ns+"/"); ok && isOrdinalOf(n.GetName(), prefix) {
-					for _, a := range apps {
-						if !slices.Contains(users, a) {
-							users = append(users, a)
-						}
-					}
+					users = append(users, apps...)
 				}
 			}
+			slices.Sort(users)
+			users = slices.Compact(users)
 			if slices.Contains(users, run.app.Name) {
 				continue
 			}
@@ -224,32 +217,10 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 				continue
 			}
 			class := fmt.Sprintf("StorageClass %s (%s, app %s, %s:%d)", name, what, sc.app, sc.file, sc.line)
-			msg := fmt.Sprintf("its %s has volumeBindingMode: WaitForFirstConsumer, so the claim stays Pending until a pod that mounts it is scheduled, and no pod of app %s mounts it; "+
-				"with %s, Flux's health check (kstatus) waits for the claim to be Bound, so app %s's Kustomization times out at every reconcile, is never Ready, and no app that dependsOn it is ever applied",
-				class, run.app.Name, how, run.app.Name)
-			hint := fmt.Sprintf("mount the claim in a pod of app %s, or give it a StorageClass with volumeBindingMode: Immediate, or ", run.app.Name)
-			if waits {
-				hint += fmt.Sprintf("set flux.wait: false for app %s (kiln then health-checks its workloads, not the claim)", run.app.Name)
-			} else {
-				hint += "remove the claim from flux.healthChecks"
-			}
+			msg, hint := unboundMessage(run.app.Name, class, how, waits, users)
 			key := "unused"
 			if len(users) > 0 {
-				slices.Sort(users)
 				key = strings.Join(users, ",")
-				verb := "depend"
-				if len(users) == 1 {
-					verb = "depends"
-				}
-				msg = fmt.Sprintf("its %s has volumeBindingMode: WaitForFirstConsumer, so the claim stays Pending until a pod that mounts it is scheduled, and only pods of %s mount it, which %s on app %s: "+
-					"with %s, Flux's health check (kstatus) waits for the claim to be Bound, so app %s is never Ready, and Flux never applies %s, whose pods would bind the claim: a deadlock",
-					class, appList(users), verb, run.app.Name, how, run.app.Name, appList(users))
-				hint = fmt.Sprintf("move the claim into the app whose pods mount it (%s), or ", appList(users))
-				if waits {
-					hint += fmt.Sprintf("set flux.wait: false for app %s", run.app.Name)
-				} else {
-					hint += "remove the claim from flux.healthChecks"
-				}
 			}
 			if w.Seen(key) {
 				continue
@@ -259,6 +230,40 @@ func (r *Renderer) unboundClaims(runs []*appRun, scopes *scope.Scopes, g *graph.
 		warns = append(warns, w.Warnings("claim")...)
 	}
 	return warns
+}
+
+// unboundMessage is the warning of a claim of app, whose class never
+// binds it without a consumer, that Flux waits for (how): no pod mounts
+// it, or only pods of users (sorted), which depend on app: a deadlock.
+func unboundMessage(app, class, how string, waits bool, users []string) (msg, hint string) {
+	undo := "remove the claim from flux.healthChecks"
+	if waits {
+		undo = fmt.Sprintf("set flux.wait: false for app %s", app)
+	}
+	if len(users) == 0 {
+		msg = fmt.Sprintf("its %s has volumeBindingMode: WaitForFirstConsumer, so the claim stays Pending until a pod that mounts it is scheduled, and no pod of app %s mounts it; "+
+			"with %s, Flux's health check (kstatus) waits for the claim to be Bound, so app %s's Kustomization times out at every reconcile, is never Ready, and no app that dependsOn it is ever applied",
+			class, app, how, app)
+		if waits {
+			undo += " (kiln then health-checks its workloads, not the claim)"
+		}
+		return msg, fmt.Sprintf("mount the claim in a pod of app %s, or give it a StorageClass with volumeBindingMode: Immediate, or %s", app, undo)
+	}
+	verb := "depend"
+	if len(users) == 1 {
+		verb = "depends"
+	}
+	msg = fmt.Sprintf("its %s has volumeBindingMode: WaitForFirstConsumer, so the claim stays Pending until a pod that mounts it is scheduled, and only pods of %s mount it, which %s on app %s: "+
+		"with %s, Flux's health check (kstatus) waits for the claim to be Bound, so app %s is never Ready, and Flux never applies %s, whose pods would bind the claim: a deadlock",
+		class, appList(users), verb, app, how, app, appList(users))
+	return msg, fmt.Sprintf("move the claim into the app whose pods mount it (%s), or %s", appList(users), undo)
+}
+
+// addApp adds app to the apps of key in m, once.
+func addApp(m map[string][]string, key, app string) {
+	if !slices.Contains(m[key], app) {
+		m[key] = append(m[key], app)
+	}
 }
 
 // appList names apps as a message does: "app a", "apps a and b".
