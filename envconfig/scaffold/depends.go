@@ -288,33 +288,28 @@ func (s *scan) filesOf(a App, envs []string) []string {
 // ones among them where they lead to a file inside the root: Helm loads a
 // chart through its symlinks (karpenter's crds/ link to the CRDs its
 // repository generates elsewhere), and kiln renders it so.
-func (s *scan) chartFiles(dir string) []string {
-	files := s.yamlBelow(dir)
+func (s *scan) chartFiles(dir string) []string { return s.yamlFiles(dir, true) }
+
+// yamlBelow are the YAML files below dir; symlinks are not followed.
+func (s *scan) yamlBelow(dir string) []string { return s.yamlFiles(dir, false) }
+
+// yamlFiles are the YAML files below dir, sorted, and with linked the
+// symlinks to a file inside the root.
+func (s *scan) yamlFiles(dir string, linked bool) []string {
+	var files []string
 	_ = filepath.WalkDir(filepath.Join(s.root, filepath.FromSlash(dir)), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.Type()&fs.ModeSymlink == 0 || s.linksOut(p) {
+		if err != nil || d.IsDir() {
 			return nil
 		}
 		if ext := path.Ext(d.Name()); ext != ".yaml" && ext != ".yml" {
 			return nil
 		}
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			files = append(files, s.rel(p))
+		if d.Type()&fs.ModeSymlink != 0 {
+			if st, err := os.Stat(p); !linked || err != nil || !st.Mode().IsRegular() || s.linksOut(p) {
+				return nil
+			}
 		}
-		return nil
-	})
-	slices.Sort(files)
-	return files
-}
-
-func (s *scan) yamlBelow(dir string) []string {
-	var files []string
-	_ = filepath.WalkDir(filepath.Join(s.root, filepath.FromSlash(dir)), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.Type()&fs.ModeSymlink != 0 {
-			return nil
-		}
-		if ext := path.Ext(d.Name()); !d.IsDir() && (ext == ".yaml" || ext == ".yml") {
-			files = append(files, s.rel(p))
-		}
+		files = append(files, s.rel(p))
 		return nil
 	})
 	return files
