@@ -13,6 +13,9 @@ import (
 	"strings"
 	"time"
 
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/kiln-gitops/kiln/envconfig/internal/shape"
 )
 
@@ -649,8 +652,9 @@ func adoptFluxSettings(a *App, fks []*fluxKustomization) {
 }
 
 // fluxTimeout is fk's timeout as kustomize-controller takes it: its
-// spec.timeout, else its interval less 30s, at least 30s (the API's
-// Kustomization.GetTimeout); "" when neither reads as a duration.
+// spec.timeout as written, else what Kustomization.GetTimeout makes of
+// its interval (less 30s, at least 30s); "" when the interval does not
+// read as a duration.
 func fluxTimeout(fk *fluxKustomization) string {
 	if fk.timeout != "" {
 		return fk.timeout
@@ -662,5 +666,6 @@ func fluxTimeout(fk *fluxKustomization) string {
 	if err != nil {
 		return ""
 	}
-	return max(interval-30*time.Second, 30*time.Second).String()
+	k := kustomizev1.Kustomization{Spec: kustomizev1.KustomizationSpec{Interval: metav1.Duration{Duration: interval}}}
+	return k.GetTimeout().String()
 }
