@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
+	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -744,34 +746,101 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun, assumed
 }
 
 // listedCRDs reads the files kiln.yaml (pl) lists under validation.crds
-// ({env} replaced) through reads: CustomResourceDefinitions only. What it
-// could read is returned beside the errors.
+// ({env} replaced, a folder's files: listedFiles) through reads:
+// CustomResourceDefinitions only. What it could read is returned beside
+// the errors.
 func listedCRDs(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]templates.Object, error) {
 	var out []templates.Object
-	var errs []error
-	for i, p := range listedPaths(pl, env) {
-		ref := pl.Validation.CRDs[i]
-		data, err := reads.ReadFile(pl.Root, p)
+	files, errs := listedFiles(pl, env, reads)
+	for _, f := range files {
+		data, err := reads.ReadFile(pl.Root, f.path)
 		if err != nil {
-			errs = append(errs, pathError(pl.Root, namedPath{key: "validation.crds", path: p, at: envconfig.At{File: configFileOf(pl), Line: ref.Line}, must: aFile}, err))
+			errs = append(errs, pathError(pl.Root, f.named(pl), err))
 			continue
 		}
-		objs, err := objects.Parse(data, p, 0)
+		objs, err := objects.Parse(data, f.path, 0)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		for _, o := range objs {
 			if o.Node.GetKind() != "CustomResourceDefinition" || o.Node.GetApiVersion() != "apiextensions.k8s.io/v1" {
+				hint := "keep only CRDs in the files under validation.crds; objects to apply belong to an app"
+				if f.inFolder {
+					hint = fmt.Sprintf("validation.crds names folder %s, every .yaml, .yml and .json file of which must hold CRDs only: move this file out of it, or list the CRD files one by one", path.Dir(f.path))
+				}
 				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, Object: objRef(o),
 					Msg:  "validation.crds lists a file with an object that is not an apiextensions.k8s.io/v1 CustomResourceDefinition",
-					Hint: "keep only CRDs in the files under validation.crds; objects to apply belong to an app"})
+					Hint: hint})
 				continue
 			}
 			out = append(out, o)
 		}
 	}
 	return out, diag.Join(errs...)
+}
+
+// listedFile is a file of validation.crds: one it names, or one of a
+// folder it names.
+type listedFile struct {
+	path string
+	// ref is the validation.crds entry it comes from.
+	ref      envconfig.FileRef
+	inFolder bool
+}
+
+// named is f's entry as path errors name it.
+func (f listedFile) named(pl *envconfig.Pipeline) namedPath {
+	return namedPath{key: "validation.crds", path: f.path, at: envconfig.At{File: configFileOf(pl), Line: f.ref.Line}, must: aFile}
+}
+
+// listedFiles are the files validation.crds of pl names for env ({env}
+// replaced): a file as it is, a folder as the .yaml, .yml and .json files
+// directly in it, by name. A folder of CRDs is how projects ship them
+// (a chart's crds/, kube-prometheus' setup/, tetragon's dozen files), and
+// its kustomization file, which lists them for kubectl, is left out: it
+// is no object. Subfolders are not read, as Helm reads a crds/ folder's.
+// The listing goes through reads, so that a file added to the folder
+// makes a cached env render again. What cannot be looked at is an error
+// at the entry; the file is then left out.
+func listedFiles(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]listedFile, []error) {
+	var out []listedFile
+	var errs []error
+	for _, ref := range pl.Validation.CRDs {
+		p := strings.ReplaceAll(ref.Path, "{env}", env)
+		f := listedFile{path: p, ref: ref}
+		real, err := reads.Resolve(pl.Root, p)
+		var fi fs.FileInfo
+		if err == nil {
+			fi, err = reads.StatResolved(real)
+		}
+		if err != nil || !fi.IsDir() {
+			// A file, or what ReadFile will fail on in the file's terms.
+			out = append(out, f)
+			continue
+		}
+		entries, err := os.ReadDir(real)
+		if err != nil {
+			errs = append(errs, pathError(pl.Root, namedPath{key: "validation.crds", path: p, at: envconfig.At{File: configFileOf(pl), Line: ref.Line}, must: aFolder}, err))
+			continue
+		}
+		reads.Dir(p, entries)
+		n := len(out)
+		for _, e := range entries {
+			name := e.Name()
+			ext := strings.ToLower(path.Ext(name))
+			if e.IsDir() || (ext != ".yaml" && ext != ".yml" && ext != ".json") || slices.Contains(konfig.RecognizedKustomizationFileNames(), name) {
+				continue
+			}
+			out = append(out, listedFile{path: path.Join(p, name), ref: ref, inFolder: true})
+		}
+		if len(out) == n {
+			errs = append(errs, &diag.Error{File: configFileOf(pl), Line: ref.Line,
+				Msg:  fmt.Sprintf("validation.crds: folder %s holds no .yaml, .yml or .json file", p),
+				Hint: "name the folder that holds the CRD files, or the files themselves"})
+		}
+	}
+	return out, errs
 }
 
 // listedAPIVersions is what the CRDs of validation.crds add, for env, to
@@ -790,7 +859,11 @@ func (r *Renderer) listedAPIVersions(env string) []string {
 	if len(r.p.Validation.CRDs) == 0 {
 		return nil
 	}
-	paths := listedPaths(r.p, env)
+	files, _ := listedFiles(r.p, env, nil)
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.path
+	}
 	get, _ := r.crdAPIVersions.LoadOrStore(strings.Join(paths, "\x00"), sync.OnceValue(func() []string { return r.loadAPIVersions(paths) }))
 	return get.(func() []string)()
 }
@@ -836,15 +909,6 @@ func (r *Renderer) loadAPIVersions(paths []string) []string {
 		_ = r.cache.store.Put(key, &cache.Entry{Result: []byte(strings.Join(versions, "\n"))})
 	}
 	return versions
-}
-
-// listedPaths are the files validation.crds of p lists, for env.
-func listedPaths(p *envconfig.Pipeline, env string) []string {
-	paths := make([]string, len(p.Validation.CRDs))
-	for i, ref := range p.Validation.CRDs {
-		paths[i] = strings.ReplaceAll(ref.Path, "{env}", env)
-	}
-	return paths
 }
 
 // crdVersionsKeyVersion changes whenever listedAPIVersions' digest does.

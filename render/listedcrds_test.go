@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -140,4 +141,79 @@ func renderOne(t *testing.T, root string) *render.EnvResult {
 		t.Log(e)
 	}
 	return results[0]
+}
+
+// TestListedCRDFolder: validation.crds may name a folder, as projects
+// ship their CRDs (a chart's crds/, tetragon's dozen files): its .yaml,
+// .yml and .json files are read, its kustomization file, other files and
+// subfolders are not. A CRD file added to the folder is seen by the next
+// render with the same cache: a Certificate that no listed CRD defined
+// passed unchecked, and is then checked against the new CRD and refused
+// without its secretName. A file of the folder that
+// holds another object, and a folder with no YAML file, are errors at
+// the entry, saying what to do.
+func TestListedCRDFolder(t *testing.T) {
+	t.Parallel()
+	certs := readRealFile(t, "cert-manager/cert-manager-resources.yaml")
+	var cert string
+	for _, doc := range strings.Split(certs, "\n---\n") {
+		if doc += "\n"; strings.Contains(doc, "kind: Certificate\n") && strings.Contains(doc, "  secretName: test1\n") {
+			cert = doc
+		}
+	}
+	root := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"validation:\n  crds: [crds]\napps:\n  - name: web\n    namespace: apps\n    yaml: app\n",
+		"envs/dev.yaml":           "{}\n",
+		"crds/kustomization.yaml": "resources: [widgets.yaml]\n",
+		"crds/README.md":          "the cluster's CRDs\n",
+		"crds/old/notes.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n",
+		"crds/widgets.yaml":       widgetCRD,
+		"app/cert.yaml":           strings.Replace(cert, "  secretName: test1\n", "", 1),
+	})
+	p := load(t, root)
+	opts := checkOptions(false)
+	opts.CacheDir = t.TempDir()
+	renderEnv := func() *render.EnvResult {
+		t.Helper()
+		r, err := render.New(p, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		results, err := r.Render(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return results[0]
+	}
+	if err := renderEnv().Err; err != nil {
+		t.Fatalf("first render, no Certificate CRD listed yet: %v", err)
+	}
+
+	write := func(rel, content string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(root, rel), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("crds/certificates.yml", readRealFile(t, "cert-manager/cert-manager.io_certificates.yaml"))
+	if err := renderEnv().Err; err == nil || !strings.Contains(err.Error(), `field "spec.secretName": Required value`) {
+		t.Errorf("the folder's new CRD file: got %v, want the Certificate refused", err)
+	}
+
+	write("crds/notes.json", `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "notes"}}`)
+	if err := renderEnv().Err; err == nil || !strings.Contains(err.Error(), "crds/notes.json:1") ||
+		!strings.Contains(err.Error(), "validation.crds names folder crds, every .yaml, .yml and .json file of which must hold CRDs only") {
+		t.Errorf("a ConfigMap in the folder: %v", err)
+	}
+
+	for _, f := range []string{"kustomization.yaml", "widgets.yaml", "certificates.yml", "notes.json"} {
+		if err := os.Remove(filepath.Join(root, "crds", f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := renderEnv().Err; err == nil || !strings.Contains(err.Error(), "kiln.yaml:6: validation.crds: folder crds holds no .yaml, .yml or .json file") {
+		t.Errorf("a folder without YAML files: %v", err)
+	}
 }

@@ -328,11 +328,11 @@ func (r *Renderer) sources() []source {
 	r.mu.Lock()
 	out := append([]source{{path: filepath.ToSlash(filepath.Base(r.p.File)), what: "pipeline file"}}, r.resolved...)
 	r.mu.Unlock()
-	for _, c := range r.p.Validation.CRDs {
-		out = append(out, source{path: c.Path, what: "CRD file of validation.crds"})
-	}
 	for _, e := range r.p.Environments {
 		out = append(out, source{path: e.Config, what: "env file of " + e.Name})
+		for _, c := range r.p.Validation.CRDs {
+			out = append(out, source{path: strings.ReplaceAll(c.Path, "{env}", e.Name), what: "CRD file or folder of validation.crds"})
+		}
 		for _, a := range r.p.Apps {
 			for _, p := range appPaths(a) {
 				out = append(out, source{path: strings.ReplaceAll(p, "{env}", e.Name), what: "source of app " + a.Name})

@@ -219,12 +219,13 @@ func TestRerenderWritesOnlyChanges(t *testing.T) {
 
 // TestOpenOutputRefusesPatchAndCRDFiles: an env's patch files (path:) and
 // validation.crds are sources too. With --out envs/patches and --force,
-// kiln replaced envs/patches/dev, the env's patch files with it.
+// kiln replaced envs/patches/dev, the env's patch files with it. A CRD
+// path written with {env} is the env's file: --out crds/dev holds it.
 func TestOpenOutputRefusesPatchAndCRDFiles(t *testing.T) {
 	t.Parallel()
 	root := writeProject(t, map[string]string{
 		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
-			"validation:\n  crds: [crds/dev/widgets.yaml]\n" +
+			"validation:\n  crds: [\"crds/{env}/widgets.yaml\"]\n" +
 			"apps:\n  - name: web\n    namespace: shop\n    yaml: apps/web\n",
 		"envs/dev.yaml":            "apps:\n  web:\n    patches:\n    - target: {kind: ConfigMap, name: a}\n      path: envs/patches/dev/cm.yaml\n",
 		"envs/patches/dev/cm.yaml": "data: {b: c}\n",
@@ -241,7 +242,8 @@ func TestOpenOutputRefusesPatchAndCRDFiles(t *testing.T) {
 	}
 	wantOutRefused(t, r, map[string]string{
 		filepath.Join(root, "envs/patches"): "--out contains the patch file of app web envs/patches/dev/cm.yaml",
-		filepath.Join(root, "crds"):         "--out contains the CRD file of validation.crds crds/dev/widgets.yaml",
+		filepath.Join(root, "crds"):         "--out contains the CRD file or folder of validation.crds crds/dev/widgets.yaml",
+		filepath.Join(root, "crds/dev"):     "--out contains the CRD file or folder of validation.crds crds/dev/widgets.yaml",
 	})
 }
 

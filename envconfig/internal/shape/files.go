@@ -32,7 +32,7 @@ type Pipeline struct {
 // Validation lists what custom resources are checked against, and the
 // namespaces every cluster has without an app creating them.
 type Validation struct {
-	// Files of CustomResourceDefinitions installed by other means (cert-manager, the Prometheus operator…).
+	// Files of CustomResourceDefinitions installed by other means (cert-manager, the Prometheus operator…), or folders of them: a folder's .yaml, .yml and .json files are read, not its subfolders nor its kustomization file.
 	CRDs []RelPath `yaml:"crds" jsonschema:"nullable"`
 	// Namespaces made by other means (Terraform, a cluster's bootstrap, a Kustomization kiln does not manage): apps may put objects into them although no app creates them.
 	Namespaces []DNSLabel `yaml:"namespaces" jsonschema:"nullable"`
