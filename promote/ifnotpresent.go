@@ -35,7 +35,7 @@ func ifNotPresentWarnings(changes []treediff.Change) []diag.Warning {
 		}
 		out.Add(c.App, &diag.Warning{File: c.Path, App: c.App, Object: treediff.ObjectOf(c.New),
 			Msg:  fmt.Sprintf("changes, but it is marked %s: IfNotPresent: Flux creates it only when it is missing, and it exists, so Flux skips it and the change never reaches the cluster", ssaKey),
-			Hint: "delete the object on the cluster once the promotion is merged so that Flux creates it anew, or drop the mark for as long as the change should be applied"})
+			Hint: "delete the object on the cluster once the promotion is applied so that Flux creates it anew, or drop the mark for as long as the change should be applied"})
 	}
 	return out.Warnings("object")
 }

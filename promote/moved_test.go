@@ -293,7 +293,7 @@ func TestPrunedWarningsOfWhatKeptObjectsNeed(t *testing.T) {
 	warnings := func(new map[string][]byte) []string { return prunedLines(old, new, true) }
 	without := func(paths ...string) map[string][]byte { return withoutFiles(old, paths...) }
 	got := warnings(without("apps/development-minio/secret_thanos-objectstorage.yaml"))
-	want := []string{"apps/development-minio/secret_thanos-objectstorage.yaml: Secret/thanos/thanos-objectstorage: leaves app development-minio, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object needing it (StatefulSet/thanos/thanos-store of app manifests at spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name): pods created after the merge (a rollout, a restart, a rescheduled pod) cannot start, as a container whose volume or environment needs it does not\n" +
+	want := []string{"apps/development-minio/secret_thanos-objectstorage.yaml: Secret/thanos/thanos-objectstorage: leaves app development-minio, whose Kustomization prunes what it no longer holds: Flux deletes it from the cluster, while the env keeps 1 object needing it (StatefulSet/thanos/thanos-store of app manifests at spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name): pods created after the promotion (a rollout, a restart, a rescheduled pod) cannot start, as a container whose volume or environment needs it does not\n" +
 		"  hint: keep the Secret in the env (in an app that stays), or first promote the objects that need it without it; if something outside the env now makes it (an operator, External Secrets), nothing breaks"}
 	if !slices.Equal(got, want) {
 		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)

@@ -172,7 +172,7 @@ func removedApp(app string, old map[string][]byte, added map[string]treediff.Cha
 	total := len(deleted) + len(kept) + len(moved) + len(lost)
 	k := kustomizationOf(old[fluxFile])
 	var b strings.Builder
-	fmt.Fprintf(&b, "app %s leaves the env: merging removes its Flux Kustomization%s, which the Kustomization applying flux/ deletes when it prunes", treediff.Quoted(app), k)
+	fmt.Fprintf(&b, "app %s leaves the env: the promotion removes its Flux Kustomization%s, which the Kustomization applying flux/ deletes when it prunes", treediff.Quoted(app), k)
 	if deletes, why := deletesOnRemoval(old[fluxFile]); !deletes {
 		fmt.Fprintf(&b, "; %s, so Flux leaves the %s it applied in the cluster, no longer managed by anything", why, words.Count(total, "object"))
 		// Left by Flux, those in a namespace (or of a kind) that another
@@ -184,7 +184,7 @@ func removedApp(app string, old map[string][]byte, added map[string]treediff.Cha
 			}
 		}
 		if len(gone) > 0 {
-			fmt.Fprintf(&b, "; but Kubernetes deletes %d of them with the Namespace the merge deletes: %s", len(gone), named(gone))
+			fmt.Fprintf(&b, "; but Kubernetes deletes %d of them with the Namespace the promotion deletes: %s", len(gone), named(gone))
 		}
 		return diag.Warning{File: fluxFile, App: app, Msg: b.String(),
 			Hint: "delete them by hand if they are to go, or keep the app in the env"}
@@ -200,7 +200,7 @@ func removedApp(app string, old map[string][]byte, added map[string]treediff.Cha
 		fmt.Fprintf(&b, "; Flux leaves %d in the cluster (%s: disabled, or an object Flux does not apply): %s", len(kept), objects.PruneAnnotation, named(kept))
 	}
 	if len(lost) > 0 {
-		fmt.Fprintf(&b, "; %d marked prune: disabled %s deleted all the same, with the Namespace or CustomResourceDefinition this merge deletes: %s", len(lost), pick(len(lost), "is", "are"), named(lost))
+		fmt.Fprintf(&b, "; %d marked prune: disabled %s deleted all the same, with the Namespace or CustomResourceDefinition this promotion deletes: %s", len(lost), pick(len(lost), "is", "are"), named(lost))
 	}
 	if len(ignored) > 0 {
 		fmt.Fprintf(&b, "; %d of those deleted %s %s: keep, which Flux does not read (only %s: disabled keeps an object): %s", len(ignored), pick(len(ignored), "carries", "carry"), helmKeep, objects.PruneAnnotation, named(ignored))

@@ -40,7 +40,7 @@ func TestRemovedAppWarned(t *testing.T) {
 	}
 	for _, want := range []string{
 		"> [!CAUTION]\n> **Merging deletes these apps from the cluster**",
-		"> - `flux/cache.yaml`: app cache leaves the env: merging removes its Flux Kustomization flux-system/cache, which the Kustomization applying flux/ deletes when it prunes, and its finalizer then deletes from the cluster 3 objects: 1 ClusterRole, 1 ConfigMap, 1 Secret, in namespace shop and 1 cluster-wide; Flux leaves 1 in the cluster (kustomize.toolkit.fluxcd.io/prune: disabled, or an object Flux does not apply): PersistentVolumeClaim/shop/data; 1 of those deleted carries helm.sh/resource-policy: keep, which Flux does not read",
+		"> - `flux/cache.yaml`: app cache leaves the env: the promotion removes its Flux Kustomization flux-system/cache, which the Kustomization applying flux/ deletes when it prunes, and its finalizer then deletes from the cluster 3 objects: 1 ClusterRole, 1 ConfigMap, 1 Secret, in namespace shop and 1 cluster-wide; Flux leaves 1 in the cluster (kustomize.toolkit.fluxcd.io/prune: disabled, or an object Flux does not apply): PersistentVolumeClaim/shop/data; 1 of those deleted carries helm.sh/resource-policy: keep, which Flux does not read",
 	} {
 		if !strings.Contains(res.Body, want) {
 			t.Errorf("the body lacks\n%s\nbody:\n%s", want, res.Body)
@@ -179,7 +179,7 @@ func TestRemovedAppKeptInADeletedNamespace(t *testing.T) {
 	msg := ws[0].Msg
 	for _, want := range []string{
 		"Flux leaves 1 in the cluster (kustomize.toolkit.fluxcd.io/prune: disabled, or an object Flux does not apply): PersistentVolumeClaim/shop/logs;",
-		"2 marked prune: disabled are deleted all the same, with the Namespace or CustomResourceDefinition this merge deletes: ",
+		"2 marked prune: disabled are deleted all the same, with the Namespace or CustomResourceDefinition this promotion deletes: ",
 		"Backup/shop/nightly",
 		"PersistentVolumeClaim/db/data",
 	} {

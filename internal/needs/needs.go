@@ -133,9 +133,9 @@ const (
 
 // What breaks, by how the object is named.
 const (
-	podStart   = "pods created after the merge (a rollout, a restart, a rescheduled pod) cannot start, as a container whose volume or environment needs it does not"
-	podPull    = "pods created after the merge (a rollout, a restart, a rescheduled pod) cannot pull images from the registry it holds credentials for"
-	podRefused = "the API server refuses to create pods that name it, so pods created after the merge (a rollout, a restart, a rescheduled pod) fail"
+	podStart   = "pods created after the promotion (a rollout, a restart, a rescheduled pod) cannot start, as a container whose volume or environment needs it does not"
+	podPull    = "pods created after the promotion (a rollout, a restart, a rescheduled pod) cannot pull images from the registry it holds credentials for"
+	podRefused = "the API server refuses to create pods that name it, so pods created after the promotion (a rollout, a restart, a rescheduled pod) fail"
 	webhook    = "the API server cannot call the webhook, and under failurePolicy Fail (the default) refuses every request the webhook matches"
 	webhookIgn = "the API server cannot call the webhook and skips it (failurePolicy Ignore)"
 	apiService = "the API it serves becomes unavailable, which also stalls the deletion of namespaces"
@@ -173,7 +173,7 @@ const (
 	storeAuth   = "the store cannot authenticate to its provider, so the ExternalSecrets that use it stop syncing: their Secrets keep their last values (a rotated credential is not picked up) and are not made again if deleted"
 	issuerAuth  = "cert-manager can neither issue nor renew the issuer's certificates (it held the CA's key pair, or the credentials for the DNS provider, the ACME account binding or Vault), so they expire at the end of their term"
 	gwClass     = "the Gateway's class is deleted: an implementation that does not hold it with a finalizer stops serving the Gateway, and on a new cluster none accepts it, so requests to its listeners are not routed"
-	saPull      = "pods created after the merge (a rollout, a restart, a rescheduled pod) that run as the ServiceAccount cannot pull images from the registry it holds credentials for"
+	saPull      = "pods created after the promotion (a rollout, a restart, a rescheduled pod) that run as the ServiceAccount cannot pull images from the registry it holds credentials for"
 
 	canaryTarget = "Flagger stops advancing the Canary: no new version is analysed and promoted, and the primary keeps running the last one"
 	canaryMetric = "the Canary's analysis fails that metric on every run, so Flagger rolls each new version back"
