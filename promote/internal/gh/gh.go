@@ -261,7 +261,8 @@ func Retargeted(open []*PR, head, base string) error {
 // that may have reached GitHub (a 5xx, a timeout), the pull request may
 // exist although we got no answer, so before trying again we look for it
 // and update it if it is there. A 422 "A pull request already exists"
-// (someone, or an earlier attempt, opened it) also ends in an update.
+// (someone opened it since kiln listed the open ones) also ends in an
+// update.
 func (g *GitHub) CreateOrUpdatePR(ctx context.Context, owner, repo string, pr PR, labels []string) (*PR, error) {
 	// The branch's open pull requests, to any base: one retargeted by hand
 	// is not updated or doubled.
@@ -269,11 +270,27 @@ func (g *GitHub) CreateOrUpdatePR(ctx context.Context, owner, repo string, pr PR
 	if err != nil {
 		return nil, err
 	}
-	// One to pr.Base is updated below, as the create's 422 leads to.
 	if err := Retargeted(open, pr.Head, pr.Base); err != nil {
 		return nil, err
 	}
 	var out *PR
+	// One to pr.Base is updated, and only when its title or body differ:
+	// a rerun with nothing new (a retried job, a promotion of the same
+	// render) would otherwise edit it to the same text, which GitHub
+	// records in the timeline and sends to every pull_request "edited"
+	// workflow and webhook.
+	for _, p := range open {
+		if p.Base != pr.Base {
+			continue
+		}
+		out = p
+		if p.Title != pr.Title || p.Body != pr.Body {
+			if out, err = g.updatePR(ctx, owner, repo, p.Number, pr); err != nil {
+				return nil, err
+			}
+		}
+		break
+	}
 	for attempt := 0; out == nil; attempt++ {
 		if attempt > 0 {
 			existing, err := g.FindOpenPR(ctx, owner, repo, pr.Head, pr.Base)

@@ -89,7 +89,8 @@ func TestCreateOrUpdatePR(t *testing.T) {
 		t.Errorf("created PR (-want +got):\n%s", d)
 	}
 
-	// Again, with a new body: GitHub answers 422, kiln updates.
+	// Again, with a new body: kiln finds its open pull request and
+	// updates it.
 	got, err = c.CreateOrUpdatePR(ctx, "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "kiln: dev (2)", Body: "second"}, labels)
 	if err != nil {
 		t.Fatal(err)
@@ -101,8 +102,19 @@ func TestCreateOrUpdatePR(t *testing.T) {
 	if d := cmp.Diff(wantPRs, f.PRs("acme", "manifests"), cmpPR); d != "" {
 		t.Errorf("PRs (-want +got):\n%s", d)
 	}
-	if n := f.Count(ghfake.RouteCreatePull); n != 2 {
-		t.Errorf("%d create requests, want 2", n)
+	if n := f.Count(ghfake.RouteCreatePull); n != 1 {
+		t.Errorf("%d create requests, want 1", n)
+	}
+
+	// Opened by someone else after kiln looked (the list shows none):
+	// GitHub answers the create with 422, kiln updates that one.
+	f.Inject(ghfake.RouteListPulls, ghfake.Fault{Status: 200, Body: "[]"})
+	got, err = c.CreateOrUpdatePR(ctx, "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "kiln: dev (3)", Body: "third"}, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != 1 || got.Body != "third" || f.Count(ghfake.RouteCreatePull) != 2 {
+		t.Errorf("after a 422: %+v, %d create requests, want #1 updated after a second create", got, f.Count(ghfake.RouteCreatePull))
 	}
 
 	// Another env's PR is separate.
@@ -140,6 +152,37 @@ func TestCreateOrUpdatePRExisting(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"env/dev", "kiln"}, prs[1].Labels); d != "" {
 		t.Errorf("labels (-want +got):\n%s", d)
+	}
+}
+
+// TestCreateOrUpdatePRUnchanged: a rerun with nothing new (a retried job)
+// finds kiln's open pull request with the title and body it would write,
+// and leaves it alone: no create that GitHub refuses with 422, no edit to
+// the same text, which GitHub records and sends to "edited" workflows.
+// A pull request of the branch whose text differs is edited, not created.
+func TestCreateOrUpdatePRUnchanged(t *testing.T) {
+	t.Parallel()
+	c, f, _ := setup(t)
+	n := f.AddPR("acme", "manifests", ghfake.PR{Head: "kiln/dev", Base: "main", Title: "Promote dev", Body: "body\n", Labels: []string{"kiln"}})
+	got, err := c.CreateOrUpdatePR(t.Context(), "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "Promote dev", Body: "body\n"}, []string{"kiln"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != n || got.URL == "" {
+		t.Errorf("got %+v, want #%d", got, n)
+	}
+	if c, u := f.Count(ghfake.RouteCreatePull), f.Count(ghfake.RouteUpdatePull); c != 0 || u != 0 {
+		t.Errorf("%d creates and %d edits of an unchanged pull request, want none", c, u)
+	}
+
+	if _, err := c.CreateOrUpdatePR(t.Context(), "acme", "manifests", PR{Head: "kiln/dev", Base: "main", Title: "Promote dev", Body: "new body\n"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if c, u := f.Count(ghfake.RouteCreatePull), f.Count(ghfake.RouteUpdatePull); c != 0 || u != 1 {
+		t.Errorf("%d creates and %d edits of a changed pull request, want one edit", c, u)
+	}
+	if prs := f.PRs("acme", "manifests"); len(prs) != 1 || prs[0].Body != "new body\n" {
+		t.Errorf("PRs = %+v", prs)
 	}
 }
 
