@@ -4,18 +4,13 @@ import (
 	"fmt"
 	"time"
 
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 )
-
-// kustomizeMinTimeout is the shortest timeout kustomize-controller waits
-// for health checks, whatever spec.timeout says (Kustomization.GetTimeout).
-const kustomizeMinTimeout = 30 * time.Second
-
-// helmDefaultTimeout is a HelmRelease's timeout when it sets none
-// (HelmRelease.GetTimeout).
-const helmDefaultTimeout = 5 * time.Minute
 
 // outlastHealthCheck warns, once per app at the first such object and
 // counting the rest, about a HelmRelease or Kustomization of the app's
@@ -41,11 +36,12 @@ const helmDefaultTimeout = 5 * time.Minute
 // Flux does not apply are not checked, and an unparsable duration is
 // validation's to report.
 func outlastHealthCheck(timeout string, run *appRun) []diag.Warning {
-	limit, err := time.ParseDuration(timeout)
+	d, err := time.ParseDuration(timeout)
 	if err != nil {
 		return nil
 	}
-	limit = max(limit, kustomizeMinTimeout)
+	// The app's Kustomization, as kustomize-controller reads its timeout.
+	limit := kustomizationTimeout(0, &d)
 	var w diag.OnceEach
 	var longest time.Duration
 	for _, o := range run.objs {
@@ -101,29 +97,55 @@ func controllerTime(n *kyaml.RNode) (time.Duration, *kyaml.Node, string) {
 			return 0, nil, ""
 		}
 		if d, at := dur("spec", "timeout"); at != nil {
-			return max(d, kustomizeMinTimeout), at, "spec.timeout"
+			return kustomizationTimeout(0, &d), at, "spec.timeout"
 		}
 		interval, at := dur("spec", "interval")
-		return max(interval-30*time.Second, kustomizeMinTimeout), at, "no spec.timeout: its interval less 30s"
+		return kustomizationTimeout(interval, nil), at, "no spec.timeout: its interval less 30s"
 	}
+	// helm-controller's own defaults: an action's timeout, else the
+	// release's, else 5m.
+	var hr helmv2.HelmRelease
 	base, baseAt := dur("spec", "timeout")
 	what := "spec.timeout"
-	if baseAt == nil {
-		base, what = helmDefaultTimeout, "helm-controller's default timeout"
+	if baseAt != nil {
+		hr.Spec.Timeout = &metav1.Duration{Duration: base}
+	} else {
+		what = "helm-controller's default timeout"
 	}
-	took, at := base, baseAt
+	release := hr.GetTimeout()
+	took, at := release.Duration, baseAt
 	for _, action := range []string{"install", "upgrade"} {
-		if d, a := dur("spec", action, "timeout"); a != nil && d > took {
-			took, at, what = d, a, "spec."+action+".timeout"
+		d, a := dur("spec", action, "timeout")
+		if a == nil {
+			continue
+		}
+		t := &metav1.Duration{Duration: d}
+		got := helmv2.Install{Timeout: t}.GetTimeout(release)
+		if action == "upgrade" {
+			got = helmv2.Upgrade{Timeout: t}.GetTimeout(release)
+		}
+		if got.Duration > took {
+			took, at, what = got.Duration, a, "spec."+action+".timeout"
 		}
 	}
 	if _, on := boolAt(n, "spec", "test", "enable"); on {
-		test := base
+		var test helmv2.Test
 		if d, a := dur("spec", "test", "timeout"); a != nil {
-			test = d
+			test.Timeout = &metav1.Duration{Duration: d}
 		}
-		took += test
+		took += test.GetTimeout(release).Duration
 		what += " and its tests"
 	}
 	return took, at, what
+}
+
+// kustomizationTimeout is how long kustomize-controller waits for a
+// Kustomization's health checks (Kustomization.GetTimeout): its timeout
+// when set, else its interval less 30s, at least 30s.
+func kustomizationTimeout(interval time.Duration, timeout *time.Duration) time.Duration {
+	k := kustomizev1.Kustomization{Spec: kustomizev1.KustomizationSpec{Interval: metav1.Duration{Duration: interval}}}
+	if timeout != nil {
+		k.Spec.Timeout = &metav1.Duration{Duration: *timeout}
+	}
+	return k.GetTimeout()
 }
