@@ -175,17 +175,8 @@ func TestListedCRDFolder(t *testing.T) {
 	opts := checkOptions(false)
 	opts.CacheDir = t.TempDir()
 	renderEnv := func() *render.EnvResult {
-		t.Helper()
-		r, err := render.New(p, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		results, err := r.Render(context.Background(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return results[0]
+		er, _ := checkedRun(t, p, opts)
+		return er
 	}
 	if err := renderEnv().Err; err != nil {
 		t.Fatalf("first render, no Certificate CRD listed yet: %v", err)
