@@ -177,22 +177,29 @@ func goModVersions(t *testing.T) map[string]string {
 
 // TestFluxCRDsMatchGoMod fails when go.mod moves a Flux API module and the
 // embedded CRDs are not refreshed with it (see fluxcrds/README.md).
+// imageModules are the image controllers' API modules: kiln imports
+// nothing of them, so go.mod does not pin them, and their CRDs are those
+// of the Flux release whose other controllers go.mod pins (fluxRelease,
+// fluxcrds/README.md).
+var imageModules = map[string]bool{"github.com/fluxcd/image-reflector-controller/api": true, "github.com/fluxcd/image-automation-controller/api": true}
+
 func TestFluxCRDsMatchGoMod(t *testing.T) {
 	mods := goModVersions(t)
 	data, err := os.ReadFile("fluxcrds/versions.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// kiln imports nothing of the image controllers' API modules, so
-	// go.mod does not pin them: their CRDs are those of the Flux release
-	// whose other controllers go.mod pins (fluxcrds/README.md).
-	released := map[string]bool{"github.com/fluxcd/image-reflector-controller/api": true, "github.com/fluxcd/image-automation-controller/api": true}
 	n := 0
 	for line := range strings.Lines(string(data)) {
 		mod, ver, _ := strings.Cut(strings.TrimSpace(line), " ")
 		n++
-		if got, ok := mods[mod]; (ok || !released[mod]) && got != ver {
+		if got, ok := mods[mod]; (ok || !imageModules[mod]) && got != ver {
 			t.Errorf("go.mod has %s %s, the embedded Flux CRDs are of %s: copy the CRDs of the matching release into fluxcrds/", mod, got, ver)
+		}
+		// go.mod moving the other controllers moves fluxRelease
+		// (TestFluxMinKubeMatchesGoMod), and with it these.
+		if want := fluxReleases[fluxRelease].modules[mod]; imageModules[mod] && want != ver {
+			t.Errorf("Flux %s names %s %s, the embedded CRDs are of %s: generate them anew (fluxcrds/README.md)", fluxRelease, mod, want, ver)
 		}
 	}
 	if n != 7 {
