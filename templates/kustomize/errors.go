@@ -71,6 +71,9 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 	default:
 		msg := withoutInlinePatches(relMessage(req.Root, err), fsys, kfile)
 		de.Msg, de.Hint = "kustomize build failed: "+withoutData(msg), hintBuild
+		if strings.Contains(msg, "found multiple possible referrals") {
+			de.Hint = "a name this object refers to could mean each of the objects listed (the same name before their bases' namePrefix or nameSuffix): give them different names, or build the bases in different apps"
+		}
 		if strings.Contains(msg, "namespace transformation produces ID conflict") {
 			de.Hint = "the kustomization's namespace: moves objects of one kind and name from different namespaces into one: keep one of them, or rename one (a namePrefix on its base)"
 		}
@@ -651,7 +654,8 @@ func patchNames(data []byte, kind, name string) bool {
 // of the generator, passwords included; a line of an .env file that is
 // not UTF-8 it prints twice, as bytes and as text; a replacement's index
 // out of bounds prints the source value, a Secret's as well; an object
-// without a kind or a name is printed with its labels and annotations.
+// without a kind or a name is printed with its labels and annotations; a
+// name reference two objects could answer prints them whole.
 // Most such messages are innermost, so they run to the end of the text;
 // their data goes, their words stay.
 var dataMessages = sync.OnceValue(func() []struct {
@@ -674,6 +678,12 @@ var dataMessages = sync.OnceValue(func() []struct {
 		// "accumulation err='...'", or to the end.
 		{regexp.MustCompile(`(?s)(missing (?:kind|metadata\.name) in object )\{\{.*\}\}('|$)`),
 			"${1}(kiln does not show its labels and annotations: they may hold a secret)${2}"},
+		// api/filters/nameref, on a reference more than one object could
+		// answer (a Secret a base prefixed and one it did not), prints the
+		// referrer and each candidate as YAML after their ids, a
+		// Secret's data included.
+		{regexp.MustCompile(`(?s)(found multiple possible referrals: (?:[^\n\\]|\\[^n])*)(?:\n|\\n).*$`),
+			"${1} (kiln does not show the objects: they may hold a secret)"},
 	}
 })
 

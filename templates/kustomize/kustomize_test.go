@@ -1680,11 +1680,14 @@ func TestReplacementError(t *testing.T) {
 
 // TestObjectListsNotShown: krusty prints whole objects, as JSON, when a
 // namespace: makes two objects one and when a generator's merge could go
-// to two objects; a Secret's values would reach the log. kiln names the
+// to two objects, and as YAML when a name reference could mean two; a
+// Secret's values would reach the log. kiln names the
 // objects instead, and hides a list it cannot read (a component's message
 // comes Go-quoted).
 func TestObjectListsNotShown(t *testing.T) {
 	t.Parallel()
+	const envFromDeployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\nspec:\n  template:\n    spec:\n" +
+		"      containers:\n      - {name: web, image: nginx, envFrom: [{secretRef: {name: db}}]}\n"
 	secret := func(name, ns, pw string) string {
 		return fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata: {name: %s, namespace: %s}\nstringData: {password: %s}\n", name, ns, pw)
 	}
@@ -1717,6 +1720,30 @@ func TestObjectListsNotShown(t *testing.T) {
 			},
 			want: "found multiple objects [Secret/default/b1-cfg, Secret/default/b2-cfg] that could accept merge",
 		},
+		// api/filters/nameref prints the referrer and every candidate
+		// as YAML after the ids: a reference that two Secrets, one
+		// prefixed by a base, could answer.
+		"name reference to two": {
+			files: map[string]string{
+				"app/kustomization.yaml": "resources: [s.yaml, ../b]\nnamePrefix: a-\n",
+				"app/s.yaml":             secret("db", "default", "hunter2-TOPSECRET-1"),
+				"b/kustomization.yaml":   "resources: [s.yaml, d.yaml]\nnamePrefix: pfx-\n",
+				"b/s.yaml":               secret("db", "default", "hunter2-TOPSECRET-2"),
+				"b/d.yaml":               envFromDeployment,
+			},
+			want: "found multiple possible referrals: Secret.v1.[noGrp]/a-db.default, Secret.v1.[noGrp]/a-pfx-db.default",
+		},
+		"name reference to two through a component": {
+			files: map[string]string{
+				"app/kustomization.yaml":  "resources: [../b]\ncomponents: [../comp]\n",
+				"comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [s.yaml]\nnamePrefix: a-\n",
+				"comp/s.yaml":             secret("db", "default", "hunter2-TOPSECRET-1"),
+				"b/kustomization.yaml":    "resources: [s.yaml, d.yaml]\nnamePrefix: pfx-\n",
+				"b/s.yaml":                secret("db", "default", "hunter2-TOPSECRET-2"),
+				"b/d.yaml":                envFromDeployment,
+			},
+			want: "found multiple possible referrals: Secret.v1.[noGrp]/a-pfx-db.default, Secret.v1.[noGrp]/a-db.default",
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -1726,6 +1753,9 @@ func TestObjectListsNotShown(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q, want it to say %q", err, tc.want)
+			}
+			if strings.Contains(tc.want, "referrals") && !strings.Contains(err.Error(), "give them different names") {
+				t.Errorf("error %q, want the hint to say how to tell the objects apart", err)
 			}
 		})
 	}
