@@ -329,8 +329,9 @@ func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string, multipl
 
 // duplicateIDRe reads the object kustomize's accumulator found twice
 // (api/resmap/reswrangler.go Append): a resources entry, a file or a
-// base, adds an object an earlier entry added.
-var duplicateIDRe = regexp.MustCompile(`may not add resource with an already registered id: ([^\s']+)`)
+// base, adds an object an earlier entry added. The id ends at a quote:
+// a component's message comes Go-quoted, its closing quote right after.
+var duplicateIDRe = regexp.MustCompile(`may not add resource with an already registered id: ([^\s'"\\]+)`)
 
 // cycleRe reads krusty's error for a kustomization that includes itself,
 // directly or through its bases (api/internal/target: the folder it was

@@ -1547,6 +1547,15 @@ func TestDuplicateResourceError(t *testing.T) {
 			at: "comp/kustomization.yaml:4", object: "ConfigMap/a",
 			msg: "resources entry cm.yaml adds the object a second time",
 		},
+		// kustomize's TestComponentErrors "components cannot add bases
+		// containing the same resource": the id ends the component's
+		// Go-quoted message, closing quote and all.
+		"a component's base": {
+			files: with(map[string]string{"app/kustomization.yaml": "resources: [../b1]\ncomponents: [../comp]\n",
+				"comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n- ../b2\n"}),
+			at: "comp/kustomization.yaml:4", object: "ConfigMap/a",
+			msg: "resources entry ../b2 adds the object a second time",
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
