@@ -1980,3 +1980,22 @@ func TestCopiesBounded(t *testing.T) {
 		t.Errorf("error = %v, want the copy bound at app/kustomization.yaml", err)
 	}
 }
+
+// TestDuplicateKeyError: a key given twice in one mapping of a resource
+// file (kustomize's api/krusty TestDuplicateKeys) fails kustomize build,
+// and so Flux's, with the lines of the key in the document kustomize
+// wrote, not in the file. The error is at the second key's line in the
+// file, and its hint is about the key, not a tag.
+func TestDuplicateKeyError(t *testing.T) {
+	t.Parallel()
+	err := buildErr(t, map[string]string{
+		"app/kustomization.yaml": "resources:\n- resources.yaml\n",
+		"app/resources.yaml": "\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: podinfo\nspec:\n  selector:\n    matchLabels:\n      app: podinfo\n" +
+			"  template:\n    spec:\n      containers:\n      - name: podinfod\n        image: ghcr.io/stefanprodan/podinfo:5.0.3\n" +
+			"        env:\n        - name: PODINFO_UI_COLOR\n          value: \"#34577c\"\n        env:\n          - name: PODINFO_UI_COLOR\n            value: \"#34577c\"\n",
+	}, "app")
+	de := errAt(t, err, "app/resources.yaml:18")
+	if !strings.Contains(de.Msg, `key "env" twice`) || !strings.Contains(de.Msg, "line 15") || strings.Contains(de.Hint, "tag") {
+		t.Errorf("message %q, hint %q: want the key, its first line in the file, and a hint about the key", de.Msg, de.Hint)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -141,6 +142,24 @@ func serialiseError(r *resource.Resource, src source, err error) error {
 	de := &diag.Error{File: src.file, Line: src.line, Object: diag.Object{Kind: r.GetKind(), Namespace: r.GetNamespace(), Name: r.GetName()},
 		Msg:  "kustomize cannot serialise the object: " + redact.YAML(strings.TrimPrefix(err.Error(), "yaml: ")),
 		Hint: "remove the tag, or write a value of its type", Err: err}
+	if strings.Contains(err.Error(), "already defined at line") {
+		// The decoder's lines count from the document kustomize wrote, not
+		// the file; the source document still has both keys.
+		de.Msg = "kustomize cannot serialise the object: a mapping has a key twice, which kustomize build, and so Flux's, fails on (yaml: mapping key already defined)"
+		de.Hint = "remove one of the two keys, or merge what they hold under one: kustomize keeps no silent choice between them"
+		if src.doc != nil {
+			if key, first, second := duplicateKey(src.doc); second > 0 {
+				// A key that is no name (a passphrase a Secret's data was
+				// keyed by by mistake) is not quoted.
+				what := "a key"
+				if keyNameRe.MatchString(key) {
+					what = fmt.Sprintf("the key %q", key)
+				}
+				de.Line = second
+				de.Msg = fmt.Sprintf("kustomize cannot serialise the object: it has %s twice in one mapping (first at line %d), which kustomize build, and so Flux's, fails on (yaml: mapping key already defined)", what, first)
+			}
+		}
+	}
 	if strings.Contains(err.Error(), "control characters are not allowed") {
 		de.Msg = "kustomize cannot serialise the object: a value holds U+007F, a C1 control (U+0080 to U+009F) or U+FFFE/U+FFFF, which kustomize build, and so Flux's, fails on (yaml: control characters are not allowed)"
 		de.Hint = "remove the character (a C1 control is often a Windows-1252 quote or dash read as Latin-1: type it again), or write the value base64-encoded, in a Secret's data or a ConfigMap's binaryData"
@@ -151,6 +170,35 @@ func serialiseError(r *resource.Resource, src source, err error) error {
 		}
 	}
 	return de
+}
+
+// keyNameRe matches what a field's name or a ConfigMap's or Secret's key
+// may be.
+var keyNameRe = regexp.MustCompile(`^[-._a-zA-Z0-9]{1,253}$`)
+
+// duplicateKey returns the first key below n that a mapping holds twice
+// (a merge key << aside, which YAML allows more than once), with the
+// lines of its two places; second is 0 if there is none.
+func duplicateKey(n *kyaml.Node) (key string, first, second int) {
+	if n.Kind == kyaml.MappingNode {
+		seen := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != kyaml.ScalarNode || k.Value == "<<" {
+				continue
+			}
+			if line, ok := seen[k.Value]; ok {
+				return k.Value, line, k.Line
+			}
+			seen[k.Value] = k.Line
+		}
+	}
+	for _, c := range n.Content {
+		if key, first, second = duplicateKey(c); second > 0 {
+			return key, first, second
+		}
+	}
+	return "", 0, 0
 }
 
 // controlLine returns the line of the first scalar below n that holds a
