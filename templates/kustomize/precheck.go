@@ -406,6 +406,13 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 		c.kustomization(real, plugins)
 		return
 	}
+	if kind == dirOnly {
+		// krusty names only the file ("must build at directory: …: file
+		// is not directory"), not the entry that lists it.
+		c.fail(f.path, line(), fmt.Sprintf("%s: %q is a file, and a component is a folder", field, value),
+			"list the file under resources, or make the component a folder with a kustomization.yaml of apiVersion: kustomize.config.k8s.io/v1alpha1, kind: Component", nil)
+		return ""
+	}
 	if c.aboveRoot(f, line, field, value, real) {
 		return ""
 	}

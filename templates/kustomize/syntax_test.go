@@ -138,3 +138,21 @@ func TestCycleNamed(t *testing.T) {
 		})
 	}
 }
+
+// TestFileListedAsComponentNamed: a components entry that is a file
+// (kustomize's api/krusty TestComponentErrors "files cannot be added to
+// components list") is named at its line in the kustomization, where
+// kustomize names the file alone ("must build at directory: …: file is
+// not directory").
+func TestFileListedAsComponentNamed(t *testing.T) {
+	t.Parallel()
+	err := buildErr(t, map[string]string{
+		"app/kustomization.yaml": "resources: [cm.yaml]\ncomponents:\n- stub.yaml\n",
+		"app/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+		"app/stub.yaml":          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: stub}\n",
+	}, "app")
+	de := errAt(t, err, "app/kustomization.yaml:3")
+	if !strings.Contains(de.Msg, `components: "stub.yaml" is a file`) || !strings.Contains(de.Hint, "kind: Component") {
+		t.Errorf("message %q, hint %q: want the entry named a file, and what a component is", de.Msg, de.Hint)
+	}
+}
