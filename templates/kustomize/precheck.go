@@ -166,10 +166,11 @@ const (
 )
 
 // kustomization checks the kustomization in dir. plugins says that its
-// resources are generator or transformer configurations.
-func (c *checker) kustomization(dir string, plugins bool) {
+// resources are generator or transformer configurations. It reports
+// whether dir holds a kustomization file.
+func (c *checker) kustomization(dir string, plugins bool) (found bool) {
 	if c.seen[dir] {
-		return // krusty reports cycles
+		return true // krusty reports cycles
 	}
 	c.seen[dir] = true
 	var name string
@@ -179,20 +180,20 @@ func (c *checker) kustomization(dir string, plugins bool) {
 		if err == nil && info.Mode().IsRegular() {
 			if name != "" {
 				c.setsSchema, c.plain = true, false
-				return // more than one: krusty reports it
+				return true // more than one: krusty reports it
 			}
 			name = n
 		}
 	}
 	if name == "" {
 		c.plain = false
-		return // krusty reports it, naming the folder
+		return false // krusty reports it, naming the folder
 	}
 	abs := filepath.Join(dir, name)
 	data, err := c.fsys.ReadFile(abs)
 	if err != nil {
 		c.setsSchema, c.vars, c.plain, c.annotations = true, true, false, true
-		return
+		return true
 	}
 	var k types.Kustomization
 	if err := k.Unmarshal(data); err != nil {
@@ -201,7 +202,7 @@ func (c *checker) kustomization(dir string, plugins bool) {
 		if !c.typeError(f, err) && !c.syntaxError(f, err) {
 			c.unknownField(f, err)
 		}
-		return // krusty reports any other error the same way
+		return true // krusty reports any other error the same way
 	}
 	k.FixKustomization()
 	if !plainKustomization(&k) {
@@ -348,6 +349,7 @@ func (c *checker) kustomization(dir string, plugins bool) {
 	for _, g := range k.SecretGenerator {
 		generator("secretGenerator", g.GeneratorArgs)
 	}
+	return true
 }
 
 // entry checks one path entry of field in f and returns the path it leads
@@ -403,7 +405,9 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 			c.includedBy = map[string][]string{}
 		}
 		c.includedBy[real] = append(c.includedBy[real], f.dir)
-		c.kustomization(real, plugins)
+		if !c.kustomization(real, plugins) {
+			c.folderWithout(f, line(), field, value, real)
+		}
 		return
 	}
 	if kind == dirOnly {
@@ -428,6 +432,34 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 		}
 	}
 	return real
+}
+
+// folderWithout reports the entry value of f, which names real, a folder
+// that holds no kustomization. krusty names the folder deep in its chain
+// of wrappers, not the entry; and Flux writes a kustomization only for the
+// folder its Kustomization's path names, so a folder of plain YAML files
+// that works as an app's path fails as a base.
+func (c *checker) folderWithout(f *kfile, line int, field, value, real string) {
+	hint := "add a kustomization.yaml to the folder that lists its files, or list the files themselves"
+	if names, err := c.fsys.ReadDir(real); err == nil {
+		var files []string
+		for _, n := range names {
+			if ext := strings.ToLower(path.Ext(n)); ext == ".yaml" || ext == ".yml" || ext == ".json" {
+				files = append(files, path.Join(filepath.ToSlash(value), n))
+			}
+		}
+		slices.Sort(files)
+		if len(files) > 3 {
+			files = append(files[:3], "…")
+		}
+		if len(files) > 0 {
+			hint += " (" + strings.Join(files, ", ") + ")"
+		}
+	}
+	if field == "components" {
+		hint = "add a kustomization.yaml of apiVersion: kustomize.config.k8s.io/v1alpha1, kind: Component to the folder"
+	}
+	c.fail(f.path, line, fmt.Sprintf("%s: %q is a folder without a kustomization.yaml, kustomization.yml or Kustomization", field, value), hint, nil)
 }
 
 // annotationsWhole reports whether a replacement's field path is an

@@ -156,3 +156,21 @@ func TestFileListedAsComponentNamed(t *testing.T) {
 		t.Errorf("message %q, hint %q: want the entry named a file, and what a component is", de.Msg, de.Hint)
 	}
 }
+
+// TestFolderWithoutKustomizationNamed: a resources entry naming a folder
+// that holds no kustomization (kustomize's api/krusty
+// TestBaseMustHaveKustomizationFile; Flux writes one only for the folder
+// its Kustomization's path names, not for the folders that one lists) is
+// named at its line, where kustomize names the folder inside its chain of
+// wrappers, without the kustomization or the line.
+func TestFolderWithoutKustomizationNamed(t *testing.T) {
+	t.Parallel()
+	err := buildErr(t, map[string]string{
+		"app/kustomization.yaml": "resources:\n- base\n",
+		"app/base/service.yaml":  "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n",
+	}, "app")
+	de := errAt(t, err, "app/kustomization.yaml:2")
+	if !strings.Contains(de.Msg, `resources: "base" is a folder without a kustomization`) || !strings.Contains(de.Hint, "base/service.yaml") {
+		t.Errorf("message %q, hint %q: want the entry named, and how to list the folder's files", de.Msg, de.Hint)
+	}
+}
