@@ -68,6 +68,10 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 		}
 	case types.IsErrOnlyBuiltinPluginsAllowed(err):
 		de.Msg, de.Hint = "kustomize build failed: "+withoutData(relMessage(req.Root, err)), hintPlugins
+		if f := failingKustomization(fsys, err); f != "" {
+			de.File = f
+		}
+		de.Line = pluginEntryLine(fsys, de.File, err.Error())
 	default:
 		msg := withoutInlinePatches(relMessage(req.Root, err), fsys, kfile)
 		de.Msg, de.Hint = "kustomize build failed: "+withoutData(msg), hintBuild
@@ -270,6 +274,51 @@ func builtinLine(fsys *securefs.FS, file, builtin string) int {
 		return 0
 	}
 	return (&kfile{data: data}).keyLine(fields...)
+}
+
+// pluginRe reads the kind of the plugin krusty refused
+// (api/internal/plugins/loader: "unable to load external plugin 'K'").
+var pluginRe = regexp.MustCompile(`unable to load external plugin '([^']*)'`)
+
+// pluginEntryLine returns the line, in file (a kustomization's
+// repository path), of the generators, transformers or validators entry
+// whose configuration is of the plugin kind msg says krusty refused; the
+// line of the first such field when no entry is found, 0 when none is.
+// krusty names neither the entry nor the kustomization that lists it.
+func pluginEntryLine(fsys *securefs.FS, file, msg string) int {
+	m := pluginRe.FindStringSubmatch(msg)
+	abs := filepath.Join(fsys.Root(), filepath.FromSlash(file))
+	data, err := fsys.ReadFile(abs)
+	if m == nil || err != nil {
+		return 0
+	}
+	var k types.Kustomization
+	if k.Unmarshal(data) != nil {
+		return 0
+	}
+	f := &kfile{data: data}
+	fields := []string{"transformers", "validators", "generators"}
+	if strings.Contains(msg, "loading generator plugins") {
+		fields = []string{"generators"}
+	}
+	entries := map[string][]string{"generators": k.Generators, "transformers": k.Transformers, "validators": k.Validators}
+	for _, field := range fields {
+		for _, e := range entries[field] {
+			config := []byte(e)
+			if !inline(e) {
+				if config, err = fsys.ReadFile(filepath.Join(filepath.Dir(abs), filepath.FromSlash(e))); err != nil {
+					continue
+				}
+			}
+			for _, d := range documents(config) {
+				if d.kind != m[1] {
+					continue
+				}
+				return f.valueLine([]string{field}, e)
+			}
+		}
+	}
+	return f.keyLine(fields...)
 }
 
 // noPatchTargetRe reads the object kustomize's PatchTransformer looked for

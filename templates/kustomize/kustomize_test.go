@@ -1999,3 +1999,41 @@ func TestDuplicateKeyError(t *testing.T) {
 		t.Errorf("message %q, hint %q: want the key, its first line in the file, and a hint about the key", de.Msg, de.Hint)
 	}
 }
+
+// TestExecPluginNamedAtEntry: an exec plugin (kustomize's api/krusty
+// TestFnExecTransformerInBaseWithOverlay, TestFnExecGeneratorInBase) is
+// refused at the generators or transformers entry that configures it, in
+// the base that lists it, not at the overlay's kustomization without a
+// line.
+func TestExecPluginNamedAtEntry(t *testing.T) {
+	t.Parallel()
+	exec := func(kind string) string {
+		return "apiVersion: examples.config.kubernetes.io/v1beta1\nkind: " + kind + "\nmetadata:\n  name: notImportantHere\n" +
+			"  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ./fn.sh\n"
+	}
+	for name, tc := range map[string]struct {
+		files map[string]string
+		path  string
+		at    string
+	}{
+		"transformer in a base": {files: map[string]string{
+			"base/kustomization.yaml":   "resources:\n- cm.yaml\ntransformers:\n- ok.yaml\n- krm-transformer.yaml\n",
+			"base/cm.yaml":              "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+			"base/ok.yaml":              "apiVersion: builtin\nkind: PrefixTransformer\nmetadata: {name: p}\nprefix: p-\nfieldSpecs: [{path: metadata/name}]\n",
+			"base/krm-transformer.yaml": exec("MyPlugin"),
+			"prod/kustomization.yaml":   "resources:\n- ../base\n",
+		}, path: "prod", at: "base/kustomization.yaml:5"},
+		"generator": {files: map[string]string{
+			"app/kustomization.yaml": "generators:\n- gen.yaml\n",
+			"app/gen.yaml":           exec("executable"),
+		}, path: "app", at: "app/kustomization.yaml:2"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			de := errAt(t, buildErr(t, tc.files, tc.path), tc.at)
+			if !strings.Contains(de.Hint, "plugins are off") {
+				t.Errorf("hint %q, want it to say plugins are off", de.Hint)
+			}
+		})
+	}
+}
