@@ -35,6 +35,11 @@ var (
 	replicaMatchRe = regexp.MustCompile(`resource with name (\S+) does not match a config with the following GVK`)
 	// kyaml's openapi.SetSchema, for an openapi.version it has no schema of.
 	openAPIVersionRe = regexp.MustCompile(`\bthe specified OpenAPI version is not built in\b`)
+	// kyaml's openapi.SetSchema, for an openapi: with both path and version.
+	openAPIBothRe = regexp.MustCompile(`\bbuiltin version and custom schema provided, cannot use both\b`)
+	// api/internal/builtins/SortOrderTransformer.go, for the top
+	// kustomization's sortOptions.
+	sortOptionsRe = regexp.MustCompile(`\bthe field 'sortOptions\.(?:order' must be one of|legacySortOptions' is set but the selected sort order is)`)
 )
 
 // entryError points de at the generator or replicas entry of the
@@ -72,6 +77,23 @@ func entryError(de *diag.Error, fsys *securefs.FS, top, msg string) bool {
 				de.Hint = "give the generator a name: the ConfigMap's or Secret's, to which kustomize appends a hash of its data"
 				return true
 			}
+		}
+	}
+	if openAPIBothRe.MatchString(msg) {
+		// As for a version, before krusty says which base it builds.
+		for _, k := range append([]*kfile{f}, treeKustomizations(fsys, top)...) {
+			if kv := k.field([]string{"openapi"}); kv != nil && findKey(kv.value, "version") > 0 && findKey(kv.value, "path") > 0 {
+				de.File, de.Line = k.path, kv.key.Line
+				de.Hint = "set one of openapi.path or openapi.version: a custom schema (path) replaces the built-in one (version)"
+				return true
+			}
+		}
+	}
+	if sortOptionsRe.MatchString(msg) {
+		if line := f.keyLine("sortOptions"); line > 0 {
+			de.Line = line
+			de.Hint = "write sortOptions as {order: fifo} or {order: legacy}, the latter optionally with legacySortOptions: {orderFirst: [...], orderLast: [...]}"
+			return true
 		}
 	}
 	if openAPIVersionRe.MatchString(msg) {

@@ -174,3 +174,47 @@ func TestFolderWithoutKustomizationNamed(t *testing.T) {
 		t.Errorf("message %q, hint %q: want the entry named, and how to list the folder's files", de.Msg, de.Hint)
 	}
 }
+
+// TestFieldErrorsNamedAtField: kustomize's refusals of a field's value
+// that name the field but no file or line (its api/krusty
+// TestCustomOpenApiFieldBothPathAndVersion,
+// TestInvalidLegacySortOptionsWithoutOrderKey and
+// TestInvalidLegacySortOptionsWithFIFOOrder) are named at the field's
+// line, in the base that sets it too (kustomize reads sortOptions of the
+// top kustomization only).
+func TestFieldErrorsNamedAtField(t *testing.T) {
+	t.Parallel()
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+	for name, tc := range map[string]struct {
+		kustomization string
+		path          string
+		at, hint      string
+	}{
+		"openapi path and version": {
+			kustomization: "resources: [cm.yaml]\nopenapi:\n  path: schema.json\n  version: v1.21.2\n",
+			path:          "overlay", at: "base/kustomization.yaml:2", hint: "openapi.path or openapi.version",
+		},
+		"sortOptions without order": {
+			kustomization: "resources: [cm.yaml]\nsortOptions:\n  legacySortOptions:\n    orderFirst: [Namespace]\n",
+			path:          "base", at: "base/kustomization.yaml:2", hint: "order: legacy",
+		},
+		"legacySortOptions under fifo": {
+			kustomization: "resources: [cm.yaml]\nsortOptions:\n  order: fifo\n  legacySortOptions:\n    orderFirst: [Namespace]\n",
+			path:          "base", at: "base/kustomization.yaml:2", hint: "order: legacy",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := buildErr(t, map[string]string{
+				"base/kustomization.yaml":    tc.kustomization,
+				"base/cm.yaml":               cm,
+				"base/schema.json":           "{}\n",
+				"overlay/kustomization.yaml": "resources: [../base]\n",
+			}, tc.path)
+			de := errAt(t, err, tc.at)
+			if !strings.Contains(de.Hint, tc.hint) {
+				t.Errorf("hint %q, want it to say %q", de.Hint, tc.hint)
+			}
+		})
+	}
+}
