@@ -104,6 +104,8 @@ type checker struct {
 	fsys *securefs.FS
 	root string
 	seen map[string]bool // kustomization folders walked
+	// kinds are the kinds of the kustomizations of seen that parsed.
+	kinds map[string]string
 	// checked holds the .env files and plugin configurations read: its
 	// reads are outside the build's bound (limits.BuildReads), and an entry
 	// may name one large file thousands of times.
@@ -150,6 +152,10 @@ type patchEntry struct {
 	data string // the inline patch
 }
 
+// unknownKind is what checker.kustomization returns for a folder whose
+// kustomization it could not read.
+const unknownKind = "?"
+
 // entryKind says how krusty treats an entry of a kustomization field.
 type entryKind int
 
@@ -166,11 +172,15 @@ const (
 )
 
 // kustomization checks the kustomization in dir. plugins says that its
-// resources are generator or transformer configurations. It reports
-// whether dir holds a kustomization file.
-func (c *checker) kustomization(dir string, plugins bool) (found bool) {
+// resources are generator or transformer configurations. It returns the
+// kustomization's kind (Kustomization when it names none), "" when dir
+// holds no kustomization file, and unknownKind when it cannot tell.
+func (c *checker) kustomization(dir string, plugins bool) (kind string) {
 	if c.seen[dir] {
-		return true // krusty reports cycles
+		if k, ok := c.kinds[dir]; ok {
+			return k
+		}
+		return unknownKind // krusty reports cycles
 	}
 	c.seen[dir] = true
 	var name string
@@ -180,20 +190,20 @@ func (c *checker) kustomization(dir string, plugins bool) (found bool) {
 		if err == nil && info.Mode().IsRegular() {
 			if name != "" {
 				c.setsSchema, c.plain = true, false
-				return true // more than one: krusty reports it
+				return unknownKind // more than one: krusty reports it
 			}
 			name = n
 		}
 	}
 	if name == "" {
 		c.plain = false
-		return false // krusty reports it, naming the folder
+		return "" // krusty reports it, naming the folder
 	}
 	abs := filepath.Join(dir, name)
 	data, err := c.fsys.ReadFile(abs)
 	if err != nil {
 		c.setsSchema, c.vars, c.plain, c.annotations = true, true, false, true
-		return true
+		return unknownKind
 	}
 	var k types.Kustomization
 	if err := k.Unmarshal(data); err != nil {
@@ -202,9 +212,13 @@ func (c *checker) kustomization(dir string, plugins bool) (found bool) {
 		if !c.typeError(f, err) && !c.syntaxError(f, err) {
 			c.unknownField(f, err)
 		}
-		return true // krusty reports any other error the same way
+		return unknownKind // krusty reports any other error the same way
 	}
 	k.FixKustomization()
+	if c.kinds == nil {
+		c.kinds = map[string]string{}
+	}
+	c.kinds[dir] = k.Kind
 	if !plainKustomization(&k) {
 		c.plain = false
 	}
@@ -349,7 +363,7 @@ func (c *checker) kustomization(dir string, plugins bool) (found bool) {
 	for _, g := range k.SecretGenerator {
 		generator("secretGenerator", g.GeneratorArgs)
 	}
-	return true
+	return k.Kind
 }
 
 // entry checks one path entry of field in f and returns the path it leads
@@ -405,8 +419,18 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 			c.includedBy = map[string][]string{}
 		}
 		c.includedBy[real] = append(c.includedBy[real], f.dir)
-		if !c.kustomization(real, plugins) {
+		switch kind := c.kustomization(real, plugins); {
+		case kind == "":
 			c.folderWithout(f, line(), field, value, real)
+		case kind == unknownKind:
+		case kind == types.ComponentKind && (field == "resources" || field == "bases"):
+			// krusty: "expected kind != 'Component' for path …", naming
+			// neither the entry nor the kustomization that lists it.
+			c.fail(f.path, line(), fmt.Sprintf("%s: %q is a Component, which kustomize applies only from components:", field, value),
+				"list it under components", nil)
+		case kind != types.ComponentKind && field == "components":
+			c.fail(f.path, line(), fmt.Sprintf("components: %q is a %s, not a Component", value, kind),
+				"list it under resources, or make it a component: apiVersion: kustomize.config.k8s.io/v1alpha1, kind: Component", nil)
 		}
 		return
 	}

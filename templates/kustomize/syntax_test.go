@@ -218,3 +218,31 @@ func TestFieldErrorsNamedAtField(t *testing.T) {
 		})
 	}
 }
+
+// TestComponentKindNamed: a Component listed under resources, and a
+// Kustomization listed under components (kustomize's api/krusty
+// TestComponentErrors), are named at their entry's line, where kustomize
+// names only the folder.
+func TestComponentKindNamed(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"base/kustomization.yaml":   "resources: [cm.yaml]\n",
+		"base/cm.yaml":              "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+		"comp/kustomization.yaml":   "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamePrefix: x-\n",
+		"inres/kustomization.yaml":  "resources:\n- ../base\n- ../comp\n",
+		"incomp/kustomization.yaml": "resources: [cm.yaml]\ncomponents:\n- ../base\n",
+		"incomp/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n",
+	}
+	for path, tc := range map[string]struct{ at, msg, hint string }{
+		"inres":  {at: "inres/kustomization.yaml:3", msg: `resources: "../comp" is a Component`, hint: "list it under components"},
+		"incomp": {at: "incomp/kustomization.yaml:3", msg: `components: "../base" is a Kustomization, not a Component`, hint: "kind: Component"},
+	} {
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			de := errAt(t, buildErr(t, files, path), tc.at)
+			if !strings.Contains(de.Msg, tc.msg) || !strings.Contains(de.Hint, tc.hint) {
+				t.Errorf("message %q, hint %q, want %q and %q", de.Msg, de.Hint, tc.msg, tc.hint)
+			}
+		})
+	}
+}
