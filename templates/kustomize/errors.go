@@ -104,6 +104,8 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 			unmatchedPatch(de, fsys, kfile, m[1]+m[2], multipleTargetsRe.MatchString(err.Error()))
 		} else if m := duplicateIDRe.FindStringSubmatch(msg); m != nil {
 			duplicateResource(de, fsys, kfile, msg, m[1])
+		} else if m := varCollisionRe.FindStringSubmatch(err.Error()); m != nil {
+			varCollision(de, fsys, m[1], m[2])
 		} else if m := cycleRe.FindStringSubmatch(msg); m != nil {
 			cycle(de, fsys, msg, m[1])
 		} else if m := malformedRe.FindStringSubmatch(err.Error()); m != nil {
@@ -381,6 +383,35 @@ func unmatchedPatch(de *diag.Error, fsys *securefs.FS, kfile, id string, multipl
 // base, adds an object an earlier entry added. The id ends at a quote:
 // a component's message comes Go-quoted, its closing quote right after.
 var duplicateIDRe = regexp.MustCompile(`may not add resource with an already registered id: ([^\s'"\\]+)`)
+
+// varCollisionRe reads krusty's error for a var that a base declares
+// when an earlier base of the same kustomization declared it already
+// (api/internal/accumulator: vars are one set for the whole build).
+var varCollisionRe = regexp.MustCompile(`recursed merging from path '([^']*)': var '([^']*)' already encountered`)
+
+// varCollision points de at the vars entry of the base in dir (an
+// absolute path) that declares name again. kustomize names the var and
+// the base's folder, not the entry.
+func varCollision(de *diag.Error, fsys *securefs.FS, dir, name string) {
+	de.Hint = fmt.Sprintf("an earlier base of the kustomization declares var %s too, and vars are one set for the whole build: rename the var in one base (and its $(%s) references), or declare it once, in a base both use", name, name)
+	if !filepath.IsAbs(dir) {
+		return
+	}
+	dir, err := rootfs.Resolve(fsys.Root(), dir)
+	if err != nil {
+		return
+	}
+	for _, n := range konfig.RecognizedKustomizationFileNames() {
+		file := filepath.Join(dir, n)
+		if data, err := fsys.ReadFile(file); err == nil {
+			f := &kfile{data: data}
+			if line := namedEntry(f, "vars", name); line > 0 {
+				de.File, de.Line = rootfs.Rel(fsys.Root(), file), line
+			}
+			return
+		}
+	}
+}
 
 // cycleRe reads krusty's error for a kustomization that includes itself,
 // directly or through its bases (api/internal/target: the folder it was

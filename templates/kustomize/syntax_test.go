@@ -246,3 +246,28 @@ func TestComponentKindNamed(t *testing.T) {
 		})
 	}
 }
+
+// TestVarCollisionNamed: two bases declaring one var (kustomize's
+// api/krusty TestBasicVarCollision) is named at the second base's vars
+// entry, where kustomize names only the var and the base's folder.
+func TestVarCollisionNamed(t *testing.T) {
+	t.Parallel()
+	base := func(prefix, pod string) string {
+		return "namePrefix: " + prefix + "\nresources:\n- pod.yaml\nvars:\n- name: POD_NAME\n  objref:\n    apiVersion: v1\n    kind: Pod\n    name: " + pod +
+			"\n  fieldref:\n    fieldpath: metadata.name\n"
+	}
+	pod := func(name string) string {
+		return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\nspec:\n  containers:\n  - name: app\n    image: busybox\n    env:\n    - {name: N, value: $(POD_NAME)}\n"
+	}
+	err := buildErr(t, map[string]string{
+		"base1/kustomization.yaml":   base("base1-", "kelley"),
+		"base1/pod.yaml":             pod("kelley"),
+		"base2/kustomization.yaml":   base("base2-", "grimaldi"),
+		"base2/pod.yaml":             pod("grimaldi"),
+		"overlay/kustomization.yaml": "resources:\n- ../base1\n- ../base2\n",
+	}, "overlay")
+	de := errAt(t, err, "base2/kustomization.yaml:5")
+	if !strings.Contains(de.Hint, "POD_NAME") {
+		t.Errorf("hint %q, want it to name the var", de.Hint)
+	}
+}
