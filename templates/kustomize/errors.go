@@ -76,6 +76,9 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 		msg := withoutInlinePatches(relMessage(req.Root, err), fsys, kfile)
 		de.Msg, de.Hint = "kustomize build failed: "+withoutData(msg), hintBuild
 		if strings.Contains(msg, "found multiple possible referrals") {
+			if m := nameRefRe.FindStringSubmatch(msg); m != nil {
+				de.Object = resID(m[1])
+			}
 			de.Hint = "a name this object refers to could mean each of the objects listed (the same name before their bases' namePrefix or nameSuffix): give them different names, or build the bases in different apps"
 		}
 		if strings.Contains(msg, "namespace transformation produces ID conflict") {
@@ -277,6 +280,10 @@ func builtinLine(fsys *securefs.FS, file, builtin string) int {
 	}
 	return (&kfile{data: data}).keyLine(fields...)
 }
+
+// nameRefRe reads the object whose reference krusty's name reference
+// transformer was updating (api/filters/nameref).
+var nameRefRe = regexp.MustCompile(`updating name reference in '[^']*' field of '([^'/]+/[^']+)'`)
 
 // pluginRe reads the kind of the plugin krusty refused
 // (api/internal/plugins/loader: "unable to load external plugin 'K'").

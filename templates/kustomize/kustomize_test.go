@@ -1763,8 +1763,13 @@ func TestObjectListsNotShown(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q, want it to say %q", err, tc.want)
 			}
-			if strings.Contains(tc.want, "referrals") && !strings.Contains(err.Error(), "give them different names") {
-				t.Errorf("error %q, want the hint to say how to tell the objects apart", err)
+			if strings.Contains(tc.want, "referrals") {
+				if !strings.Contains(err.Error(), "give them different names") {
+					t.Errorf("error %q, want the hint to say how to tell the objects apart", err)
+				}
+				if de := errAt(t, err, "app/kustomization.yaml:0"); de.Object.String() != "Deployment/default/a-pfx-web" {
+					t.Errorf("error names object %s, want the referrer, Deployment/default/a-pfx-web", de.Object)
+				}
 			}
 		})
 	}
