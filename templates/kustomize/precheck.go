@@ -232,6 +232,18 @@ func (c *checker) kustomization(dir string, plugins bool) (kind string) {
 		c.setsSchema = true
 	}
 	f := &kfile{path: rootfs.Rel(c.root, abs), dir: dir, data: data}
+	// krusty checks these only when it builds the folder, and names the
+	// folder ("Failed to read kustomization file under …"), not the key.
+	for _, msg := range k.EnforceFields() {
+		if strings.HasPrefix(msg, "kind") {
+			c.fail(f.path, f.keyLine("kind"), fmt.Sprintf("kind %q is no kind of kustomization (kustomize: %s)", k.Kind, msg),
+				"write kind: Kustomization (apiVersion: kustomize.config.k8s.io/v1beta1), or kind: Component (apiVersion: kustomize.config.k8s.io/v1alpha1)", nil)
+			break // kustomize then wants the apiVersion of a Kustomization: the kind is what is wrong
+		} else {
+			c.fail(f.path, f.keyLine("apiVersion"), fmt.Sprintf("apiVersion %q does not go with kind %s (kustomize: %s)", k.APIVersion, k.Kind, msg),
+				"a Kustomization's apiVersion is kustomize.config.k8s.io/v1beta1, a Component's kustomize.config.k8s.io/v1alpha1", nil)
+		}
+	}
 	if len(k.HelmCharts) > 0 {
 		c.fail(f.path, f.keyLine("helmCharts", "helmChartInflationGenerator"),
 			"helmCharts is not supported: kustomize would run the helm program", hintHelm, nil)
@@ -428,7 +440,7 @@ func (c *checker) entry(f *kfile, fields []string, value string, kind entryKind,
 			// neither the entry nor the kustomization that lists it.
 			c.fail(f.path, line(), fmt.Sprintf("%s: %q is a Component, which kustomize applies only from components:", field, value),
 				"list it under components", nil)
-		case kind != types.ComponentKind && field == "components":
+		case kind == types.KustomizationKind && field == "components":
 			c.fail(f.path, line(), fmt.Sprintf("components: %q is a %s, not a Component", value, kind),
 				"list it under resources, or make it a component: apiVersion: kustomize.config.k8s.io/v1alpha1, kind: Component", nil)
 		}

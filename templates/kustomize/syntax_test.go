@@ -271,3 +271,35 @@ func TestVarCollisionNamed(t *testing.T) {
 		t.Errorf("hint %q, want it to name the var", de.Hint)
 	}
 }
+
+// TestKustomizationTypeNamed: a kustomization's kind or apiVersion that
+// kustomize refuses (its api/krusty TestComponentErrors "invalid component
+// api version") is named at the key's line, where kustomize names the
+// folder, inside a component's quoted message with its line break as \n.
+func TestKustomizationTypeNamed(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		comp, at, hint string
+	}{
+		"component of the kustomization's version": {
+			comp: "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Component\nnamePrefix: x-\n",
+			at:   "comp/kustomization.yaml:1", hint: "kustomize.config.k8s.io/v1alpha1",
+		},
+		"unknown kind": {
+			comp: "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Komponent\nnamePrefix: x-\n",
+			at:   "comp/kustomization.yaml:2", hint: "Component",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := buildErr(t, map[string]string{
+				"app/kustomization.yaml":  "resources: [cm.yaml]\ncomponents: [../comp]\n",
+				"app/cm.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+				"comp/kustomization.yaml": tc.comp,
+			}, "app")
+			if de := errAt(t, err, tc.at); !strings.Contains(de.Hint, tc.hint) {
+				t.Errorf("hint %q, want it to say %q", de.Hint, tc.hint)
+			}
+		})
+	}
+}
