@@ -97,6 +97,9 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 				de.Hint = "check the inline patch's YAML (indentation, quotes): kustomize took it for a file name because it does not parse"
 			}
 		}
+		if m := builtinKindRe.FindStringSubmatch(msg); m != nil {
+			unknownBuiltin(de, fsys, err.Error(), m[1])
+		}
 		if replacementError(de, fsys, msg) {
 			// At the replacement's source or target, with what to do.
 		} else if failedOp(de, fsys, kfile, msg) {
@@ -286,8 +289,38 @@ func builtinLine(fsys *securefs.FS, file, builtin string) int {
 var nameRefRe = regexp.MustCompile(`updating name reference in '[^']*' field of '([^'/]+/[^']+)'`)
 
 // pluginRe reads the kind of the plugin krusty refused
-// (api/internal/plugins/loader: "unable to load external plugin 'K'").
-var pluginRe = regexp.MustCompile(`unable to load external plugin '([^']*)'`)
+// (api/internal/plugins/loader: "unable to load external plugin 'K'", or
+// "unable to load builtin K.builtin.[noGrp]" for a configuration of
+// apiVersion builtin whose kind is no builtin it loads from a field).
+var pluginRe = regexp.MustCompile(`unable to load (?:external plugin '([^']*)'|builtin ([^.\s]+)\.)`)
+
+// builtinKindRe reads the kind of an apiVersion: builtin configuration
+// krusty has no builtin plugin for.
+var builtinKindRe = regexp.MustCompile(`unable to load builtin ([^.\s]+)\.builtin\b`)
+
+// builtinKinds are the builtin plugins krusty loads from a generators or
+// transformers entry (api/internal/plugins/builtinhelpers/builtins.go,
+// GeneratorFactories and TransformerFactories, kustomize v5.8.2).
+var builtinKinds = []string{
+	"AnnotationsTransformer", "ConfigMapGenerator", "HashTransformer", "HelmChartInflationGenerator",
+	"IAMPolicyGenerator", "ImageTagTransformer", "LabelTransformer", "NamespaceTransformer",
+	"PatchJson6902Transformer", "PatchStrategicMergeTransformer", "PatchTransformer",
+	"PrefixSuffixTransformer", "PrefixTransformer", "ReplacementTransformer",
+	"ReplicaCountTransformer", "SecretGenerator", "SuffixTransformer", "ValueAddTransformer",
+}
+
+// unknownBuiltin points de at the entry configuring kind, which no
+// builtin plugin of krusty's is, with the kind meant.
+func unknownBuiltin(de *diag.Error, fsys *securefs.FS, msg, kind string) {
+	de.Line = pluginEntryLine(fsys, de.File, msg)
+	switch c := diag.Closest(kind, builtinKinds); {
+	case kind == "SortOrderTransformer":
+		// kubernetes-sigs/kustomize#3913: the top kustomization's only.
+		de.Hint = "kustomize runs SortOrderTransformer only from the top kustomization's sortOptions field: set sortOptions there instead"
+	case c != "":
+		de.Hint = fmt.Sprintf("no builtin plugin is named %s: did you mean %q? (apiVersion: builtin, kind: one of kustomize's builtin generators or transformers)", kind, c)
+	}
+}
 
 // pluginEntryLine returns the line, in file (a kustomization's
 // repository path), of the generators, transformers or validators entry
@@ -301,6 +334,7 @@ func pluginEntryLine(fsys *securefs.FS, file, msg string) int {
 	if m == nil || err != nil {
 		return 0
 	}
+	kind := m[1] + m[2]
 	var k types.Kustomization
 	if k.Unmarshal(data) != nil {
 		return 0
@@ -320,7 +354,7 @@ func pluginEntryLine(fsys *securefs.FS, file, msg string) int {
 				}
 			}
 			for _, d := range documents(config) {
-				if d.kind != m[1] {
+				if d.kind != kind {
 					continue
 				}
 				return f.valueLine([]string{field}, e)
