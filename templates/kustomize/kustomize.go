@@ -185,7 +185,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request, fsys *secur
 		Objects:     objs,
 		Inputs:      fsys.Opened(),
 		InputDigest: fsys.Digest(),
-		Warnings:    append(warnings, unselected(pre.selections, objs, pre.blind, pre.hidden)...),
+		Warnings:    append(append(warnings, pre.warns...), unselected(pre.selections, objs, pre.blind, pre.hidden)...),
 	}
 	var ok bool
 	res.Deps, ok = fsys.Deps()

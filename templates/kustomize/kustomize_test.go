@@ -2103,3 +2103,40 @@ func TestBuiltinKindsLoad(t *testing.T) {
 		})
 	}
 }
+
+// TestRepeatedKustomizationKeyWarned: a key given twice in a
+// kustomization (kustomize's api/krusty TestGeneratorRepeatsInKustomization:
+// a generator's literals and files, each twice) builds, the last of the
+// two winning and the first dropped without a word; kiln warns at the
+// second, once per kustomization, and the objects stay kustomize's.
+func TestRepeatedKustomizationKeyWarned(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, map[string]string{
+		// apiVersion given twice the same, as kustomize's harness writes
+		// it, drops nothing.
+		"app/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\napiVersion: kustomize.config.k8s.io/v1beta1\n" +
+			"namePrefix: blah-\nconfigMapGenerator:\n- name: bob\n  behavior: create\n  literals:\n  - bean=pinto\n  - star=wolf-rayet\n" +
+			"  literals:\n  - fruit=apple\n  - vegetable=broccoli\n  files:\n  - forces.txt\n  files:\n  - nobles=nobility.txt\n",
+		"app/forces.txt":   "gravitational\n",
+		"app/nobility.txt": "helium\n",
+	})
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, App: "a", Path: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range res.Warnings {
+		got = append(got, fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg))
+	}
+	want := []string{"app/kustomization.yaml:10: literals is given twice in one mapping (first at line 7): kustomize reads only this one and drops what the first one says without a word; kustomize build, which Flux runs, says nothing"}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings %q, want %q", got, want)
+	}
+	if len(res.Objects) != 1 || res.Objects[0].Node.MustString() == "" || strings.Contains(res.Objects[0].Node.MustString(), "pinto") {
+		t.Errorf("objects %v, want the one ConfigMap kustomize builds, without the first literals", res.Objects)
+	}
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/rootfs"
+	"github.com/kiln-gitops/kiln/templates"
 	"github.com/kiln-gitops/kiln/templates/internal/securefs"
 )
 
@@ -38,6 +39,10 @@ import (
 //   - paths that lead outside the repository, so the error names the file,
 //     line and entry (securefs refuses them during the build regardless).
 //   - resources and components that do not exist, with a "did you mean".
+//   - entries krusty refuses naming only a folder: a component that is a
+//     file or a Kustomization, a resource that is a Component, a folder
+//     without a kustomization, a kind or apiVersion that is no
+//     kustomization's.
 //   - generator data kustomize would quote or turn into plain text: a
 //     literal that is not key=value, a secretGenerator .env line without
 //     '=' (envLines).
@@ -64,12 +69,13 @@ import (
 // kiln asks for can make a build succeed that `kustomize build` fails.
 //
 // And the entries that select objects to act on (selections), which the
-// build's output is held against (unselected).
+// build's output is held against (unselected), and warnings of what
+// krusty builds other than as written (a key given twice).
 func precheck(fsys *securefs.FS, dir string) *facts {
 	c := &checker{fsys: fsys, root: fsys.Root(), seen: map[string]bool{}, plain: true}
 	c.kustomization(dir, false)
 	f := &facts{errs: c.errs, setsSchema: c.setsSchema, vars: c.vars, annotations: c.annotations,
-		selections: c.selections, blind: c.blind, hidden: c.hidden}
+		selections: c.selections, blind: c.blind, hidden: c.hidden, warns: c.warns}
 	f.blind.includedBy = c.includedBy
 	if c.plain && len(c.errs) == 0 {
 		f.tree = &plainTree{files: c.resFiles}
@@ -85,6 +91,9 @@ type facts struct {
 	selections                    []selection
 	blind                         blind
 	hidden                        func(blind) blind // checker.hidden
+	// warns are about what kustomize builds without a word but not as
+	// written: a key given twice in a kustomization.
+	warns []templates.Warning
 }
 
 // walkTree walks the tree of the kustomization file kfile (absolute or
@@ -111,6 +120,7 @@ type checker struct {
 	// may name one large file thousands of times.
 	checked    map[string]bool
 	errs       []*diag.Error
+	warns      []templates.Warning
 	setsSchema bool // a kustomization sets openapi:, or one was not understood
 	vars       bool // a kustomization declares vars, or one was not understood
 	// annotations: a replacement names metadata.annotations whole, or
@@ -150,6 +160,35 @@ type patchEntry struct {
 	line int
 	path string // the patch file, absolute; "" if inline
 	data string // the inline patch
+}
+
+// twiceGivenKey returns the first key below n that a mapping holds twice
+// (a merge key << aside, and a scalar given twice the same: nothing is
+// dropped), with the lines of its two places; second is 0 if there is
+// none.
+func twiceGivenKey(n *yaml.Node) (key string, first, second int) {
+	if n.Kind == yaml.MappingNode {
+		seen := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode || k.Value == "<<" {
+				continue
+			}
+			if j, ok := seen[k.Value]; ok {
+				if w := n.Content[j+1]; v.Kind == yaml.ScalarNode && w.Kind == yaml.ScalarNode && v.Value == w.Value {
+					continue
+				}
+				return k.Value, n.Content[j].Line, k.Line
+			}
+			seen[k.Value] = i
+		}
+	}
+	for _, c := range n.Content {
+		if key, first, second = twiceGivenKey(c); second > 0 {
+			return key, first, second
+		}
+	}
+	return "", 0, 0
 }
 
 // unknownKind is what checker.kustomization returns for a folder whose
@@ -232,6 +271,17 @@ func (c *checker) kustomization(dir string, plugins bool) (kind string) {
 		c.setsSchema = true
 	}
 	f := &kfile{path: rootfs.Rel(c.root, abs), dir: dir, data: data}
+	if top := f.top(); top != nil {
+		// kustomize reads a kustomization through JSON, where the last of
+		// two equal keys wins: what the first one lists (literals, files,
+		// resources) is dropped without a word, by Flux's build too
+		// (kustomize's TestGeneratorRepeatsInKustomization).
+		if key, first, second := twiceGivenKey(top); second > 0 {
+			c.warns = append(c.warns, templates.Warning{File: f.path, Line: second,
+				Msg:  fmt.Sprintf("%s is given twice in one mapping (first at line %d): kustomize reads only this one and drops what the first one says without a word; kustomize build, which Flux runs, says nothing", key, first),
+				Hint: "merge the two into one " + key + ", or remove the one not meant"})
+		}
+	}
 	// krusty checks these only when it builds the folder, and names the
 	// folder ("Failed to read kustomization file under …"), not the key.
 	for _, msg := range k.EnforceFields() {
