@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/version"
+	kubeversion "k8s.io/apimachinery/pkg/version"
 
 	"github.com/kiln-gitops/kiln/internal/apilevel"
 )
@@ -86,6 +87,8 @@ func servedError(kube *version.Version, gvk schema.GroupVersionKind, typed runti
 		r.major, r.minor = rm.APILifecycleRemoved()
 		if rp, ok := typed.(lifecycleReplacement); ok {
 			r.use = rp.APILifecycleReplacement()
+		} else {
+			r.use = successor(kube, gvk)
 		}
 	}
 	if r.major > 0 && kube.AtLeast(at(r.major, r.minor)) {
@@ -190,12 +193,49 @@ func (e *Env) Deprecated(apiVersion, kind string) (msg, hint string) {
 	if r, ok := typed.(removal); ok && r.use.Empty() {
 		hint = "this kind has no replacement; remove the object before the cluster is upgraded"
 	}
+	use := successor(e.kube, gvk)
 	if rp, ok := typed.(lifecycleReplacement); ok {
-		if use := replacementAt(e.kube, rp.APILifecycleReplacement()); !use.Empty() {
-			hint = fmt.Sprintf("use apiVersion %s kind %s before the cluster is upgraded, and check the object against that version's fields", use.GroupVersion(), use.Kind)
-		}
+		use = replacementAt(e.kube, rp.APILifecycleReplacement())
+	}
+	if !use.Empty() {
+		hint = fmt.Sprintf("use apiVersion %s kind %s before the cluster is upgraded, and check the object against that version's fields", use.GroupVersion(), use.Kind)
 	}
 	return msg, hint
+}
+
+// successor is the version of gvk's kind, in gvk's group, to move an
+// object of a removed or deprecated built-in version to, when the
+// version's lifecycle names no replacement: k8s.io/api leaves that marker
+// out of some whose kind lives on (admissionregistration.k8s.io's
+// v1alpha1 and v1beta1 ValidatingAdmissionPolicy, stable from 1.30;
+// resource.k8s.io's betas of DRA, stable from 1.34), and without it the
+// hint told users to delete an admission policy that v1 serves. The
+// newest version kube serves and does not deprecate (v1 before v1beta2
+// before v1alpha3), else the newest it serves; empty when it serves none.
+func successor(kube *version.Version, gvk schema.GroupVersionKind) schema.GroupVersionKind {
+	if kube == nil {
+		return schema.GroupVersionKind{}
+	}
+	var best schema.GroupVersionKind
+	bestDeprecated := true
+	for gv := range groupVersions {
+		if gv.Group != gvk.Group || gv.Version == gvk.Version {
+			continue
+		}
+		cand := gv.WithKind(gvk.Kind)
+		typed := newTyped(cand)
+		if typed == nil || !servedAt(kube, typed) {
+			continue
+		}
+		d, ok := typed.(lifecycleDeprecated)
+		deprecated := ok && deprecatedAt(kube, d)
+		switch {
+		case best.Empty(), bestDeprecated && !deprecated,
+			bestDeprecated == deprecated && kubeversion.CompareKubeAwareVersionStrings(cand.Version, best.Version) > 0:
+			best, bestDeprecated = cand, deprecated
+		}
+	}
+	return best
 }
 
 // maxReplacements bounds the walk along a chain of replacements: the

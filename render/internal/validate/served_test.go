@@ -109,3 +109,48 @@ func TestDeprecatedUntilRemoved(t *testing.T) {
 		}
 	}
 }
+
+// TestRemovedVersionNamesItsSuccessor: k8s.io/api names no replacement
+// for the alpha and beta versions of ValidatingAdmissionPolicy, whose kind
+// is served as v1 from 1.30. The Kubernetes documentation's own examples
+// of them (testdata/manifests/kubernetes-website) were refused with "this
+// kind has no replacement; remove the object": a user following it would
+// delete an admission policy instead of moving it to v1.
+func TestRemovedVersionNamesItsSuccessor(t *testing.T) {
+	t.Parallel()
+	const v1 = "hint: use apiVersion admissionregistration.k8s.io/v1 kind ValidatingAdmissionPolicy, and check the object against that version's fields"
+	for _, tc := range []struct {
+		file, kube, want string
+	}{
+		{"access_image-matches-namespace-environment.policy.yaml", "1.37.0",
+			"admissionregistration.k8s.io/v1beta1 ValidatingAdmissionPolicy is not served by Kubernetes 1.37 (kubeVersion): it was removed in 1.34\n  " + v1},
+		{"access_validating-admission-policy-match-conditions.yaml", "1.33.0",
+			"admissionregistration.k8s.io/v1alpha1 ValidatingAdmissionPolicy is not served by Kubernetes 1.33 (kubeVersion): it was removed in 1.32\n  " + v1},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
+			path, doc := realDoc(t, "kubernetes-website", tc.file, "", "")
+			e, err := schemas().Env(tc.kube, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = e.Objects("website", parse(t, path, doc))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+	// Still served, but deprecated: the warning names the same successor.
+	e, err := schemas().Env("1.33.0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, hint := e.Deprecated("admissionregistration.k8s.io/v1beta1", "ValidatingAdmissionPolicy")
+	if want := "use apiVersion admissionregistration.k8s.io/v1 kind ValidatingAdmissionPolicy before the cluster is upgraded"; msg == "" || !strings.HasPrefix(hint, want) {
+		t.Errorf("Deprecated = %q, %q; want a hint starting %q", msg, hint, want)
+	}
+	// A kind whose group has no other version keeps "no replacement".
+	if got := successor(e.kube, schema.GroupVersionKind{Group: "policy", Version: "v1beta1", Kind: "PodSecurityPolicy"}); !got.Empty() {
+		t.Errorf("successor of PodSecurityPolicy = %v, want none", got)
+	}
+}
