@@ -727,6 +727,8 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun, assumed
 			gv, _ := schema.ParseGroupVersion(n.GetApiVersion())
 			if c := diag.Closest(n.GetKind(), venv.Kinds(gv.Group)); c != "" {
 				hint = fmt.Sprintf("did you mean %q? a CustomResourceDefinition of the env defines it; otherwise ", c) + hint
+			} else if objects.ComponentConfig(n.GetApiVersion()) != "" {
+				hint = objects.ComponentConfigMsg(n.GetApiVersion(), n.GetKind()) + "; " + objects.ComponentConfigHint(n.GetApiVersion())
 			} else if gv.Group != "" && !strings.Contains(gv.Group, ".") {
 				// Not one of Kubernetes' groups (validation refuses an
 				// unknown kind of those), and no CRD can define it: the

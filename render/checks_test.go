@@ -607,3 +607,51 @@ func TestFluxNamespaceCopyNotPruned(t *testing.T) {
 		})
 	}
 }
+
+// TestComponentConfigWarning: a Kubernetes program's configuration file
+// given a name (kubernetes/kubernetes' e2e EncryptionConfiguration, in
+// testdata/manifests) is an unknown kind to kiln; the warning told the
+// user to list its CRD, which no cluster has: it now says what the file
+// is and that Flux's apply fails on it.
+func TestComponentConfigWarning(t *testing.T) {
+	t.Parallel()
+	enc, err := os.ReadFile(filepath.Join("..", "testdata", "manifests", "kubernetes", "test_e2e_testing-manifests_auth_encrypt_encryption-config.invalid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := writeProject(t, map[string]string{
+		"kiln.yaml": `apiVersion: kiln/v1alpha1
+kind: Pipeline
+environments:
+  - name: dev
+kubeVersion: "1.37.0"
+manifests: {repo: "https://github.com/acme/manifests.git", branch: main, path: "clusters/{env}"}
+apps:
+  - name: secrets
+    namespace: demo
+    yaml: secrets
+`,
+		"secrets/encryption.yaml": strings.Replace(string(enc), "kind: EncryptionConfiguration\n", "kind: EncryptionConfiguration\nmetadata: {name: enc}\n", 1),
+	})
+	opts := testOptions()
+	opts.Images = render.Images{}
+	er := renderAll(t, load(t, root), opts)[0]
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	var got string
+	for _, w := range er.Warnings {
+		got += w.String() + "\n"
+	}
+	for _, want := range []string{
+		"kind EncryptionConfiguration (apiserver.config.k8s.io/v1) is unknown to kiln",
+		"hint: EncryptionConfiguration (apiserver.config.k8s.io/v1) is a configuration file of kube-apiserver, not an object of the Kubernetes API",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings:\n%s\nwant one containing %q", got, want)
+		}
+	}
+	if strings.Contains(got, "validation.crds") {
+		t.Errorf("the warning still sends the user to list a CRD:\n%s", got)
+	}
+}

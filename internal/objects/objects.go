@@ -211,6 +211,12 @@ func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 			// deployed a file kustomize reads as configuration.
 			return nil, &diag.Error{File: file, Line: line, Object: diag.Object{Kind: kind}, Msg: KustomizationMsg(rn.GetApiVersion()), Hint: KustomizationHint}
 		}
+		if ComponentConfig(rn.GetApiVersion()) != "" {
+			// Told to set a name, the user would have an object kiln
+			// takes with a warning, and Flux's apply refuses.
+			return nil, &diag.Error{File: file, Line: line, Object: diag.Object{Kind: kind},
+				Msg: ComponentConfigMsg(rn.GetApiVersion(), kind), Hint: ComponentConfigHint(rn.GetApiVersion())}
+		}
 		hint := "set metadata.name"
 		if g, _ := rn.Pipe(kyaml.Lookup("metadata", "generateName")); g != nil {
 			// Helm hooks and kubectl create take it; an apply cannot.

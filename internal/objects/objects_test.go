@@ -3,6 +3,8 @@ package objects
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -428,5 +430,35 @@ func TestParseKeepsSOPSBytesPastOtherLineBreaks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestParseRefusesComponentConfig: a configuration file of one of
+// Kubernetes' own programs, from the Kubernetes documentation and
+// kubernetes/kubernetes' e2e manifests (testdata/manifests), is no
+// object: it was refused with "set metadata.name", after which kiln took
+// it with a warning to list its CRD, and Flux's apply failed on it.
+func TestParseRefusesComponentConfig(t *testing.T) {
+	for _, tc := range []struct{ file, want string }{
+		{"kubernetes-website/admin_konnectivity_egress-selector-configuration.invalid",
+			"EgressSelectorConfiguration (apiserver.k8s.io/v1beta1) is a configuration file of kube-apiserver, not an object of the Kubernetes API: no API server serves its kind, so Flux's apply would fail the app on it (\"no matches for kind\")\n" +
+				"  hint: leave it out of the app's output: kube-apiserver reads it from a file on the machine it runs on, not from the cluster"},
+		{"kubernetes/test_e2e_testing-manifests_auth_encrypt_encryption-config.invalid",
+			"EncryptionConfiguration (apiserver.config.k8s.io/v1) is a configuration file of kube-apiserver, not an object"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "manifests", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Parse(data, "in.yaml", 0)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "set metadata.name") {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+	// A kind of an API group that is no component's keeps the old error.
+	if _, err := Parse([]byte("apiVersion: example.com/v1\nkind: Widget\nspec: {}\n"), "in.yaml", 0); err == nil || !strings.Contains(err.Error(), "hint: set metadata.name") {
+		t.Errorf("Widget without a name: got %v", err)
 	}
 }
