@@ -300,7 +300,22 @@ func typeMeta(rn *kyaml.RNode, file string, line int) error {
 			errs = append(errs, &diag.Error{File: file, Line: at, Msg: msg, Hint: hint})
 		}
 		switch {
-		case v == nil || (v.Kind == kyaml.ScalarNode && (v.Value == "" || v.ShortTag() == "!!null")):
+		case v == nil:
+			hint := "every document must be a Kubernetes object with apiVersion and kind"
+			if mk := misspeltKey(rn.YNode(), key); mk != nil {
+				// kubernetes' own test data has "ind: ReplicationController"
+				// (hack/testdata/recursive): the generic hint sent the user
+				// looking for a key the file seems to have.
+				if line > 0 && mk.Line >= rn.YNode().Line {
+					at = line + mk.Line - rn.YNode().Line
+				}
+				hint = fmt.Sprintf("did you mean %q? the document has %q", key, mk.Value)
+				if strings.EqualFold(mk.Value, key) {
+					hint += ": keys are case-sensitive"
+				}
+			}
+			fail("object has no "+key, hint)
+		case v.Kind == kyaml.ScalarNode && (v.Value == "" || v.ShortTag() == "!!null"):
 			fail("object has no "+key, "every document must be a Kubernetes object with apiVersion and kind")
 		case v.Kind != kyaml.ScalarNode || v.ShortTag() != "!!str":
 			fail(fmt.Sprintf("%s must be a string, not %s", key, describe(v)), fmt.Sprintf("write the %s as a string, such as %s", key, map[string]string{"apiVersion": `"apps/v1"`, "kind": `"Deployment"`}[key]))
@@ -325,6 +340,23 @@ func typeMeta(rn *kyaml.RNode, file string, line int) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// misspeltKey returns the key of mapping m that looks like key misspelt
+// (another case, a letter more, less or changed), nil when none does: a
+// shorter key may lack one letter at most, so that "version" is not taken
+// for apiVersion.
+func misspeltKey(m *kyaml.Node, key string) *kyaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		if k.Value == key || len(k.Value) < len(key)-1 {
+			continue
+		}
+		if strings.EqualFold(k.Value, key) || diag.Closest(key, []string{k.Value}) != "" {
+			return k
+		}
+	}
+	return nil
 }
 
 // Field returns the key and value nodes of the mapping m's entry key (the

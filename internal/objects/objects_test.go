@@ -462,3 +462,28 @@ func TestParseRefusesComponentConfig(t *testing.T) {
 		t.Errorf("Widget without a name: got %v", err)
 	}
 }
+
+// TestParseNamesMisspeltTypeMetaKey: kubernetes' own test data misspells
+// kind on purpose ("ind: ReplicationController", testdata/manifests); the
+// error pointed at the document's first line with a hint to write a kind,
+// which the author believes is there. It now points at the key.
+func TestParseNamesMisspeltTypeMetaKey(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "manifests", "kubernetes", "hack_testdata_recursive_rc_rc_busybox-broken.invalid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, doc, want string }{
+		{"kubernetes' busybox-broken.yaml", string(data), "in.yaml:2: object has no kind\n  hint: did you mean \"kind\"? the document has \"ind\""},
+		{"case", "apiVersion: v1\nKind: ConfigMap\nmetadata: {name: x}\n", "in.yaml:2: object has no kind\n  hint: did you mean \"kind\"? the document has \"Kind\": keys are case-sensitive"},
+		{"apiVersion", "api_version: v1\nkind: ConfigMap\nmetadata: {name: x}\n", "in.yaml:1: object has no apiVersion\n  hint: did you mean \"apiVersion\"? the document has \"api_version\""},
+		// A shorter key is no misspelling of apiVersion: a compose file.
+		{"compose", "version: \"3\"\nkind: ConfigMap\nmetadata: {name: x}\n", "in.yaml:1: object has no apiVersion\n  hint: every document must be a Kubernetes object with apiVersion and kind"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc), "in.yaml", 0)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
