@@ -19,6 +19,7 @@ import (
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/kiln-gitops/kiln/internal/builtinkinds"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/internal/limits"
 	"github.com/kiln-gitops/kiln/internal/redact"
@@ -218,7 +219,13 @@ func Check(rn *kyaml.RNode, file string, line int) ([]templates.Object, error) {
 				Msg: ComponentConfigMsg(rn.GetApiVersion(), kind), Hint: ComponentConfigHint(rn.GetApiVersion())}
 		}
 		hint := "set metadata.name"
-		if g, _ := rn.Pipe(kyaml.Lookup("metadata", "generateName")); g != nil {
+		if gv, err := schema.ParseGroupVersion(rn.GetApiVersion()); err == nil &&
+			builtinkinds.ClientOffers(gv.Group, kind, "create") && !builtinkinds.ClientOffers(gv.Group, kind, "get") {
+			// A review (TokenReview, SubjectAccessReview), as kubectl's
+			// test data sends with create -f: with a name, validation
+			// refuses it as a kind the API server does not store.
+			hint = kind + " is a request the API server answers once and stores nothing, so no object of it can be applied, named or not: remove it from the app"
+		} else if g, _ := rn.Pipe(kyaml.Lookup("metadata", "generateName")); g != nil {
 			// Helm hooks and kubectl create take it; an apply cannot.
 			hint = "set metadata.name: Flux applies every object by its name (server-side apply), so metadata.generateName alone cannot be applied"
 		}

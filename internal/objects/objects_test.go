@@ -487,3 +487,19 @@ func TestParseNamesMisspeltTypeMetaKey(t *testing.T) {
 		})
 	}
 }
+
+// TestParseUnnamedReview: kubectl's test data creates a TokenReview with
+// create -f (testdata/manifests/kubernetes); in an app it was refused with
+// "set metadata.name", and once named, refused again as a kind the API
+// server does not store. The first error now says so.
+func TestParseUnnamedReview(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "manifests", "kubernetes", "test_fixtures_pkg_kubectl_cmd_create_tokenreview-v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Parse(data, "in.yaml", 0)
+	want := "TokenReview/: object has no metadata.name\n  hint: TokenReview is a request the API server answers once and stores nothing"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want an error containing %q", err, want)
+	}
+}
