@@ -957,6 +957,11 @@ func (c *checker) env(vars []corev1.EnvVar, path *field.Path) {
 			c.fileKeyRef(r, vp.Child("fileKeyRef"))
 		}
 		switch {
+		case sources == 0 && vf.FileKeyRef != nil && !c.since(1, 34):
+			// Not in the API before 1.34: server-side apply fails on the
+			// field before validation, and the check of fields newer than
+			// kubeVersion says so; this error beside it told of a drop
+			// that release does not make.
 		case sources == 0 && vf.FileKeyRef != nil:
 			c.add(field.Invalid(vp, "", "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"),
 				"fileKeyRef is served from Kubernetes 1.35 (EnvFiles); before, the API server drops it: raise kubeVersion if the cluster runs 1.35 or later, or read the variable from a ConfigMap or Secret")

@@ -1178,6 +1178,10 @@ func TestRulesByKubeVersion(t *testing.T) {
 			"spec.hostnameOverride: Too long: may not be more than 64 bytes"},
 		{"hostname override 1.37", func() runtime.Object { return &corev1.Pod{} }, hostname("hostnameOverride: db-0.example"), "1.37.0", ""},
 		{"env file 1.37", func() runtime.Object { return &corev1.Pod{} }, fileEnv("volumeName: config, path: config.env, key: CONFIG_MAIN", "{name: config, emptyDir: {}}"), "1.37.0", ""},
+		// Before 1.34 the field is not in the API: validation's check of
+		// newer fields refuses it, and this rule adds nothing (the
+		// documentation's envars-file-container.yaml drew both).
+		{"env file 1.33", func() runtime.Object { return &corev1.Pod{} }, fileEnv("volumeName: config, path: config.env, key: CONFIG_MAIN", "{name: config, emptyDir: {}}"), "1.33.0", ""},
 		{"env file 1.34", func() runtime.Object { return &corev1.Pod{} }, fileEnv("volumeName: config, path: config.env, key: CONFIG_MAIN", "{name: config, emptyDir: {}}"), "1.34.0",
 			"spec.containers[0].env[0].valueFrom: Invalid value: \"\": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"},
 		{"env file in a ConfigMap 1.34", func() runtime.Object { return &corev1.Pod{} }, fileEnv("volumeName: config, path: config.env, key: CONFIG_MAIN", "{name: config, configMap: {name: cfg}}"), "1.34.0",
