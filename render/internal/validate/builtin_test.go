@@ -466,3 +466,33 @@ func TestPlaceholderHint(t *testing.T) {
 		}
 	}
 }
+
+// TestBase64HintsByField: the Kubernetes documentation's
+// storage/test-crd.yaml (testdata/manifests/kubernetes-website) has
+// caBundle: <CABundle info>. The error at that field told the user to put
+// the value under a Secret's stringData, and the CRD's own error called
+// its schema not structural: each hint now fits its field.
+func TestBase64HintsByField(t *testing.T) {
+	t.Parallel()
+	path, doc := realDoc(t, "kubernetes-website", "storage_test-crd.invalid", "", "")
+	objs := parse(t, path, doc)
+	e, err := schemas().Env("1.37.0", objs)
+	var got []string
+	for _, err := range []error{err, e.Objects("website", objs)} {
+		for _, d := range diag.Flatten(err) {
+			got = append(got, d.Error())
+		}
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{
+		`invalid value for field "spec.conversion.webhook.clientConfig.caBundle": not valid base64` + "\n  hint: the field holds bytes, which the API reads as base64: encode the value (base64 -w0 < file)",
+		"CustomResourceDefinition cannot be served: reading the CustomResourceDefinition: illegal base64 data at input byte 0\n  hint: fix the value the error at its field names",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("errors:\n%s\nwant one containing %q", all, want)
+		}
+	}
+	if strings.Contains(all, "stringData") || strings.Contains(all, "not structural") {
+		t.Errorf("a hint of another case:\n%s", all)
+	}
+}

@@ -610,6 +610,17 @@ func (s *Schemas) markClean(key cleanKey) {
 	s.clean[key] = true
 }
 
+// crdReadError is a CRD that does not decode into its Go type: a value
+// of the wrong type or encoding (a caBundle that is not base64, as the
+// Kubernetes documentation's storage/test-crd.yaml has), which the
+// object's own check reports at its field and line.
+type crdReadError struct{ err error }
+
+func (e *crdReadError) Error() string {
+	return "reading the CustomResourceDefinition: " + e.err.Error()
+}
+func (e *crdReadError) Unwrap() error { return e.err }
+
 // compileCRD builds what the API server builds to serve a CRD's versions
 // (k8s.io/apiextensions-apiserver's customresource_handler): the internal
 // schema, its structural form with defaults pruned, the OpenAPI validator
@@ -621,7 +632,7 @@ func (s *Schemas) markClean(key cleanKey) {
 func compileCRD(data []byte, embedded bool) *crd {
 	doc, err := decodeCRD(data)
 	if err != nil {
-		return &crd{err: fmt.Errorf("reading the CustomResourceDefinition: %w", err)}
+		return &crd{err: &crdReadError{err}}
 	}
 	v1 := &doc.v1
 	c := &crd{

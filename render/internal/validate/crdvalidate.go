@@ -247,6 +247,9 @@ func crdErrors(o templates.Object, err error) []error {
 	case *crdCELError:
 		list = e.errs
 		hint = "fix the CRD's x-kubernetes-validations rules: the cluster refuses the CRD, so no object of its kind can be applied"
+	case *crdReadError:
+		// Not its schema: a value the API server cannot read.
+		hint = "fix the value the error at its field names: the API server cannot read the CRD, so it refuses it and no object of its kind can be applied"
 	}
 	if len(list) == 0 {
 		d := base

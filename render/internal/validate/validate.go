@@ -845,7 +845,7 @@ func valueError(o templates.Object, base diag.Error, idx *encoder, typed runtime
 		// Its byte offset says where the first character outside base64
 		// is in the value: no offset, and what to do instead.
 		what = "not valid base64"
-		hint = "the values of a Secret's data are base64-encoded: encode the value, or put it in plain text under stringData"
+		hint = "the field holds bytes, which the API reads as base64: encode the value (base64 -w0 < file)"
 	}
 	d.Msg = "invalid value: " + what
 	d.Hint = fmt.Sprintf("check the object against %s", against)
@@ -854,9 +854,26 @@ func valueError(o templates.Object, base diag.Error, idx *encoder, typed runtime
 		d.Msg = fmt.Sprintf("invalid value for field %q: %s", v.path, what)
 		d.Line = o.LineOf(v.key)
 		d.Field = v.path
+		if what == "not valid base64" {
+			hint = base64Hint(o.Node.GetKind(), v.path, hint)
+		}
 		d.Hint = hint + overlayNote(o, v.key)
 	}
 	return &d, v
+}
+
+// base64Hint says how to write a byte field's value: a Secret's data and
+// a ConfigMap's binaryData have a text field beside them; another (a
+// webhook's or a CRD conversion's caBundle) takes only base64. The
+// Secret's hint was given for every field, a CRD's caBundle included.
+func base64Hint(kind, path, other string) string {
+	switch {
+	case kind == "Secret" && strings.HasPrefix(path, "data"):
+		return "the values of a Secret's data are base64-encoded: encode the value, or put it in plain text under stringData"
+	case kind == "ConfigMap" && strings.HasPrefix(path, "binaryData"):
+		return "the values of a ConfigMap's binaryData are base64-encoded: encode the value, or put text under data"
+	}
+	return other
 }
 
 // typeErr is what sigs.k8s.io/json says about a value of the wrong type.
