@@ -496,3 +496,19 @@ func TestBase64HintsByField(t *testing.T) {
 		t.Errorf("a hint of another case:\n%s", all)
 	}
 }
+
+// TestCRDNameHintWithUppercasePlural: the documentation's
+// storage/test-crd.yaml, with a caBundle that decodes, is refused for its
+// plural SelfieRequests. Its name, selfierequests.stable.example.com,
+// drew the hint to rename it "SelfieRequests.stable.example.com", a name
+// the API server refuses as well; the plural is what to change.
+func TestCRDNameHintWithUppercasePlural(t *testing.T) {
+	t.Parallel()
+	path, doc := realDoc(t, "kubernetes-website", "storage_test-crd.invalid", "caBundle: <CABundle info>", "caBundle: Zm9v")
+	_, err := schemas().Env("1.37.0", parse(t, path, doc))
+	want := `metadata.name: Invalid value: "selfierequests.stable.example.com": must be spec.names.plural+"."+spec.group` + "\n" +
+		`  hint: write spec.names.plural in lowercase, "selfierequests": the name is already that plural and spec.group`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want an error containing %q", err, want)
+	}
+}

@@ -272,6 +272,12 @@ func crdErrors(o templates.Object, err error) []error {
 			plural, _ := o.Node.GetString("spec.names.plural")
 			group, _ := o.Node.GetString("spec.group")
 			d.Hint = fmt.Sprintf("name the CRD %q (spec.names.plural, a dot, spec.group): the API server refuses the whole CRD, so no object of its kind can be applied", plural+"."+group)
+			if lp := strings.ToLower(plural); lp != plural && lp+"."+group == o.Node.GetName() {
+				// The name is right and the plural is not (its own
+				// error says so): renamed as told, the CRD would have an
+				// invalid name too.
+				d.Hint = fmt.Sprintf("write spec.names.plural in lowercase, %q: the name is already that plural and spec.group, and the API server refuses the whole CRD, so no object of its kind can be applied", lp)
+			}
 		}
 		out = append(out, &d)
 	}
