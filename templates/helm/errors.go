@@ -390,6 +390,12 @@ func loadError(err error, src *chartSource) error {
 				de.Line = 0
 			}
 			de.Hint = "fix the YAML of " + m[1] + " (helm lint shows the same error)"
+		} else if key, hint, ok := metadataProblem(rest); ok {
+			chartYAML := path.Join(dir, "Chart.yaml")
+			de.File, de.Hint = at(chartYAML), hint
+			if archive == "" {
+				de.Line = chartKeyLine(src.data(chartYAML), key)
+			}
 		}
 	}
 	where := ""
@@ -405,6 +411,56 @@ func loadError(err error, src *chartSource) error {
 	}
 	de.Msg = "loading chart " + src.input + ": " + rest
 	return de
+}
+
+// chartValidationRe reads the field in what helm's chart.Metadata.Validate
+// and Dependency.Validate say of a Chart.yaml that parses: the loader
+// gives them no file, and loadError named only the chart's folder.
+var chartValidationRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^validation: (?:chart\.metadata\.(\w+)|(more than one dependency|dependency |dependencies )|(maintainers ))`)
+})
+
+// metadataProblem tells, for a loader error's text after its subchart
+// prefixes, the Chart.yaml key at fault and what to write there; ok is
+// false when the error is not one of Chart.yaml's fields.
+func metadataProblem(rest string) (key, hint string, ok bool) {
+	m := chartValidationRe().FindStringSubmatch(rest)
+	switch {
+	case m == nil:
+		return "", "", false
+	case m[2] != "":
+		return "dependencies", "give each entry of dependencies its own name or alias (letters, digits, - and _), as helm lint asks", true
+	case m[3] != "":
+		return "maintainers", "remove the empty entry of maintainers, or give it a name", true
+	}
+	switch m[1] {
+	case "apiVersion":
+		return "apiVersion", "set apiVersion: v2 in Chart.yaml (v1 for a chart written for Helm 2)", true
+	case "name":
+		return "name", "set name in Chart.yaml to the chart's name, usually its folder's: no path (/, \\, . or ..)", true
+	case "version":
+		return "version", `set version in Chart.yaml to a SemVer 2 version, quoted (version: "1.2.3"): unquoted, YAML may read it as a number`, true
+	case "type":
+		return "type", "set type in Chart.yaml to application or library, in lower case, or leave it out (application)", true
+	}
+	return "", "", false
+}
+
+// chartKeyLine is the line of key in the top-level mapping of a Chart.yaml,
+// 0 when it is not there (a key helm requires and the file lacks) or the
+// file does not parse.
+func chartKeyLine(data []byte, key string) int {
+	var doc yaml.Node
+	if data == nil || yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return 0
+	}
+	top := doc.Content[0].Content
+	for i := 0; i+1 < len(top); i += 2 {
+		if top[i].Value == key {
+			return top[i].Line
+		}
+	}
+	return 0
 }
 
 // jsonLine is the line of the first node of a YAML file that helm's

@@ -666,6 +666,57 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 	}
 }
 
+// TestChartYAMLFieldsNamed: a Chart.yaml that parses but that helm's
+// loader refuses (chart.Metadata.Validate) used to be named by the
+// chart's folder, with "check that it is a valid Helm chart". The error
+// names the Chart.yaml (a subchart's too) and the line of the key at
+// fault, and the hint says what to write there. The Chart.yaml files are
+// those of Helm's own test charts (helm/helm, Apache-2.0):
+// cmd/helm/testdata/testcharts/chart-bad-type and lib-chart,
+// chart-with-bad-subcharts/charts/bad-subchart, and
+// pkg/lint/rules/testdata/anotherbadchartfile and badchartname.
+func TestChartYAMLFieldsNamed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, file, content, wantFile, wantHint string
+		wantLine                                int
+	}{
+		{name: "bad type", file: "c/Chart.yaml",
+			content:  "apiVersion: v1\ndescription: Deploy a basic Alpine Linux pod\nhome: https://helm.sh/helm\nname: chart-bad-type\nsources:\n  - https://github.com/helm/helm\nversion: 0.1.0\ntype: foobar\n",
+			wantFile: "c/Chart.yaml", wantLine: 8, wantHint: "set type in Chart.yaml to application or library"},
+		{name: "type in capitals", file: "c/Chart.yaml",
+			content:  "apiVersion: v1\ndescription: Common chartbuilding components and helpers\nname: lib-chart\nversion: 0.0.5\nappVersion: 0.0.5\nhome: https://helm.sh\ntype: Library\n",
+			wantFile: "c/Chart.yaml", wantLine: 7, wantHint: "in lower case"},
+		{name: "version YAML reads as a number", file: "c/Chart.yaml",
+			content:  "name: \"some-chart\"\napiVersion: v2\ndescription: A Helm chart for Kubernetes\nversion: 72445e2\nhome: \"\"\ntype: application\nappVersion: 72225e2\n",
+			wantFile: "c/Chart.yaml", wantLine: 4, wantHint: "set version in Chart.yaml to a SemVer 2 version, quoted"},
+		{name: "name with a path", file: "c/Chart.yaml",
+			content:  "apiVersion: v2\ndescription: A Helm chart for Kubernetes\nversion: 0.1.0\nname: \"../badchartname\"\ntype: application\n",
+			wantFile: "c/Chart.yaml", wantLine: 4, wantHint: "set name in Chart.yaml"},
+		// The key is missing: the file, without a line.
+		{name: "subchart without a name", file: "c/charts/s/Chart.yaml",
+			content:  "description: Bad subchart\n",
+			wantFile: "c/charts/s/Chart.yaml", wantHint: "set name in Chart.yaml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "charts", "s", "Chart.yaml"), "apiVersion: v2\nname: s\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+			writeFile(t, filepath.Join(root, filepath.FromSlash(tc.file)), tc.content)
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			if de.File != tc.wantFile || de.Line != tc.wantLine || !strings.Contains(de.Hint, tc.wantHint) || !strings.Contains(de.Msg, "validation: chart.metadata.") {
+				t.Errorf("error at %s:%d %q (hint %q), want %s:%d and a hint with %q", de.File, de.Line, de.Msg, de.Hint, tc.wantFile, tc.wantLine, tc.wantHint)
+			}
+		})
+	}
+}
+
 // TestSubchartFolderNamed: helm names a subchart's templates by the
 // subchart's name; its folder under charts/ may be named otherwise, and
 // errors and object locations must name the file that exists.
