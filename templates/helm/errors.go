@@ -43,7 +43,13 @@ var (
 	// noTemplateRe matches text/template's error for {{ template "x" }}
 	// of a name no template defines.
 	noTemplateRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`template "[^"]*" not defined$`) })
-	yamlErrRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)^YAML parse error on ([^:\n]+): (.*)$`) })
+	// notObjectRe is what helm's SortManifests says of a document that
+	// parses but is no mapping: a template of plain text ("Hello world",
+	// helm's own frobnitz chart's templates/template.tpl), or a list.
+	notObjectRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`cannot unmarshal (\w+) into Go value of type releaseutil\.SimpleHead`)
+	})
+	yamlErrRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)^YAML parse error on ([^:\n]+): (.*)$`) })
 	// tplErrRe reads what Helm's tpl says of the string it was given
 	// (pkg/engine/engine.go, tplFun): the whole string, %q-quoted, then
 	// text/template's error about it.
@@ -51,6 +57,10 @@ var (
 		return regexp.MustCompile(`(?s)^(cannot parse template|error during tpl function execution for) "(?:[^"\\]|\\.)*"(?:: template: [^:\n]+:(\d+))?`)
 	})
 )
+
+// jsonKinds names the JSON types encoding/json's UnmarshalTypeError
+// gives, as notObjectRe reads them.
+var jsonKinds = map[string]string{"string": "a string", "number": "a number", "bool": "true or false", "array": "a list"}
 
 // A chart's templates are source the user can read, but what a template
 // function was given is data: `tpl .Values.password .` hands Helm a
@@ -170,6 +180,11 @@ func renderDiag(err error, src *chartSource, chartName string) error {
 		return &diag.Error{File: file, Line: line, Msg: "template error: " + text, Hint: hint, Err: err}
 	}
 	if m := yamlErrRe().FindStringSubmatch(msg); m != nil {
+		if n := notObjectRe().FindStringSubmatch(m[2]); n != nil {
+			return &diag.Error{File: m[1], Msg: fmt.Sprintf("template rendered a document that is %s, not a Kubernetes object (helm: %s)", jsonKinds[n[1]], n[0]),
+				Hint: "helm reads every file of templates/ as Kubernetes objects, but NOTES.txt and those whose name starts with _: " +
+					"a file that holds only defines belongs in one named so (templates/_helpers.tpl); else make the template print mappings with apiVersion and kind", Err: err}
+		}
 		return &diag.Error{File: m[1], Msg: "template rendered invalid YAML: " + redact.Operands(redact.YAML(m[2])), Hint: "fix the template's output (the line is a line of the rendered text; helm template --debug shows it)", Err: err}
 	}
 	if _, rest, ok := strings.Cut(msg, "type mismatch on "); ok {

@@ -717,6 +717,39 @@ func TestChartYAMLFieldsNamed(t *testing.T) {
 	}
 }
 
+// TestTemplateNotAnObject: helm renders every file of templates/ but
+// NOTES.txt and _-prefixed ones as manifests, and a document that is no
+// mapping failed with helm's "cannot unmarshal string into Go value of
+// type releaseutil.SimpleHead" and a hint about a line it did not give.
+// The error says what the document is and how to fix the chart. The first
+// template is templates/template.tpl of Helm's own frobnitz test chart
+// (helm/helm, pkg/chart/loader/testdata, Apache-2.0).
+func TestTemplateNotAnObject(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, file, template, want string
+	}{
+		{name: "text", file: "template.tpl", template: "Hello {{.Name | default \"world\"}}\n", want: "template rendered a document that is a string, not a Kubernetes object"},
+		{name: "list", file: "list.yaml", template: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n- apiVersion: v1\n  kind: ConfigMap\n", want: "is a list, not a Kubernetes object"},
+		{name: "number", file: "n.yaml", template: "{{ 42 }}\n", want: "is a number, not"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "templates", tc.file), tc.template)
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			if de.File != "c/templates/"+tc.file || !strings.Contains(de.Msg, tc.want) || !strings.Contains(de.Hint, "templates/_helpers.tpl") {
+				t.Errorf("error at %s %q (hint %q), want c/templates/%s, %q and a hint naming _helpers.tpl", de.File, de.Msg, de.Hint, tc.file, tc.want)
+			}
+		})
+	}
+}
+
 // TestSubchartFolderNamed: helm names a subchart's templates by the
 // subchart's name; its folder under charts/ may be named otherwise, and
 // errors and object locations must name the file that exists.
