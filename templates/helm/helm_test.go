@@ -750,6 +750,78 @@ func TestTemplateNotAnObject(t *testing.T) {
 	}
 }
 
+// TestAliasedSubchartsOwnSubchartNamed: helm's alias is a copy of the
+// subchart; a subchart whose Chart.yaml lists no dependencies keeps its
+// own subcharts parented to the original, so helm names their templates
+// under the subchart's name, not the alias
+// (c/charts/child/charts/grandchild/… beside c/charts/foo/…). kiln read
+// them by the aliases only and named a file that does not exist once
+// the subchart is a .tgz (as helm dependency build leaves it) or its
+// folder is named otherwise. The chart is Helm's own
+// chart-with-dependency-aliased-twice (testdata/charts/helm-aliased-twice).
+func TestAliasedSubchartsOwnSubchartNamed(t *testing.T) {
+	t.Parallel()
+	src := filepath.Join("..", "..", "testdata", "charts", "helm-aliased-twice")
+	read := func(rel string) []byte {
+		data, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(rel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	child := []string{"Chart.yaml", "templates/dummy.yaml", "charts/grandchild/Chart.yaml", "charts/grandchild/templates/dummy.yaml"}
+	for _, tc := range []struct {
+		name  string
+		write func(t *testing.T, charts string)
+		want  string
+	}{
+		{name: "archive", write: func(t *testing.T, charts string) {
+			var entries []entry
+			for _, f := range child {
+				entries = append(entries, entry{f, read("charts/child/" + f)})
+			}
+			writeFile(t, filepath.Join(charts, "child-1.0.0.tgz"), string(tgz(t, "child", entries...)))
+		}, want: "c/charts/child-1.0.0.tgz: child/charts/grandchild/templates/dummy.yaml"},
+		{name: "folder", write: func(t *testing.T, charts string) {
+			for _, f := range child {
+				writeFile(t, filepath.Join(charts, "child-folder", filepath.FromSlash(f)), string(read("charts/child/"+f)))
+			}
+		}, want: "c/charts/child-folder/charts/grandchild/templates/dummy.yaml"},
+		// Listing dependencies, even none, makes helm reparent them to
+		// the alias's copy (the last alias's, for one both share).
+		{name: "listing none", write: func(t *testing.T, charts string) {
+			for _, f := range child {
+				data := string(read("charts/child/" + f))
+				if f == "Chart.yaml" {
+					data += "dependencies: []\n"
+				}
+				writeFile(t, filepath.Join(charts, "child-folder", filepath.FromSlash(f)), data)
+			}
+		}, want: "c/charts/child-folder/charts/grandchild/templates/dummy.yaml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), string(read("Chart.yaml")))
+			writeFile(t, filepath.Join(root, "c", "values.yaml"), string(read("values.yaml")))
+			tc.write(t, filepath.Join(root, "c", "charts"))
+			res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range res.Objects {
+				if strings.HasPrefix(o.Node.GetName(), "grandchild") {
+					got = append(got, o.File)
+				}
+			}
+			if want := []string{tc.want}; !slices.Equal(got, want) {
+				t.Errorf("grandchild's objects at %q, want %q", got, want)
+			}
+		})
+	}
+}
+
 // TestSubchartFolderNamed: helm names a subchart's templates by the
 // subchart's name; its folder under charts/ may be named otherwise, and
 // errors and object locations must name the file that exists.

@@ -275,10 +275,21 @@ func subchartFolders(files []*loader.BufferedFile) map[string]string {
 		byName := []string{""}
 		for j := 0; j+1 < len(parts) && len(byName) > 0; j += 2 {
 			step := strings.Join(parts[:j+2], "/")
+			stepNames := names(step)
+			if m := charts[step]; j+2 < len(parts) && m.Dependencies == nil && m.Name != "" && !strings.Contains(m.Name, "/") {
+				// A chart whose Chart.yaml lists no dependencies keeps
+				// its subcharts as the loader parented them: helm's
+				// alias is a copy (getAliasDependency) that
+				// processDependencyEnabled leaves before it reparents
+				// them, so they are named under the chart's own name
+				// (p/charts/inner/charts/deep for a dependency inner
+				// with alias inali), whatever the alias.
+				stepNames = []string{m.Name}
+			}
 			var next []string
 			if parts[j] == "charts" {
 				for _, p := range byName {
-					for _, n := range names(step) {
+					for _, n := range stepNames {
 						next = append(next, path.Join(p, "charts", n))
 					}
 				}
