@@ -203,7 +203,7 @@ func renderDiag(err error, src *chartSource, chartName string) error {
 	}
 	switch {
 	case strings.HasPrefix(msg, "chart requires kubeVersion"):
-		return &diag.Error{File: src.chartYAML(), Msg: msg, Hint: "set kubeVersion in kiln.yaml to a version the chart supports", Err: err}
+		return &diag.Error{File: src.chartYAML(), Line: chartKeyLine(src.data(src.chartYAML()), "kubeVersion"), Msg: msg, Hint: "set kubeVersion in kiln.yaml to a version the chart supports", Err: err}
 	}
 	return &diag.Error{File: src.errFile(), Msg: "rendering chart " + src.input + ": " + msg, Err: err}
 }

@@ -717,6 +717,21 @@ func TestChartYAMLFieldsNamed(t *testing.T) {
 	}
 }
 
+// TestKubeVersionConstraintLine: a chart whose Chart.yaml kubeVersion
+// excludes the cluster's is named at that key's line, as the other
+// problems of Chart.yaml are.
+func TestKubeVersionConstraintLine(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\nkubeVersion: \">=1.99.0-0\"\n")
+	writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop", KubeVersion: "1.33.0"})
+	var de *diag.Error
+	if !errors.As(err, &de) || de.File != "c/Chart.yaml" || de.Line != 4 || !strings.Contains(de.Msg, "chart requires kubeVersion") {
+		t.Fatalf("Render() = %v, want an error at c/Chart.yaml:4", err)
+	}
+}
+
 // TestTemplateNotAnObject: helm renders every file of templates/ but
 // NOTES.txt and _-prefixed ones as manifests, and a document that is no
 // mapping failed with helm's "cannot unmarshal string into Go value of
