@@ -732,6 +732,42 @@ func TestKubeVersionConstraintLine(t *testing.T) {
 	}
 }
 
+// TestCRDFileWithActions: helm prints a crds/ file as written, so a CRD
+// written as a template fails to parse, and the YAML parser's error had
+// no line and no word of why. It is put at the first action's line and
+// says that crds/ is not templated; "{{" inside a quoted string is no
+// action, and a file with only that keeps the parser's error.
+func TestCRDFileWithActions(t *testing.T) {
+	t.Parallel()
+	const crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\n"
+	for _, tc := range []struct {
+		name, file, wantMsg string
+		wantLine            int
+	}{
+		{name: "wrapped in if", file: "# Widgets\n{{- if .Values.crds.enabled }}\n" + crd + "{{- end }}\n",
+			wantLine: 2, wantMsg: "a crds/ file is no template"},
+		{name: "value", file: crd + "  labels:\n    app: {{ .Release.Name }}-x\n",
+			wantLine: 6, wantMsg: "a crds/ file is no template"},
+		{name: "quoted", file: crd + "  annotations:\n    doc: \"{{ .Values.x }}\"\n  labels: [\n",
+			wantMsg: "invalid YAML"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "crds", "a.yaml"), tc.file)
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			if de.File != "c/crds/a.yaml" || (tc.wantLine != 0 && de.Line != tc.wantLine) || !strings.HasPrefix(de.Msg, tc.wantMsg) {
+				t.Errorf("error at %s:%d %q, want c/crds/a.yaml:%d and %q", de.File, de.Line, de.Msg, tc.wantLine, tc.wantMsg)
+			}
+		})
+	}
+}
+
 // TestTemplateNotAnObject: helm renders every file of templates/ but
 // NOTES.txt and _-prefixed ones as manifests, and a document that is no
 // mapping failed with helm's "cannot unmarshal string into Go value of

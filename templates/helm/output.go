@@ -5,9 +5,11 @@ import (
 	"errors"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
@@ -57,6 +59,9 @@ func releaseObjects(rel *rendered, src *chartSource, crds map[string]bool, pre m
 		}
 		objs, err := objects.ParseHelmOutput(body, src.file(source), 0, count)
 		if err != nil {
+			if keepLines {
+				err = crdTemplateError(err, body)
+			}
 			errs = append(errs, renderedLines(err, keepLines))
 			return
 		}
@@ -323,6 +328,44 @@ func literal(b []byte) string {
 		v = v[1 : len(v)-1]
 	}
 	return v
+}
+
+// crdActionRe finds a template action that stands as YAML in a crds/ file.
+var crdActionRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^[ \t-]*\{\{|:[ \t]+\{\{`) })
+
+// crdTemplateError explains the errors of a crds/ file that holds template
+// actions: helm renders no file of crds/ and prints (and installs) it as
+// written, so a CRD written as a template ({{- if .Values.crds.enabled }}
+// around it, a label from .Release.Name) fails to parse, where the YAML
+// parser names no line or the line of the mapping that holds the action.
+// Such an error is put at the first action's line, and told why; one more
+// than a line before the action is another mistake, left as it is.
+func crdTemplateError(err error, body string) error {
+	// An action where YAML reads it as such, opening a line or a value:
+	// "{{" inside a quoted description (Go templates in a CRD's docs) is
+	// no reason.
+	loc := crdActionRe().FindStringIndex(body)
+	if loc == nil {
+		return err
+	}
+	line := strings.Count(body[:loc[0]], "\n") + 1
+	var out []error
+	for _, e := range diag.Flatten(err) {
+		var de *diag.Error
+		if errors.As(e, &de) {
+			if de.Line != 0 && de.Line < line-1 {
+				out = append(out, e)
+				continue
+			}
+			c := *de
+			c.Line = line
+			c.Msg = "a crds/ file is no template, and helm installs it as written, {{ }} included: " + c.Msg
+			c.Hint = "helm renders nothing in crds/: write the CRD without {{ }}, or move it into templates/ to template it (helm then applies it with the templates, not before them)"
+			e = &c
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
 }
 
 // renderedLines drops the lines from errors about rendered templates, whose
