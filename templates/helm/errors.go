@@ -151,6 +151,11 @@ func renderDiag(err error, src *chartSource, chartName string) error {
 		return &diag.Error{File: src.schemaFile(re.chart), Msg: fmt.Sprintf("values.schema.json refers to %q, outside the schema document; kiln does not load it", re.ref),
 			Hint: "kiln reads nothing outside the repository and fetches nothing while it renders: copy the schema it refers to into values.schema.json under \"$defs\" and refer to it as \"#/$defs/NAME\"", Err: err}
 	}
+	if ie := (*schemaInvalidError)(nil); errors.As(err, &ie) {
+		// The schema is the chart's code, not values: its words are shown.
+		return &diag.Error{File: src.schemaFile(ie.chart), Line: ie.line, Msg: "values.schema.json is no valid JSON Schema: " + strings.ReplaceAll(ie.err.Error(), `"file:///values.schema.json#" is not valid`, "it is not valid"),
+			Hint: "fix the chart's values.schema.json (helm template fails on it too, calling it values that do not meet the schema): it must be JSON, and a schema its draft's metaschema takes", Err: err}
+	}
 	msg := src.rewriteSources(err.Error(), chartName)
 	if de := tplError(msg, err); de != nil {
 		return de

@@ -3,6 +3,7 @@ package helm
 import (
 	"bytes"
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -35,12 +36,33 @@ type schemaRefError struct {
 	ref string
 }
 
-// refused reports whether err is a reference kiln did not load, which
-// ends the validation instead of joining the charts' mismatch texts.
+// refused reports whether err is a reference kiln did not load, or a
+// schema that is no JSON Schema, which ends the validation instead of
+// joining the charts' mismatch texts: helm's "values don't meet the
+// specifications" would blame the values.
 func refused(err error) bool {
 	var re *schemaRefError
-	return errors.As(err, &re)
+	var ie *schemaInvalidError
+	return errors.As(err, &re) || errors.As(err, &ie)
 }
+
+// schemaInvalidError is a values.schema.json that does not parse as JSON,
+// or that its draft's metaschema refuses (a number for a schema, a
+// pattern Go cannot compile). helm reports it as values that do not meet
+// the schema, and kiln hinted to fix the values.
+type schemaInvalidError struct {
+	// chart is the chart's path as helm prints template names.
+	chart string
+	// line is where the JSON stops parsing, 0 when it parses.
+	line int
+	err  error
+}
+
+func (e *schemaInvalidError) Error() string {
+	return fmt.Sprintf("%s: values.schema.json is no valid JSON Schema: %v", e.chart, e.err)
+}
+
+func (e *schemaInvalidError) Unwrap() error { return e.err }
 
 func (e *schemaRefError) Error() string {
 	return fmt.Sprintf("%s: values.schema.json refers to %q, outside the schema", e.chart, e.ref)
@@ -184,7 +206,11 @@ func validateSingle(chrt *chart.Chart, values map[string]any) (err error) {
 	}()
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(chrt.Schema))
 	if err != nil {
-		return err
+		line := 0
+		if se := (*json.SyntaxError)(nil); errors.As(err, &se) && se.Offset <= int64(len(chrt.Schema)) {
+			line = bytes.Count(chrt.Schema[:se.Offset], []byte("\n")) + 1
+		}
+		return &schemaInvalidError{chart: chrt.ChartFullPath(), line: line, err: err}
 	}
 	loader := &refusingLoader{}
 	c := jsonschema.NewCompiler()
@@ -197,7 +223,7 @@ func validateSingle(chrt *chart.Chart, values map[string]any) (err error) {
 		return &schemaRefError{chart: chrt.ChartFullPath(), ref: loader.refused[0]}
 	}
 	if err != nil {
-		return err
+		return &schemaInvalidError{chart: chrt.ChartFullPath(), err: err}
 	}
 	if err := sch.Validate(values); err != nil {
 		text := func() string {

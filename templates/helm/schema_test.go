@@ -397,3 +397,44 @@ func TestSchemaErrorNamesTheValuesAtFault(t *testing.T) {
 		})
 	}
 }
+
+// TestInvalidSchemaNamed: a values.schema.json that is no JSON, or that
+// its metaschema refuses, is the chart's mistake, not the values'. helm
+// calls it values that do not meet the schema, and kiln hinted to fix
+// the values, without a line. The first schema is Helm's own
+// pkg/chartutil/testdata/test-values-invalid.schema.json (helm/helm,
+// Apache-2.0).
+func TestInvalidSchemaNamed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, schema, sub, wantFile, wantMsg string
+		wantLine                             int
+	}{
+		{name: "a number", schema: "   1E1111111           \n", wantFile: "c/values.schema.json", wantMsg: "it is not valid against metaschema"},
+		{name: "not JSON", schema: "{\"properties\": {\n  \"a\": {\"type\": \"string\",}}}\n", wantFile: "c/values.schema.json", wantLine: 2, wantMsg: "invalid character"},
+		{name: "subchart pattern", sub: `{"properties": {"b": {"pattern": "(?<x"}}}`, wantFile: "c/charts/s/values.schema.json", wantMsg: "is not valid regex"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "values.yaml"), "a: x\ns:\n  b: y\n")
+			writeFile(t, filepath.Join(root, "c", "charts", "s", "Chart.yaml"), "apiVersion: v2\nname: s\nversion: 0.1.0\n")
+			if tc.schema != "" {
+				writeFile(t, filepath.Join(root, "c", "values.schema.json"), tc.schema)
+			}
+			if tc.sub != "" {
+				writeFile(t, filepath.Join(root, "c", "charts", "s", "values.schema.json"), tc.sub)
+			}
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			if de.File != tc.wantFile || de.Line != tc.wantLine || !strings.Contains(de.Msg, "values.schema.json is no valid JSON Schema") ||
+				!strings.Contains(de.Msg, tc.wantMsg) || !strings.Contains(de.Hint, "fix the chart's values.schema.json") {
+				t.Errorf("error at %s:%d %q (hint %q), want %s:%d and %q", de.File, de.Line, de.Msg, de.Hint, tc.wantFile, tc.wantLine, tc.wantMsg)
+			}
+		})
+	}
+}
