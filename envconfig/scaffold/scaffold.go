@@ -434,14 +434,63 @@ func (s *scan) chart(dir string) {
 	}
 	// A file:// dependency too: helm template, as kiln, reads only what
 	// charts/ holds, and `helm dependency build` copies it there.
+	var vendored func(string) bool
 	for _, dep := range meta.Dependencies {
-		matches, _ := filepath.Glob(filepath.Join(dir, "charts", dep.Name+"*"))
-		if len(matches) == 0 {
+		if vendored == nil {
+			vendored = s.subcharts(filepath.Join(dir, "charts"))
+		}
+		if !vendored(dep.Name) {
 			s.note(rel, "its dependency %q is not in %s/charts; run helm dependency build %s, then kiln init again", dep.Name, rel, rel)
 			return
 		}
 	}
 	s.charts = append(s.charts, rel)
+}
+
+// subcharts tells whether a chart's charts/ folder holds the subchart
+// named name, as helm template's check of the dependencies finds it: by
+// the name in a folder's Chart.yaml, whatever the folder is called (Helm's
+// own test chart keeps subcharta in charts/subchartA), and an archive by
+// the name-version.tgz that helm dependency build writes. A glob of the
+// name missed such folders, and the hint to run helm dependency build
+// would have vendored a second copy beside the first.
+func (s *scan) subcharts(dir string) func(name string) bool {
+	names := map[string]bool{}
+	var archives []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			var meta struct {
+				Name string `yaml:"name"`
+			}
+			chartYAML := filepath.Join(p, "Chart.yaml")
+			// Nothing is read through a link out of the repository.
+			if s.linksOut(p) || s.linksOut(chartYAML) {
+				names[e.Name()] = true
+				continue
+			}
+			if data, err := s.read(chartYAML); err == nil && yaml.Unmarshal(data, &meta) == nil && meta.Name != "" {
+				names[meta.Name] = true
+			} else {
+				names[e.Name()] = true // helm refuses it, and says why
+			}
+			continue
+		}
+		archives = append(archives, e.Name())
+	}
+	return func(name string) bool {
+		if names[name] {
+			return true
+		}
+		for _, a := range archives {
+			rest, ok := strings.CutPrefix(a, name+"-")
+			if ok && rest != "" && (rest[0] >= '0' && rest[0] <= '9' || rest[0] == 'v') {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // typeErrorRE is one line of a yaml.v3 TypeError: where, the node's tag,

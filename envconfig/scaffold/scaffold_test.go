@@ -450,6 +450,29 @@ func TestScan(t *testing.T) {
 			wantNotes: []Note{{Path: "charts/ghost", Message: `its dependency "mariadb" is not in charts/ghost/charts; run helm dependency build charts/ghost, then kiln init again`}},
 		},
 		{
+			// helm/helm's cmd/helm/testdata/testcharts/subchart, the chart
+			// of helm template's golden outputs: subcharta lives in
+			// charts/subchartA. init left it out, telling to run helm
+			// dependency build, which would vendor a second copy.
+			name: "a dependency is found by its Chart.yaml's name, and an archive by name-version",
+			files: map[string]string{
+				"charts/subchart/Chart.yaml":                  "apiVersion: v1\nname: subchart\nversion: 0.1.0\ndependencies:\n  - name: subcharta\n    repository: http://localhost:10191\n    version: 0.1.0\n  - name: subchartb\n    repository: http://localhost:10191\n    version: 0.1.0\n",
+				"charts/subchart/charts/subchartA/Chart.yaml": "apiVersion: v1\ndescription: A Helm chart for Kubernetes\nname: subcharta\nversion: 0.1.0\n",
+				"charts/subchart/charts/subchartB/Chart.yaml": "apiVersion: v1\ndescription: A Helm chart for Kubernetes\nname: subchartb\nversion: 0.1.0\n",
+				"charts/other/Chart.yaml":                     "apiVersion: v2\nname: other\nversion: 0.1.0\ndependencies:\n- name: redis\n  version: 1.x.x\n",
+				"charts/other/charts/redis-cluster-1.2.3.tgz": "",
+				"charts/other/charts/redis-stack/Chart.yaml":  "apiVersion: v2\nname: redis-stack\nversion: 1.0.0\n",
+				"charts/archived/Chart.yaml":                  "apiVersion: v2\nname: archived\nversion: 0.1.0\ndependencies:\n- name: redis\n  version: 1.x.x\n",
+				"charts/archived/charts/redis-1.2.3.tgz":      "",
+			},
+			wantEnvs: []string{"dev"},
+			wantApps: []App{
+				{Name: "archived", Namespace: "archived", Engine: Helm, Path: "charts/archived"},
+				{Name: "subchart", Namespace: "subchart", Engine: Helm, Path: "charts/subchart"},
+			},
+			wantNotes: []Note{{Path: "charts/other", Message: `its dependency "redis" is not in charts/other/charts; run helm dependency build charts/other, then kiln init again`}},
+		},
+		{
 			// fluxcd/flux2-hub-spoke-example: each was an app of its own
 			// (production-apps, staging-apps…) in one environment dev,
 			// and kiln validate refused every object as owned by two.
