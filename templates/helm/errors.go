@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -418,6 +419,14 @@ func loadError(err error, src *chartSource) error {
 			}
 		}
 	}
+	if archive == dir && dir != src.dir {
+		// A subchart archive of the chart's folder that helm could not
+		// unpack: say why when its bytes tell.
+		if what, hint := notAnArchive(src.data(dir)); what != "" {
+			de.Hint = hint
+			rest = what + " (" + rest + ")"
+		}
+	}
 	where := ""
 	for i, s := range subs {
 		if i == 0 {
@@ -481,6 +490,26 @@ func chartKeyLine(data []byte, key string) int {
 		}
 	}
 	return 0
+}
+
+// lfsPointer starts a Git LFS pointer file (git-lfs's spec, v1), which a
+// checkout without LFS leaves where the file belongs.
+const lfsPointer = "version https://git-lfs.github.com/spec/"
+
+// notAnArchive says what a chart archive that does not unpack holds
+// instead, when its bytes tell: a Git LFS pointer (a repository keeping
+// its vendored charts in LFS, checked out without it, as actions/checkout
+// does by default), or nothing. "" when they do not.
+func notAnArchive(data []byte) (what, hint string) {
+	switch {
+	case data == nil:
+		return "", ""
+	case bytes.HasPrefix(data, []byte(lfsPointer)):
+		return "a Git LFS pointer, not the archive", "fetch the repository's LFS files before kiln runs: git lfs pull (actions/checkout: lfs: true)"
+	case len(data) == 0:
+		return "an empty file", "vendor the chart again: helm dependency build in the chart's folder (helm package for a chart of its own)"
+	}
+	return "", ""
 }
 
 // jsonLine is the line of the first node of a YAML file that helm's

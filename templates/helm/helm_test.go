@@ -768,6 +768,41 @@ func TestCRDFileWithActions(t *testing.T) {
 	}
 }
 
+// TestArchiveNotFetched: a vendored chart archive that a checkout left as
+// a Git LFS pointer (actions/checkout fetches no LFS files unless told),
+// or as an empty file, failed with "gzip: invalid header" or "EOF" and
+// the hint to check the chart with helm lint. The error says what the
+// file is and how to get the archive.
+func TestArchiveNotFetched(t *testing.T) {
+	t.Parallel()
+	const pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n"
+	for _, tc := range []struct {
+		name, chart, file, content, wantFile, wantMsg, wantHint string
+	}{
+		{name: "chart archive", chart: "app-1.0.0.tgz", file: "app-1.0.0.tgz", content: pointer,
+			wantFile: "app-1.0.0.tgz", wantMsg: "a Git LFS pointer, not the archive", wantHint: "git lfs pull"},
+		{name: "subchart archive", chart: "c", file: "c/charts/redis-1.2.3.tgz", content: pointer,
+			wantFile: "c/charts/redis-1.2.3.tgz", wantMsg: "subchart redis-1.2.3.tgz: a Git LFS pointer, not the archive", wantHint: "git lfs pull"},
+		{name: "empty subchart archive", chart: "c", file: "c/charts/redis-1.2.3.tgz",
+			wantFile: "c/charts/redis-1.2.3.tgz", wantMsg: "subchart redis-1.2.3.tgz: an empty file", wantHint: "helm dependency build"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n- {name: redis, version: 1.x.x}\n")
+			writeFile(t, filepath.Join(root, filepath.FromSlash(tc.file)), tc.content)
+			_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: tc.chart, App: "web", Namespace: "shop"})
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			if de.File != tc.wantFile || !strings.Contains(de.Msg, tc.wantMsg) || !strings.Contains(de.Hint, tc.wantHint) {
+				t.Errorf("error at %s %q (hint %q), want %s, %q and a hint with %q", de.File, de.Msg, de.Hint, tc.wantFile, tc.wantMsg, tc.wantHint)
+			}
+		})
+	}
+}
+
 // TestTemplateNotAnObject: helm renders every file of templates/ but
 // NOTES.txt and _-prefixed ones as manifests, and a document that is no
 // mapping failed with helm's "cannot unmarshal string into Go value of

@@ -569,7 +569,16 @@ func readChartArchive(rec *deps.Recorder, p, rel string, budget *chartarchive.Bu
 		return nil, &diag.Error{File: rel, Msg: limit.Error(), Hint: limits.Hint, Err: limit}
 	}
 	if err != nil {
-		return nil, &diag.Error{File: rel, Msg: "reading chart archive: " + err.Error(), Hint: "a chart file must be a .tgz made by helm package", Err: err}
+		de := &diag.Error{File: rel, Msg: "reading chart archive: " + err.Error(), Hint: "a chart file must be a .tgz made by helm package", Err: err}
+		if st, serr := f.Stat(); serr == nil && st.Size() <= 4096 {
+			// Small enough to be no chart: read again to say what it is.
+			if head, rerr := os.ReadFile(p); rerr == nil {
+				if what, hint := notAnArchive(head); what != "" {
+					de.Msg, de.Hint = "reading chart archive: it is "+what+" ("+err.Error()+")", hint
+				}
+			}
+		}
+		return nil, de
 	}
 	if rec != nil {
 		// Hashed as deps.FileSum would: the bytes past the end of the tar
