@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -152,6 +154,18 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	}
 
 	loadWarns = append(loadWarns, aliasVersionWarnings(chrt, chrt.Name(), src)...)
+	for _, f := range src.files {
+		// The chart's and its folder subcharts' defaults, read by helm's
+		// loader as a -f file is: its first YAML document only.
+		if !chartValuesRe().MatchString(f.Name) {
+			continue
+		}
+		if line := extraDocumentLine(f.Data); line > 0 {
+			loadWarns = append(loadWarns, templates.Warning{File: src.show(path.Join(src.dir, f.Name)), Line: line,
+				Msg:  "the chart's values.yaml holds a second YAML document: helm reads only the first, and so does kiln; the defaults after this --- are not used",
+				Hint: "helm template renders the chart the same; give the values the chart should have in the app's values files"})
+		}
+	}
 
 	texts := crdTexts{}
 	pre := func() map[string]*parsedCRD { return nil }
@@ -219,7 +233,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 		Inputs:      inputs,
 		InputDigest: digest(req, src, vals),
 		Params:      plainMap(effective),
-		Warnings:    append(loadWarns, warns...),
+		Warnings:    append(append(vals.warnings, loadWarns...), warns...),
 		APIChecks:   apiChecks(chrt),
 	}
 	var ok bool
@@ -529,3 +543,7 @@ func (m *onceMap[K, V]) do(key K, f func() (V, error)) (V, error) {
 	}
 	return e.v, e.err
 }
+
+// chartValuesRe matches the values.yaml of a chart's files that helm's
+// loader reads as defaults: the chart's own and each folder subchart's.
+var chartValuesRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(charts/[^/]+/)*values\.yaml$`) })

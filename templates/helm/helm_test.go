@@ -803,6 +803,78 @@ func TestArchiveNotFetched(t *testing.T) {
 	}
 }
 
+// TestValuesFileSecondDocument: helm reads a values file's first YAML
+// document and drops the rest without a word (files joined with ---);
+// kiln renders the same and warns at the second document's marker. An
+// empty document (a trailing ---) and a comment before the first marker
+// are no second document.
+func TestValuesFileSecondDocument(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, values, want string
+		line               int
+	}{
+		{name: "two documents", values: "a: first\n---\nb: second\n", want: "first", line: 2},
+		{name: "second does not parse", values: "a: first\n\n---\nb: [\n", want: "first", line: 3},
+		{name: "trailing marker", values: "---\na: first\n---\n", want: "first"},
+		{name: "comment first", values: "# values\n---\na: first\n", want: "first"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := tempRoot(t)
+			writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+			writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: {{ .Values.a | quote }}\n  b: {{ .Values.b | default \"\" | quote }}\n")
+			writeFile(t, filepath.Join(root, "v.yaml"), tc.values)
+			res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop", ValuesFiles: []string{"v.yaml"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Objects[0].Node.MustString(); !strings.Contains(got, "a: \""+tc.want+"\"") || strings.Contains(got, "second") {
+				t.Errorf("rendered %s, want a: %q and no b, as helm renders", got, tc.want)
+			}
+			var lines []int
+			for _, w := range res.Warnings {
+				if w.File == "v.yaml" && strings.Contains(w.Msg, "second YAML document") {
+					lines = append(lines, w.Line)
+				}
+			}
+			if want := []int{tc.line}; tc.line == 0 && len(lines) != 0 || tc.line != 0 && !slices.Equal(lines, want) {
+				t.Errorf("warnings at lines %v of v.yaml, want %d (0: none)", lines, tc.line)
+			}
+		})
+	}
+}
+
+// TestChartValuesSecondDocument: helm's loader reads a chart's
+// values.yaml, and each subchart's, as a -f file: its first document
+// only. kiln warns there too; a file of files/ named values.yaml is no
+// defaults and is not looked at.
+func TestChartValuesSecondDocument(t *testing.T) {
+	t.Parallel()
+	root := tempRoot(t)
+	const twice = "a: first\n---\na: lost\n"
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "values.yaml"), twice)
+	writeFile(t, filepath.Join(root, "c", "files", "values.yaml"), twice)
+	writeFile(t, filepath.Join(root, "c", "charts", "s", "Chart.yaml"), "apiVersion: v2\nname: s\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(root, "c", "charts", "s", "values.yaml"), "# s\n"+twice)
+	writeFile(t, filepath.Join(root, "c", "templates", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: {{ .Values.a | quote }}\n")
+	res, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range res.Warnings {
+		if strings.Contains(w.Msg, "second YAML document") {
+			got = append(got, fmt.Sprintf("%s:%d", w.File, w.Line))
+		}
+	}
+	sort.Strings(got)
+	if want := []string{"c/charts/s/values.yaml:3", "c/values.yaml:2"}; !slices.Equal(got, want) {
+		t.Errorf("warnings at %v, want %v", got, want)
+	}
+}
+
 // TestTemplateNotAnObject: helm renders every file of templates/ but
 // NOTES.txt and _-prefixed ones as manifests, and a document that is no
 // mapping failed with helm's "cannot unmarshal string into Go value of

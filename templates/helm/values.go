@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -33,6 +34,8 @@ type values struct {
 	files []namedData
 	// userJSON is req.Values as canonical JSON (sorted keys), for the digest.
 	userJSON []byte
+	// warnings are what the files hold that helm ignores without a word.
+	warnings []templates.Warning
 }
 
 type namedData struct {
@@ -84,6 +87,11 @@ func readValues(req *templates.Request, rec *deps.Recorder) (*values, error) {
 				Hint: "kiln gives Helm no secrets: point the chart at a Secret of its own (an existingSecret value) kept SOPS-encrypted in a yaml or kustomize app, which Flux decrypts, or render that Secret in a yaml or jsonnet app from secretVars with sops: in the env file (docs/secrets.md); and drop this file from helm.values"})
 			continue
 		}
+		if line := extraDocumentLine(data); line > 0 {
+			v.warnings = append(v.warnings, templates.Warning{File: name, Line: line,
+				Msg:  "values file holds a second YAML document: helm reads only the first, and so does kiln; the values after this --- are not used",
+				Hint: "merge the documents into one mapping, or put each into a file of its own and list them all in helm.values"})
+		}
 		v.files = append(v.files, namedData{name: name, data: data})
 		v.merged = mergeMaps(v.merged, m)
 	}
@@ -105,6 +113,42 @@ func readValues(req *templates.Request, rec *deps.Recorder) (*values, error) {
 		return nil, errors.Join(errs...)
 	}
 	return v, nil
+}
+
+// extraDocumentLine is the line of the "---" that starts a values file's
+// second YAML document, when that document holds anything (or does not
+// parse): helm's values reader (sigs.k8s.io/yaml) takes the first document
+// and drops the others silently, so that `-f all.yaml` of files joined
+// with --- loses all but the first. 0 when there is none.
+func extraDocumentLine(data []byte) int {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first yaml.Node
+	if dec.Decode(&first) != nil {
+		return 0 // one document, or none: ReadValues has judged it
+	}
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return 0
+		}
+		if err == nil && (len(doc.Content) == 0 || doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].ShortTag() == "!!null") {
+			continue // an empty document, such as a trailing ---
+		}
+		// The marker before the document, or before the line that did
+		// not parse.
+		lines := bytes.Split(data, []byte("\n"))
+		from := first.Line
+		if len(first.Content) > 0 {
+			from = first.Content[0].Line
+		}
+		for i := from; i < len(lines); i++ {
+			if l := bytes.TrimRight(lines[i], "\r"); bytes.HasPrefix(l, []byte("---")) && (len(l) == 3 || l[3] == ' ' || l[3] == '\t') {
+				return i + 1
+			}
+		}
+		return 0
+	}
 }
 
 // sopsValues reports whether m, a values file's values, is a document the
