@@ -50,6 +50,12 @@ var (
 	notObjectRe = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`cannot unmarshal (\w+) into Go value of type releaseutil\.SimpleHead`)
 	})
+	// headFieldRe is what SortManifests says of a document whose
+	// apiVersion, kind or metadata (its name, its annotations) has the
+	// wrong shape: "metadata: x", annotations written as a list.
+	headFieldRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`cannot unmarshal (\w+) into Go struct field (?:SimpleHead)?\.([\w.]+) of type (string|map\[string\]string|struct)`)
+	})
 	yamlErrRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)^YAML parse error on ([^:\n]+): (.*)$`) })
 	// tplErrRe reads what Helm's tpl says of the string it was given
 	// (pkg/engine/engine.go, tplFun): the whole string, %q-quoted, then
@@ -61,7 +67,7 @@ var (
 
 // jsonKinds names the JSON types encoding/json's UnmarshalTypeError
 // gives, as notObjectRe reads them.
-var jsonKinds = map[string]string{"string": "a string", "number": "a number", "bool": "true or false", "array": "a list"}
+var jsonKinds = map[string]string{"string": "a string", "number": "a number", "bool": "true or false", "array": "a list", "object": "a mapping"}
 
 // A chart's templates are source the user can read, but what a template
 // function was given is data: `tpl .Values.password .` hands Helm a
@@ -186,6 +192,14 @@ func renderDiag(err error, src *chartSource, chartName string) error {
 		return &diag.Error{File: file, Line: line, Msg: "template error: " + text, Hint: hint, Err: err}
 	}
 	if m := yamlErrRe().FindStringSubmatch(msg); m != nil {
+		if n := headFieldRe().FindStringSubmatch(m[2]); n != nil {
+			want := "a mapping"
+			if n[3] == "string" {
+				want = "a string"
+			}
+			return &diag.Error{File: m[1], Msg: fmt.Sprintf("template rendered an object whose %s is %s, where Kubernetes wants %s (helm: %s)", n[2], jsonKinds[n[1]], want, n[0]),
+				Hint: fmt.Sprintf("make the template write %s as %s", n[2], want), Err: err}
+		}
 		if n := notObjectRe().FindStringSubmatch(m[2]); n != nil {
 			return &diag.Error{File: m[1], Msg: fmt.Sprintf("template rendered a document that is %s, not a Kubernetes object (helm: %s)", jsonKinds[n[1]], n[0]),
 				Hint: "helm reads every file of templates/ as Kubernetes objects, but NOTES.txt and those whose name starts with _: " +

@@ -879,17 +879,23 @@ func TestChartValuesSecondDocument(t *testing.T) {
 // NOTES.txt and _-prefixed ones as manifests, and a document that is no
 // mapping failed with helm's "cannot unmarshal string into Go value of
 // type releaseutil.SimpleHead" and a hint about a line it did not give.
-// The error says what the document is and how to fix the chart. The first
+// The error says what the document is and how to fix the chart; so for
+// an object whose metadata or annotations have the wrong shape. The first
 // template is templates/template.tpl of Helm's own frobnitz test chart
 // (helm/helm, pkg/chart/loader/testdata, Apache-2.0).
 func TestTemplateNotAnObject(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name, file, template, want string
+		name, file, template, want, hint string
 	}{
 		{name: "text", file: "template.tpl", template: "Hello {{.Name | default \"world\"}}\n", want: "template rendered a document that is a string, not a Kubernetes object"},
 		{name: "list", file: "list.yaml", template: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n- apiVersion: v1\n  kind: ConfigMap\n", want: "is a list, not a Kubernetes object"},
 		{name: "number", file: "n.yaml", template: "{{ 42 }}\n", want: "is a number, not"},
+		// The head helm reads of each object, of the wrong shape.
+		{name: "metadata", file: "m.yaml", template: "apiVersion: v1\nkind: ConfigMap\nmetadata: x\n",
+			want: "template rendered an object whose metadata is a string, where Kubernetes wants a mapping", hint: "make the template write metadata as a mapping"},
+		{name: "annotations", file: "a.yaml", template: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations: [a, b]\n",
+			want: "whose metadata.annotations is a list, where Kubernetes wants a mapping", hint: "make the template write metadata.annotations as a mapping"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -901,8 +907,12 @@ func TestTemplateNotAnObject(t *testing.T) {
 			if !errors.As(err, &de) {
 				t.Fatalf("Render() = %v, want a *diag.Error", err)
 			}
-			if de.File != "c/templates/"+tc.file || !strings.Contains(de.Msg, tc.want) || !strings.Contains(de.Hint, "templates/_helpers.tpl") {
-				t.Errorf("error at %s %q (hint %q), want c/templates/%s, %q and a hint naming _helpers.tpl", de.File, de.Msg, de.Hint, tc.file, tc.want)
+			hint := tc.hint
+			if hint == "" {
+				hint = "templates/_helpers.tpl"
+			}
+			if de.File != "c/templates/"+tc.file || !strings.Contains(de.Msg, tc.want) || !strings.Contains(de.Hint, hint) {
+				t.Errorf("error at %s %q (hint %q), want c/templates/%s, %q and a hint with %q", de.File, de.Msg, de.Hint, tc.file, tc.want, hint)
 			}
 		})
 	}
