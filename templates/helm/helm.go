@@ -144,7 +144,7 @@ func (e *Engine) render(ctx context.Context, req *templates.Request) (*templates
 	switch chrt.Metadata.Type {
 	case "", "application":
 	default:
-		return nil, &diag.Error{File: src.errFile(), Msg: fmt.Sprintf("%s charts are not installable", chrt.Metadata.Type), Hint: "render an application chart that depends on it instead"}
+		return nil, &diag.Error{File: src.chartYAML(), Line: chartKeyLine(src.data(src.chartYAML()), "type"), Msg: fmt.Sprintf("%s charts are not installable", chrt.Metadata.Type), Hint: "render an application chart that depends on it instead"}
 	}
 	// cmd/helm/template.go checks that every dependency is vendored, as
 	// action.CheckDependencies does.

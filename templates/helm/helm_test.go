@@ -718,8 +718,8 @@ func TestChartYAMLFieldsNamed(t *testing.T) {
 }
 
 // TestKubeVersionConstraintLine: a chart whose Chart.yaml kubeVersion
-// excludes the cluster's is named at that key's line, as the other
-// problems of Chart.yaml are.
+// excludes the cluster's, or whose type is library, is named at that
+// key's line, as the other problems of Chart.yaml are.
 func TestKubeVersionConstraintLine(t *testing.T) {
 	t.Parallel()
 	root := tempRoot(t)
@@ -728,6 +728,13 @@ func TestKubeVersionConstraintLine(t *testing.T) {
 	_, err := New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop", KubeVersion: "1.33.0"})
 	var de *diag.Error
 	if !errors.As(err, &de) || de.File != "c/Chart.yaml" || de.Line != 4 || !strings.Contains(de.Msg, "chart requires kubeVersion") {
+		t.Fatalf("Render() = %v, want an error at c/Chart.yaml:4", err)
+	}
+
+	// A library chart is named at its type, as helm lint's rules name it.
+	writeFile(t, filepath.Join(root, "c", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\ntype: library\n")
+	_, err = New(Options{}).Render(context.Background(), &templates.Request{Root: root, Path: "c", App: "web", Namespace: "shop", KubeVersion: "1.33.0"})
+	if !errors.As(err, &de) || de.File != "c/Chart.yaml" || de.Line != 4 || !strings.Contains(de.Msg, "library charts are not installable") {
 		t.Fatalf("Render() = %v, want an error at c/Chart.yaml:4", err)
 	}
 }
