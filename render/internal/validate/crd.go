@@ -105,6 +105,10 @@ type crdVersion struct {
 	// then checks the replicas its paths name (scaleErrors).
 	scale      *apiextensionsv1.CustomResourceSubresourceScale
 	structural *structuralschema.Structural
+	// fieldless: the schema has an object node that declares no fields
+	// (fieldless.go), whose fields pruning drops without the apply
+	// refusing them.
+	fieldless bool
 	// checkers builds the OpenAPI validator and the CEL validator on first
 	// use: most of a CRD's compiling, which a version no object of the
 	// env uses never needs. Everything that can refuse the CRD itself
@@ -690,6 +694,7 @@ func compileCRD(data []byte, embedded bool) *crd {
 			return c
 		}
 		cv.structural = st
+		cv.fieldless = hasFieldless(st)
 		cv.checkers = sync.OnceValue(func() checkers { return newCheckers(schema, st) })
 	}
 	if len(rules) > 0 {
@@ -724,7 +729,7 @@ func copyDefaults(st *structuralschema.Structural) {
 
 // validate checks obj (decoded JSON, modified in place) against the
 // version as the API server does when Flux applies it: type the status
-// and drop it (statusApplyErrors), prune unknown fields (reported, as
+// and drop it (statusApplyErrors), prune unknown fields (reported where
 // server-side apply refuses them), apply defaults, then the OpenAPI schema, embedded
 // objects' metadata, list-type invariants and, when rules is true, the CEL
 // rules, which ctx ending stops. compat is the compatibility version of
@@ -759,7 +764,8 @@ func (v *crdVersion) validate(ctx context.Context, obj map[string]any, rules boo
 
 // asDecoded makes obj, in place, what the API server makes of it before
 // validation when Flux applies it: status dropped where the status
-// subresource is on, unknown fields pruned (their paths returned),
+// subresource is on, unknown fields pruned (the paths of those the apply
+// refuses returned: not those of a fieldless object, fieldless.go),
 // defaults applied, a null included where the schema gives a default.
 // A null the schema does not allow and gives no default stays, and is
 // refused as a value of the wrong type: server-side apply does not
@@ -778,7 +784,15 @@ func (v *crdVersion) asDecoded(obj map[string]any) (pruned []string) {
 	// An error of metadata's decoding (a label that is no string) is the
 	// metadata checks' and the embedded objects' validation's to report.
 	_, _, pruned, _ = schemaobjectmeta.GetObjectMetaWithOptions(obj, schemaobjectmeta.ObjectMetaOptions{ReturnUnknownFieldPaths: true})
-	pruned = append(pruned, pruning.PruneWithOptions(obj, v.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})...)
+	var taken map[string]bool
+	if v.fieldless {
+		taken = fieldlessFields(obj, v.structural)
+	}
+	for _, p := range pruning.PruneWithOptions(obj, v.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true}) {
+		if !taken[p] {
+			pruned = append(pruned, p)
+		}
+	}
 	_, embedded := schemaobjectmeta.CoerceWithOptions(nil, obj, v.structural, false, schemaobjectmeta.CoerceOptions{ReturnUnknownFieldPaths: true})
 	pruned = append(pruned, embedded...)
 	structuraldefaulting.Default(obj, v.structural)

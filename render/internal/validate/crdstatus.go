@@ -54,6 +54,9 @@ func applyTyped(s *structuralschema.Structural, v any, p *fieldpath.Path, errs *
 			*errs = append(*errs, fieldpath.Invalid(p, jsonType(v), "expected map, got "+jsonType(v)))
 			return
 		}
+		if isFieldless(s) {
+			return // a map of anything to the apply (fieldless.go)
+		}
 		keys := make([]string, 0, len(m))
 		for k := range m {
 			keys = append(keys, k)

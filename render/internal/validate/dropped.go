@@ -28,7 +28,9 @@ type Dropped struct {
 	// Path is the field as written in the object; Line its line.
 	Path string
 	Line int
-	// Gate is the feature gate, on by default from a later release.
+	// Gate is the feature gate, on by default from a later release; ""
+	// for a field of a fieldless object (fieldless.go), which no gate
+	// brings back.
 	Gate string
 	// Msg says what the API server does and what the object does without
 	// the field; Hint what to do.
@@ -420,7 +422,7 @@ func (e *Env) Dropped(o templates.Object) []Dropped {
 	}
 	roots := objectRoots(o.Node)
 	if len(roots) == 0 {
-		return nil
+		return e.fieldlessDropped(o)
 	}
 	return append(e.inert(o, roots), e.dropped(o, roots)...)
 }

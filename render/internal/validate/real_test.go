@@ -94,6 +94,7 @@ func TestRealSourcesPass(t *testing.T) {
 		{"cloudnative-pg", 2, []string{"Backup"}},
 		{"home-ops", 3, nil},
 		{"flux-image-automation", 3, nil},
+		{"envoy-gateway", 2, []string{"ClientTrafficPolicy"}},
 	} {
 		t.Run(tc.source, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,158 @@
+package validate
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kiln-gitops/kiln/internal/objects"
+	"github.com/kiln-gitops/kiln/templates"
+)
+
+// Fields of a fieldless object. A schema node of type object that
+// declares no properties and no additionalProperties (an empty Go struct
+// to controller-gen: Envoy Gateway's `gzip: {}`, a hand-written CRD's
+// `spec: {type: object}`) is a map of anything to server-side apply's
+// type converter, which then takes any field there; pruning drops each
+// one before validation, and the apply succeeds. Only where properties
+// are declared does the apply refuse an undeclared field ("field not
+// declared in schema"). The root and embedded resources are not
+// fieldless however they are written: the API server's OpenAPI adds
+// apiVersion, kind and metadata to them. A real kube-apiserver 1.37
+// takes `spec.compressor[0].gzip.zzUnknown` in an Envoy Gateway
+// BackendTrafficPolicy, applied as Flux applies (internal/apiservercheck);
+// kiln used to refuse it as an unknown field.
+
+// hasFieldless reports whether st has a fieldless object node anywhere,
+// so that objects of a schema without one skip the walk.
+func hasFieldless(st *structuralschema.Structural) bool {
+	if st == nil {
+		return false
+	}
+	if isFieldless(st) {
+		return true
+	}
+	if st.Items != nil && hasFieldless(st.Items) {
+		return true
+	}
+	if st.AdditionalProperties != nil && hasFieldless(st.AdditionalProperties.Structural) {
+		return true
+	}
+	for k := range st.Properties {
+		p := st.Properties[k]
+		if hasFieldless(&p) {
+			return true
+		}
+	}
+	return false
+}
+
+func isFieldless(st *structuralschema.Structural) bool {
+	return st.Type == "object" && len(st.Properties) == 0 && st.AdditionalProperties == nil &&
+		!st.XEmbeddedResource && !st.XPreserveUnknownFields
+}
+
+// fieldlessFields returns the paths, written as pruning writes them
+// (pruning.PruneWithOptions), of the fields of obj that pruning drops
+// from a fieldless object. It walks as pruning walks, obj being a
+// resource root.
+func fieldlessFields(obj map[string]any, st *structuralschema.Structural) map[string]bool {
+	out := map[string]bool{}
+	walkFieldless(obj, st, "", true, out)
+	return out
+}
+
+func walkFieldless(x any, st *structuralschema.Structural, path string, embedded bool, out map[string]bool) {
+	if st == nil {
+		return
+	}
+	key := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch x := x.(type) {
+	case map[string]any:
+		embedded = embedded || st.XEmbeddedResource
+		fieldless := !embedded && isFieldless(st)
+		for k, v := range x {
+			if embedded && (k == "apiVersion" || k == "kind" || k == "metadata") {
+				continue
+			}
+			if p, ok := st.Properties[k]; ok {
+				walkFieldless(v, &p, key(k), false, out)
+			} else if st.AdditionalProperties != nil {
+				walkFieldless(v, st.AdditionalProperties.Structural, key(k), false, out)
+			} else if fieldless {
+				out[key(k)] = true
+			}
+		}
+	case []any:
+		for i, v := range x {
+			walkFieldless(v, st.Items, path+"["+strconv.Itoa(i)+"]", false, out)
+		}
+	}
+}
+
+// fieldlessDropped returns the fields of o, a custom resource of a CRD
+// of the env, that pruning drops from a fieldless object: Flux's apply
+// succeeds without them and says nothing, so a field written for a
+// newer release of the CRD (or into a hand-written CRD's bare
+// `spec: {type: object}`) never reaches the controller. A warning, not an
+// error: the API server takes the object.
+func (e *Env) fieldlessDropped(o templates.Object) []Dropped {
+	gvk := schema.FromAPIVersionAndKind(o.Node.GetApiVersion(), o.Node.GetKind())
+	ref := e.ref(gvk.Group, gvk.Kind)
+	if ref == nil {
+		return nil
+	}
+	c := ref.get()
+	if c == nil || c.err != nil {
+		return nil
+	}
+	v := c.versions[gvk.Version]
+	if v == nil || !v.served || !v.fieldless || v.structural == nil {
+		return nil
+	}
+	enc := encode(o)
+	if enc.err != nil {
+		return nil
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(enc.data, &obj); err != nil {
+		return nil
+	}
+	if v.status {
+		delete(obj, "status") // dropped whole before pruning
+	}
+	found := fieldlessFields(obj, v.structural)
+	if len(found) == 0 {
+		return nil
+	}
+	paths := make([]string, 0, len(found))
+	for p := range found {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	idx := indexed(o)
+	against := fmt.Sprintf("%s %s (%s)", gvk.GroupVersion(), gvk.Kind, c.where)
+	out := make([]Dropped, 0, len(paths))
+	for _, p := range paths {
+		segs := splitPath(p)
+		line := o.LineOf(nil)
+		if f := idx.index[objects.JoinPath(segs)]; f != nil {
+			line = o.LineOf(f.key)
+		}
+		parent := objects.JoinPath(segs[:len(segs)-1])
+		out = append(out, Dropped{Path: p, Line: line,
+			Msg: fmt.Sprintf("field %q is dropped by the API server: %s declares no fields under %q, so pruning removes it and Flux applies the object without it",
+				p, against, parent),
+			Hint: "remove the field, or install the release of the CRD that declares it"})
+	}
+	return out
+}
