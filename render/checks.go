@@ -669,8 +669,14 @@ func droppedFields(venv *validate.Env, run *appRun) []diag.Warning {
 	var w diag.OnceEach
 	for _, o := range run.objs {
 		for _, d := range venv.Dropped(o) {
-			if !w.Seen(d.Gate) {
-				w.Add(d.Gate, &diag.Warning{File: o.File, Line: d.Line, App: run.app.Name, Object: objRef(o), Msg: d.Msg, Hint: d.Hint})
+			// Once per gate; a field of a fieldless object has none, and
+			// each such field is a mistake of its own.
+			key := d.Gate
+			if key == "" {
+				key = "fieldless " + d.Path
+			}
+			if !w.Seen(key) {
+				w.Add(key, &diag.Warning{File: o.File, Line: d.Line, App: run.app.Name, Object: objRef(o), Msg: d.Msg, Hint: d.Hint})
 			}
 		}
 	}
