@@ -22,10 +22,12 @@ import (
 // are declared does the apply refuse an undeclared field ("field not
 // declared in schema"). The root and embedded resources are not
 // fieldless however they are written: the API server's OpenAPI adds
-// apiVersion, kind and metadata to them. A real kube-apiserver 1.37
-// takes `spec.compressor[0].gzip.zzUnknown` in an Envoy Gateway
-// BackendTrafficPolicy, applied as Flux applies (internal/apiservercheck);
-// kiln used to refuse it as an unknown field.
+// apiVersion, kind and metadata to them. A value of
+// `additionalProperties: true` has no schema at all: the apply takes it
+// whole, and pruning drops every field of an object in it. A real
+// kube-apiserver 1.37 takes `spec.compressor[0].gzip.zzUnknown` in an
+// Envoy Gateway BackendTrafficPolicy, applied as Flux applies
+// (internal/apiservercheck); kiln used to refuse it as an unknown field.
 
 // hasFieldless reports whether st has a fieldless object node anywhere,
 // so that objects of a schema without one skip the walk.
@@ -39,7 +41,7 @@ func hasFieldless(st *structuralschema.Structural) bool {
 	if st.Items != nil && hasFieldless(st.Items) {
 		return true
 	}
-	if st.AdditionalProperties != nil && hasFieldless(st.AdditionalProperties.Structural) {
+	if ap := st.AdditionalProperties; ap != nil && (ap.Structural == nil && ap.Bool || hasFieldless(ap.Structural)) {
 		return true
 	}
 	for k := range st.Properties {
@@ -67,14 +69,27 @@ func fieldlessFields(obj map[string]any, st *structuralschema.Structural) map[st
 }
 
 func walkFieldless(x any, st *structuralschema.Structural, path string, embedded bool, out map[string]bool) {
-	if st == nil {
-		return
-	}
 	key := func(k string) string {
 		if path == "" {
 			return k
 		}
 		return path + "." + k
+	}
+	if st == nil {
+		// A value of `additionalProperties: true`, which has no schema:
+		// the apply takes anything, and pruning drops every field of an
+		// object there, at any depth below lists.
+		switch x := x.(type) {
+		case map[string]any:
+			for k := range x {
+				out[key(k)] = true
+			}
+		case []any:
+			for i, v := range x {
+				walkFieldless(v, nil, path+"["+strconv.Itoa(i)+"]", false, out)
+			}
+		}
+		return
 	}
 	switch x := x.(type) {
 	case map[string]any:

@@ -37,6 +37,7 @@ spec:
                 type: object
                 x-kubernetes-embedded-resource: true
                 properties: {data: {type: object}}
+              schemaless: {type: object, additionalProperties: true}
           status: {type: object}
 ---
 apiVersion: apiextensions.k8s.io/v1
@@ -61,7 +62,8 @@ spec:
 // TestFieldlessObjectFields: a field inside an object whose schema
 // declares no fields is taken, as server-side apply takes it (the apply
 // types such an object as a map of anything, and pruning then drops the
-// field), and reported as dropped; one beside declared fields, at the
+// field), and reported as dropped; so is a field of an object inside a
+// value of `additionalProperties: true`; one beside declared fields, at the
 // root or in an embedded resource is refused, as the apply refuses it
 // ("field not declared in schema"). Each verdict is a real
 // kube-apiserver 1.37's, applied as Flux applies (internal/apiservercheck).
@@ -82,6 +84,7 @@ func TestFieldlessObjectFields(t *testing.T) {
 		{"atomic", head + "spec:\n  atomic: {foo: 1}\n", []string{"spec.atomic.foo:5"}, ""},
 		{"nested", head + "spec:\n  nested:\n    inner: {x: y}\n", []string{"spec.nested.inner.x:6"}, ""},
 		{"embedded data", head + "spec:\n  embedded: {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {k: v}}\n", []string{"spec.embedded.data.k:5"}, ""},
+		{"schemaless values", head + "spec:\n  schemaless:\n    a: x\n    b: {c: 1}\n    d: [1, {e: 2}]\n", []string{"spec.schemaless.b.c:7", "spec.schemaless.d[1].e:8"}, ""},
 		{"status", head + "spec: {}\nstatus: {foo: {bar: 1}}\n", nil, ""},
 		{"bare spec", "apiVersion: example.com/v1\nkind: Bare\nmetadata: {name: b, namespace: default}\nspec:\n  image: nginx\n  replicas: 3\n", []string{"spec.image:5", "spec.replicas:6"}, ""},
 		{"beside declared", head + "spec:\n  typed: {a: x, foo: 1}\n", nil, `unknown field "spec.typed.foo"`},
