@@ -29,24 +29,36 @@ import (
 // Envoy Gateway BackendTrafficPolicy, applied as Flux applies
 // (internal/apiservercheck); kiln used to refuse it as an unknown field.
 
-// hasFieldless reports whether st has a fieldless object node anywhere,
-// so that objects of a schema without one skip the walk.
+// hasFieldless reports whether st, a resource root, has a fieldless
+// object node where an object's fields can be, so that objects of a
+// schema without one skip the walk. The metadata of the root and of
+// embedded resources does not count: ObjectMeta's decoding prunes it, not
+// the schema (controller-gen writes `metadata: {type: object}` in every
+// CRD).
 func hasFieldless(st *structuralschema.Structural) bool {
+	return fieldlessBelow(st, true)
+}
+
+func fieldlessBelow(st *structuralschema.Structural, embedded bool) bool {
 	if st == nil {
 		return false
 	}
-	if isFieldless(st) {
+	embedded = embedded || st.XEmbeddedResource
+	if !embedded && isFieldless(st) {
 		return true
 	}
-	if st.Items != nil && hasFieldless(st.Items) {
+	if st.Items != nil && fieldlessBelow(st.Items, false) {
 		return true
 	}
-	if ap := st.AdditionalProperties; ap != nil && (ap.Structural == nil && ap.Bool || hasFieldless(ap.Structural)) {
+	if ap := st.AdditionalProperties; ap != nil && (ap.Structural == nil && ap.Bool || fieldlessBelow(ap.Structural, false)) {
 		return true
 	}
 	for k := range st.Properties {
+		if embedded && (k == "apiVersion" || k == "kind" || k == "metadata") {
+			continue
+		}
 		p := st.Properties[k]
-		if hasFieldless(&p) {
+		if fieldlessBelow(&p, false) {
 			return true
 		}
 	}

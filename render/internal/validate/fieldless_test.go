@@ -136,3 +136,41 @@ func TestFieldlessRealEnvoyGateway(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestFieldlessOnlyWhereFieldsGo: the root's `metadata: {type: object}`,
+// which controller-gen writes in every CRD, makes no schema fieldless,
+// so that their objects are not walked for nothing; a nested one does.
+func TestFieldlessOnlyWhereFieldsGo(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		source, kind string
+		want         bool
+	}{
+		{"gateway-api", "HTTPRoute", false},
+		{"kube-prometheus", "PrometheusRule", false},
+		{"envoy-gateway", "ClientTrafficPolicy", true},
+	} {
+		env := realEnv(t, readReal(t, tc.source))
+		var found bool
+		for gk, r := range env.crds {
+			if gk.kind != tc.kind {
+				continue
+			}
+			c := r.get()
+			if c.err != nil {
+				t.Fatal(c.err)
+			}
+			for _, v := range c.versions {
+				if v.structural != nil {
+					found = true
+					if v.fieldless != tc.want {
+						t.Errorf("%s %s: fieldless %v, want %v", tc.source, tc.kind, v.fieldless, tc.want)
+					}
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no %s CRD", tc.source, tc.kind)
+		}
+	}
+}
