@@ -399,12 +399,18 @@ func notInIndex(idx *indexFile, repoURL, chart, constraint string, err error) er
 	}
 }
 
+// chartTransport carries the requests for remote charts: a clone of
+// http.DefaultTransport, whose idle connections anything in the process
+// may close (every httptest.Server's Close does), and a request that had
+// just taken one failed with "http: CloseIdleConnections called".
+var chartTransport = http.DefaultTransport.(*http.Transport).Clone()
+
 // httpGet fetches u, at most max bytes (limits.Download). Not helm's
 // getter: it reads the whole body into memory with no bound, and its
 // options take no RoundTripper to bound it with. Like helm's getter built
 // here, it reads no HELM_* environment variables.
 func httpGet(ctx context.Context, u string, max int64, timeout time.Duration) ([]byte, error) {
-	client := &http.Client{Timeout: timeout, Transport: boundedTransport{next: http.DefaultTransport, max: max}, CheckRedirect: noReferer}
+	client := &http.Client{Timeout: timeout, Transport: boundedTransport{next: chartTransport, max: max}, CheckRedirect: noReferer}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("invalid URL %s: %s", shownURL(u), redact.URLProblem(err))
@@ -621,7 +627,7 @@ func ociCacheCurrent(client *registry.Client, ref, f string) bool {
 // Its requests end with ctx, which helm's client does not take, and its
 // tag listings are bounded (registryTransport).
 func (e *Engine) registryClient(ctx context.Context) (*registry.Client, error) {
-	transport := &registryTransport{next: boundedTransport{next: http.DefaultTransport, max: e.bounds.download}, ctx: ctx, maxPages: e.bounds.tagPages}
+	transport := &registryTransport{next: boundedTransport{next: chartTransport, max: e.bounds.download}, ctx: ctx, maxPages: e.bounds.tagPages}
 	opts := []registry.ClientOption{
 		registry.ClientOptWriter(io.Discard),
 		registry.ClientOptHTTPClient(&http.Client{Timeout: e.bounds.request, Transport: transport, CheckRedirect: noReferer}),
