@@ -214,26 +214,65 @@ func runtimeError(req *templates.Request, im *importer, main ast.Node, rt gojson
 		}
 	}
 
-	var callers []string
-	for i, l := range code {
-		if i == 0 {
-			continue
-		}
-		if len(callers) == maxCallers {
-			callers = append(callers, "…")
-			break
-		}
-		callers = append(callers, fmt.Sprintf("%s:%d", l.FileName, l.Begin.Line))
-	}
+	callers := callerLines(code)
 	switch {
 	case len(code) == 0 && topLevelCall:
 		de.Hint = topLevelHint
+	case rt.Msg == maxStackMsg:
+		de.Hint = "the calls nest deeper than jsonnet's stack of 500 (the jsonnet program's default --max-stack, which kiln does not raise): " +
+			"a recursion without end, or one as deep as its input, which std.foldl, std.map or std.makeArray do without nesting"
+		if len(callers) > 0 {
+			de.Hint += " (called from " + strings.Join(callers, ", ") + ")"
+		}
 	case len(callers) > 0:
 		de.Hint = "fix the jsonnet here (called from " + strings.Join(callers, ", ") + "); kiln sets the ext vars env, vars and images"
 	default:
 		de.Hint = "fix the jsonnet here; kiln sets the ext vars env, vars and images"
 	}
 	return de
+}
+
+// maxStackMsg is go-jsonnet's error for calls nested deeper than
+// VM.MaxStack.
+const maxStackMsg = "max stack frames exceeded."
+
+// callerLines lists the calling frames of code (innermost first, code[0]
+// being where the error is) as file:line, a run of frames at one line
+// once, with its count when it is a recursion's: a recursion that overran
+// the stack is 500 frames of one or two lines, which listed one by one
+// filled the list with the same line and cut off the call that started
+// it.
+func callerLines(code []ast.LocationRange) []string {
+	type run struct {
+		at string
+		n  int
+	}
+	var runs []run
+	for _, l := range code[min(1, len(code)):] {
+		at := fmt.Sprintf("%s:%d", l.FileName, l.Begin.Line)
+		if len(runs) > 0 && runs[len(runs)-1].at == at {
+			runs[len(runs)-1].n++
+			continue
+		}
+		runs = append(runs, run{at: at, n: 1})
+	}
+	var out []string
+	for i, r := range runs {
+		if i == maxCallers && len(runs) > maxCallers+1 {
+			// The outermost caller is where the chain was entered: keep it.
+			out = append(out, "…")
+			r = runs[len(runs)-1]
+		}
+		s := r.at
+		if r.n > 2 { // two calls on one line, f(g(x)), are no recursion
+			s += fmt.Sprintf(" (%d times)", r.n)
+		}
+		out = append(out, s)
+		if i == maxCallers {
+			break
+		}
+	}
+	return out
 }
 
 // manifested is the JSON path, outermost first, of the output value whose

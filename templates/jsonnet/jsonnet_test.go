@@ -71,6 +71,10 @@ var renderCases = []renderCase{
 	{name: "runtime error in a library", path: "apps/errors/runtime.jsonnet", golden: "err-runtime.golden"},
 	{name: "error expression", path: "apps/errors/error.jsonnet", golden: "err-error.golden"},
 	{name: "undefined ext var", path: "apps/errors/extvar.jsonnet", golden: "err-extvar.golden"},
+	// The hint listed the recursive line five times, then "…": the
+	// call that started the recursion was cut off, and nothing said that
+	// the jsonnet program fails the same way unless given --max-stack.
+	{name: "recursion past jsonnet's stack", path: "apps/errors/recursion.jsonnet", golden: "err-recursion.golden"},
 	{name: "native function of Tanka", path: "apps/errors/native.jsonnet", golden: "err-native.golden"},
 	{name: "secret value in an error", path: "apps/errors/secret.jsonnet", golden: "err-secret.golden", secretVars: map[string]bool{"DB_PASSWORD": true}},
 	{name: "top-level function with another parameter", path: "apps/errors/tla.jsonnet", golden: "err-tla.golden"},
