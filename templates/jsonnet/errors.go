@@ -109,7 +109,11 @@ func staticDiag(req *templates.Request, se staticError) *diag.Error {
 	file := req.Path
 	if loc.IsSet() {
 		// Error() is "<location> <message>"; the location is in the fields.
-		msg = strings.TrimPrefix(msg, loc.String()+" ")
+		// A bad escape in a string literal has it twice: go-jsonnet's
+		// parser wraps the error of its unescaping, location and all.
+		for strings.HasPrefix(msg, loc.String()+" ") {
+			msg = strings.TrimPrefix(msg, loc.String()+" ")
+		}
 		file = loc.FileName
 	}
 	return &diag.Error{File: file, Line: loc.Begin.Line, Msg: "invalid jsonnet: " + msg, Err: se,

@@ -68,6 +68,9 @@ var renderCases = []renderCase{
 	{name: "kind List", path: "apps/listkind/main.jsonnet", golden: "listkind.golden"},
 	{name: "syntax error", path: "apps/errors/syntax.jsonnet", golden: "err-syntax.golden"},
 	{name: "unknown variable", path: "apps/errors/unknownvar.jsonnet", golden: "err-unknownvar.golden"},
+	// go-jsonnet writes the location of a bad escape twice; kiln wrote
+	// it once more in the message, after its own file:line.
+	{name: "bad escape in a string", path: "apps/errors/escape.jsonnet", golden: "err-escape.golden"},
 	{name: "runtime error in a library", path: "apps/errors/runtime.jsonnet", golden: "err-runtime.golden"},
 	{name: "error expression", path: "apps/errors/error.jsonnet", golden: "err-error.golden"},
 	{name: "undefined ext var", path: "apps/errors/extvar.jsonnet", golden: "err-extvar.golden"},

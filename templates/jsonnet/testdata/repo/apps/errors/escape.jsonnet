@@ -1,0 +1,4 @@
+{
+  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'escape' },
+  data: { smile: '\ud83d' },
+}
