@@ -159,11 +159,24 @@ func runtimeError(req *templates.Request, im *importer, main ast.Node, rt gojson
 		if main != nil {
 			o = rootOrigin(main)
 		}
+		deeper := ""
+		if len(steps) > maxPathSteps {
+			// A value that holds itself ({spec: self}) fails 500 levels
+			// down: its path, .loop 500 times, said nothing more than
+			// its first steps.
+			deeper = fmt.Sprintf(" (and %d levels deeper)", len(steps)-maxPathSteps)
+			steps = steps[:maxPathSteps]
+		}
 		at, o := follow(slices.All(steps), o)
 		de.Line, de.Field = o.line, outField(at)
-		de.Msg = fmt.Sprintf("jsonnet output at %s: %s", where(at), msg)
-		if rt.Msg == "couldn't manifest function as JSON" {
+		de.Msg = fmt.Sprintf("jsonnet output at %s%s: %s", where(at), deeper, msg)
+		switch rt.Msg {
+		case "couldn't manifest function as JSON":
 			de.Hint = "a function reached the output: call it, or hide the field that holds it with ::"
+			return de
+		case maxStackMsg:
+			de.Hint = "the output nests deeper than jsonnet's stack of 500 (the jsonnet program's default --max-stack, which kiln does not raise): " +
+				"a value that holds itself, a field set to self, $ or the local it is in, nests without end"
 			return de
 		}
 	}
@@ -235,6 +248,10 @@ func runtimeError(req *templates.Request, im *importer, main ast.Node, rt gojson
 	}
 	return de
 }
+
+// maxPathSteps is how many steps of the JSON path of an output value an
+// error names.
+const maxPathSteps = 20
 
 // maxStackMsg is go-jsonnet's error for calls nested deeper than
 // VM.MaxStack.

@@ -78,6 +78,10 @@ var renderCases = []renderCase{
 	// call that started the recursion was cut off, and nothing said that
 	// the jsonnet program fails the same way unless given --max-stack.
 	{name: "recursion past jsonnet's stack", path: "apps/errors/recursion.jsonnet", golden: "err-recursion.golden"},
+	// An object holding itself fails as the output is written, 500
+	// levels down: the message was its path, .loop 500 times, cut at 4
+	// KiB, and the hint said to fix "the jsonnet here".
+	{name: "output that holds itself", path: "apps/errors/selfloop.jsonnet", golden: "err-selfloop.golden"},
 	{name: "native function of Tanka", path: "apps/errors/native.jsonnet", golden: "err-native.golden"},
 	{name: "secret value in an error", path: "apps/errors/secret.jsonnet", golden: "err-secret.golden", secretVars: map[string]bool{"DB_PASSWORD": true}},
 	{name: "top-level function with another parameter", path: "apps/errors/tla.jsonnet", golden: "err-tla.golden"},
