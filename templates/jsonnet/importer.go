@@ -7,8 +7,10 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	gojsonnet "github.com/google/go-jsonnet"
 
@@ -112,14 +114,18 @@ type importError struct {
 }
 
 func (e *importError) Error() string {
+	tried := make([]string, len(e.Tried))
+	for i, t := range e.Tried {
+		tried[i] = shownPath(t)
+	}
 	switch {
 	case errors.Is(e.Err, rootfs.ErrOutside):
-		via := e.Tried[len(e.Tried)-1]
-		if via == e.Path {
+		via := tried[len(tried)-1]
+		if e.Tried[len(e.Tried)-1] == e.Path {
 			return fmt.Sprintf("import %q leads outside the repository", e.Path)
 		}
 		if e.missingInside() {
-			return fmt.Sprintf("import %q: %s does not exist, and from the jpath it leads outside the repository (via %s)", e.Path, strings.Join(e.Tried[:len(e.Tried)-1], ", "), via)
+			return fmt.Sprintf("import %q: %s does not exist, and from the jpath it leads outside the repository (via %s)", e.Path, strings.Join(tried[:len(tried)-1], ", "), via)
 		}
 		return fmt.Sprintf("import %q leads outside the repository (via %s)", e.Path, via)
 	case errors.As(e.Err, new(*diag.Error)):
@@ -128,14 +134,25 @@ func (e *importError) Error() string {
 	case errors.As(e.Err, new(*limits.IrregularError)):
 		var ie *limits.IrregularError
 		errors.As(e.Err, &ie)
-		return fmt.Sprintf("cannot read import %q: %s is %s", e.Path, e.Tried[len(e.Tried)-1], ie.What())
+		return fmt.Sprintf("cannot read import %q: %s is %s", e.Path, tried[len(tried)-1], ie.What())
 	case errors.Is(e.Err, limits.ErrLimit):
-		return fmt.Sprintf("cannot read import %q (at %s): %s", e.Path, e.Tried[len(e.Tried)-1], limits.Describe(e.Err))
+		return fmt.Sprintf("cannot read import %q (at %s): %s", e.Path, tried[len(tried)-1], limits.Describe(e.Err))
 	case e.Err != nil:
 		// Not e.Err's text: it holds the absolute path on this machine.
-		return fmt.Sprintf("cannot read import %q (at %s)", e.Path, e.Tried[len(e.Tried)-1])
+		return fmt.Sprintf("cannot read import %q (at %s)", e.Path, tried[len(tried)-1])
 	}
-	return fmt.Sprintf("import %q not found (looked for %s)", e.Path, strings.Join(e.Tried, ", "))
+	return fmt.Sprintf("import %q not found (looked for %s)", e.Path, strings.Join(tried, ", "))
+}
+
+// shownPath is p as an error shows it: quoted when it holds a character
+// that does not print, such as a line break, which an import path may
+// hold (go-jsonnet's own test programs import "…\n\n\t\t") and which
+// written as it is broke the error's line in two.
+func shownPath(p string) string {
+	if strings.IndexFunc(p, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(p)
+	}
+	return p
 }
 
 func (e *importError) Unwrap() error { return e.Err }
