@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -760,6 +761,10 @@ func guessedScope(scopes *scope.Scopes, venv *validate.Env, run *appRun, assumed
 func listedCRDs(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]templates.Object, error) {
 	var out []templates.Object
 	files, errs := listedFiles(pl, env, reads)
+	// The cluster holds one CRD of a name: of two listed copies, which
+	// one checks the env's objects must not depend on the order of files
+	// (a stale copy left in a folder beside the new release's).
+	first := map[string]templates.Object{}
 	for _, f := range files {
 		data, err := reads.ReadFile(pl.Root, f.path)
 		if err != nil {
@@ -782,10 +787,32 @@ func listedCRDs(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]tem
 					Hint: hint})
 				continue
 			}
+			name := o.Node.GetName()
+			if f, ok := first[name]; ok {
+				if !sameObject(f, o) {
+					errs = append(errs, &diag.Error{File: o.File, Line: o.Line, Object: objRef(o),
+						Msg:  fmt.Sprintf("validation.crds lists CustomResourceDefinition %s twice, and the two differ (also at %s:%d): the cluster holds only one of them", name, f.File, f.Line),
+						Hint: "remove the copy the cluster does not have; a folder of validation.crds stands for every .yaml, .yml and .json file in it, a stale one too"})
+				}
+				continue
+			}
+			first[name] = o
 			out = append(out, o)
 		}
 	}
 	return out, diag.Join(errs...)
+}
+
+// sameObject reports whether a and b hold the same object, however
+// written (YAML or JSON, comments, key order): a CRD reached twice, by a
+// symlink or through a file and its folder, is one CRD.
+func sameObject(a, b templates.Object) bool {
+	if a.Node.MustString() == b.Node.MustString() {
+		return true
+	}
+	am, aerr := a.Node.Map()
+	bm, berr := b.Node.Map()
+	return aerr == nil && berr == nil && reflect.DeepEqual(am, bm)
 }
 
 // listedFile is a file of validation.crds: one it names, or one of a

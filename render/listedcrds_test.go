@@ -208,3 +208,54 @@ func TestListedCRDFolder(t *testing.T) {
 		t.Errorf("a folder without YAML files: %v", err)
 	}
 }
+
+// TestListedCRDTwice: the cluster holds one CustomResourceDefinition of
+// a name, but validation.crds may list two, a stale copy left in a
+// folder beside the new release's file most often. The later in name
+// order won, silently: cert-manager's Certificate CRD with secretName
+// made optional, in a file sorting after the real one, let a Certificate
+// without secretName pass. Two copies that differ are an error naming
+// both; the same CRD reached twice (a symlink in the folder to another
+// of its files, a file listed beside its folder) is read as one.
+func TestListedCRDTwice(t *testing.T) {
+	t.Parallel()
+	certCRD := readRealFile(t, "cert-manager/cert-manager.io_certificates.yaml")
+	certs := readRealFile(t, "cert-manager/cert-manager-resources.yaml")
+	var cert string
+	for _, doc := range strings.Split(certs, "\n---\n") {
+		if doc += "\n"; strings.Contains(doc, "kind: Certificate\n") && strings.Contains(doc, "  secretName: test1\n") {
+			cert = doc
+		}
+	}
+	stale := strings.Replace(certCRD, "            - secretName\n", "", 1)
+	if stale == certCRD {
+		t.Fatal("the Certificate CRD no longer requires secretName")
+	}
+	pipeline := func(crds string) string {
+		return "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"validation:\n  crds: " + crds + "\napps:\n  - name: web\n    namespace: apps\n    yaml: app\n"
+	}
+	const refused = `field "spec.secretName": Required value`
+
+	root := writeProject(t, map[string]string{
+		"kiln.yaml":                              pipeline("[crds/cert-manager.io_certificates.yaml, crds]"),
+		"envs/dev.yaml":                          "{}\n",
+		"crds/cert-manager.io_certificates.yaml": certCRD,
+		"app/cert.yaml":                          strings.Replace(cert, "  secretName: test1\n", "", 1),
+	})
+	if err := os.Symlink("cert-manager.io_certificates.yaml", filepath.Join(root, "crds/same.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	err := renderOne(t, root).Err
+	if err == nil || !strings.Contains(err.Error(), refused) || strings.Contains(err.Error(), "twice") {
+		t.Errorf("the same CRD through a file, its folder and a symlink: got %v, want only the Certificate refused", err)
+	}
+
+	if err := os.WriteFile(filepath.Join(root, "crds/zz-old.yaml"), []byte(stale), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = renderOne(t, root).Err
+	if err == nil || !strings.Contains(err.Error(), "crds/zz-old.yaml:2: CustomResourceDefinition/certificates.cert-manager.io: validation.crds lists CustomResourceDefinition certificates.cert-manager.io twice, and the two differ (also at crds/cert-manager.io_certificates.yaml:2)") {
+		t.Errorf("a stale copy of the CRD in the folder: %v", err)
+	}
+}
