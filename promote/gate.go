@@ -15,6 +15,7 @@ import (
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kiln-gitops/kiln/envconfig"
 	"github.com/kiln-gitops/kiln/internal/caret"
 	"github.com/kiln-gitops/kiln/internal/diag"
 	"github.com/kiln-gitops/kiln/promote/internal/gh"
@@ -523,8 +524,12 @@ func (r *run) readFrom(ctx context.Context, tip string) (*render.Lock, map[strin
 	lockPath := path.Join(dir, "kiln.lock.json")
 	data, err := r.repo.ReadFile(ctx, tip, lockPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil, &diag.Error{Msg: fmt.Sprintf("env %s has no %s on the manifests branch %s", from, lockPath, r.base),
-			Hint: fmt.Sprintf("promote env %s first (kiln promote --env %s) and merge its pull request", from, from)}
+		hint := fmt.Sprintf("promote env %s first (kiln promote --env %s)", from, from)
+		// An env with mode: push has no pull request to merge.
+		if i := slices.IndexFunc(r.p.Environments, func(e envconfig.Environment) bool { return e.Name == from }); i < 0 || r.p.Environments[i].Mode != ModePush {
+			hint += " and merge its pull request"
+		}
+		return nil, nil, nil, &diag.Error{Msg: fmt.Sprintf("env %s has no %s on the manifests branch %s", from, lockPath, r.base), Hint: hint}
 	}
 	if err != nil {
 		return nil, nil, nil, r.gitErr("reading "+lockPath+" from", err)

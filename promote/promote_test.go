@@ -864,6 +864,10 @@ func TestGate(t *testing.T) {
 		if !errors.As(err, &de) || !strings.Contains(err.Error(), "env dev has no clusters/dev/kiln.lock.json on the manifests branch main") {
 			t.Errorf("error = %v", err)
 		}
+		// dev has mode: push: no pull request to merge.
+		if want := "hint: promote env dev first (kiln promote --env dev)\n"; err == nil || !strings.HasSuffix(err.Error()+"\n", want) {
+			t.Errorf("error = %v\nwant it to end in %q", err, want)
+		}
 	})
 
 	// An image CI gave dev that no app of dev runs (web is disabled

@@ -14,10 +14,12 @@ import (
 // TestRemovedAppWarned: disabling app cache in dev removes its Flux
 // Kustomization, and Flux then deletes every object the app applied. The
 // pull request body said so only as "removed, -4" in the apps table. A
-// warning block at the top now says that merging deletes the app, counts
-// its objects by kind, names their namespaces, and names apart what Flux
-// leaves (prune: disabled) and what helm.sh/resource-policy: keep does not
-// keep (Flux does not read it); kiln diff warns of it on stderr too.
+// warning block at the top now says that the promotion deletes the app
+// (not "merging": dev has mode: push, whose job summary is this body),
+// counts its objects by kind, names their namespaces, and names apart
+// what Flux leaves (prune: disabled) and what helm.sh/resource-policy:
+// keep does not keep (Flux does not read it); kiln diff warns of it on
+// stderr too.
 func TestRemovedAppWarned(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -39,7 +41,7 @@ func TestRemovedAppWarned(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"> [!CAUTION]\n> **Merging deletes these apps from the cluster**",
+		"> [!CAUTION]\n> **The promotion deletes these apps from the cluster**",
 		"> - `flux/cache.yaml`: app cache leaves the env: the promotion removes its Flux Kustomization flux-system/cache, which the Kustomization applying flux/ deletes when it prunes, and its finalizer then deletes from the cluster 3 objects: 1 ClusterRole, 1 ConfigMap, 1 Secret, in namespace shop and 1 cluster-wide; Flux leaves 1 in the cluster (kustomize.toolkit.fluxcd.io/prune: disabled, or an object Flux does not apply): PersistentVolumeClaim/shop/data; 1 of those deleted carries helm.sh/resource-policy: keep, which Flux does not read",
 	} {
 		if !strings.Contains(res.Body, want) {
@@ -47,7 +49,7 @@ func TestRemovedAppWarned(t *testing.T) {
 		}
 	}
 	// First among the warnings, before the apps table.
-	if i, j := strings.Index(res.Body, "Merging deletes"), strings.Index(res.Body, "### Apps"); i < 0 || j < i {
+	if i, j := strings.Index(res.Body, "The promotion deletes"), strings.Index(res.Body, "### Apps"); i < 0 || j < i {
 		t.Errorf("the warning is not above the apps table:\n%s", res.Body)
 	}
 	if !strings.Contains(log.String(), "flux/cache.yaml: app cache: app cache leaves the env") {

@@ -520,9 +520,10 @@ func ratcheted(env string, lines []string) string {
 const maxRemovedApps = 10
 
 // removedApps is the warning about apps whose Kustomization leaves the
-// env, "" for none: merging deletes each whole app from the cluster.
+// env, "" for none: the promotion deletes each whole app from the
+// cluster. The body is a push's job summary too, where nothing merges.
 func removedApps(env string, lines []string) string {
-	return alertOf(env, "CAUTION", "**Merging deletes these apps from the cluster**: each app's Flux Kustomization leaves `flux/`, and Flux's garbage collection deletes every object it applied, but for those named as left.", lines, maxRemovedApps,
+	return alertOf(env, "CAUTION", "**The promotion deletes these apps from the cluster**: each app's Flux Kustomization leaves `flux/`, and Flux's garbage collection deletes every object it applied, but for those named as left.", lines, maxRemovedApps,
 		"To keep an object, first promote it annotated with `kustomize.toolkit.fluxcd.io/prune: disabled` (or the app with `flux.prune: false`), then remove the app. `helm.sh/resource-policy: keep` does not keep it: Flux does not read it.")
 }
 

@@ -340,7 +340,7 @@ func (e *Env) OffByDefault(apiVersion, kind string) (msg, hint string) {
 	kube := e.release()
 	msg = fmt.Sprintf("%s %s is %s API that %s serves only when the cluster enables it (--runtime-config=%s=true); otherwise Flux's apply fails with \"no matches for kind\"",
 		apiVersion, kind, level, kube, apiVersion)
-	hint = "make sure the cluster enables this API before the change is merged, or leave the object out"
+	hint = "make sure the cluster enables this API before Flux applies the object, or leave the object out"
 	for _, v := range []string{"v1", "v2"} {
 		gvk := schema.GroupVersionKind{Group: gv.Group, Version: v, Kind: kind}
 		if t := newTyped(gvk); t != nil {
