@@ -832,9 +832,12 @@ func (f listedFile) named(pl *envconfig.Pipeline) namedPath {
 // listedFiles are the files validation.crds of pl names for env ({env}
 // replaced): a file as it is, a folder as the .yaml, .yml and .json files
 // directly in it, by name. A folder of CRDs is how projects ship them
-// (a chart's crds/, kube-prometheus' setup/, tetragon's dozen files), and
+// (a chart's crds/, prometheus-operator's and tetragon's CRD folders), and
 // its kustomization file, which lists them for kubectl, is left out: it
-// is no object. Subfolders are not read, as Helm reads a crds/ folder's.
+// is no object. Subfolders are not read (a symlink to a folder is one),
+// although Helm reads those of a chart's crds/: a folder such as
+// gateway-api's config/crd holds one channel's CRDs in each, which the
+// cluster has only one of.
 // The listing goes through reads, so that a file added to the folder
 // makes a cached env render again. What cannot be looked at is an error
 // at the entry; the file is then left out.
@@ -867,7 +870,11 @@ func listedFiles(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]li
 			if e.IsDir() || (ext != ".yaml" && ext != ".yml" && ext != ".json") || slices.Contains(konfig.RecognizedKustomizationFileNames(), name) {
 				continue
 			}
-			out = append(out, listedFile{path: path.Join(p, name), ref: ref, inFolder: true})
+			fp := path.Join(p, name)
+			if e.Type()&fs.ModeSymlink != 0 && linksToFolder(reads, pl.Root, fp) {
+				continue
+			}
+			out = append(out, listedFile{path: fp, ref: ref, inFolder: true})
 		}
 		if len(out) == n {
 			errs = append(errs, &diag.Error{File: configFileOf(pl), Line: ref.Line,
@@ -876,6 +883,21 @@ func listedFiles(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]li
 		}
 	}
 	return out, errs
+}
+
+// linksToFolder reports whether the symlink p (repository-relative) leads
+// to a folder inside root: a subfolder of a validation.crds folder like
+// any other, not read. Where it leads is recorded, so that the render
+// cache sees it lead to a file later; one that leads nowhere readable is
+// left to ReadFile to report.
+func linksToFolder(reads *deps.Recorder, root, p string) bool {
+	real, err := reads.Resolve(root, p)
+	if err != nil {
+		return false
+	}
+	fi, err := reads.StatResolved(real)
+	reads.Stat(p, fi, err)
+	return err == nil && fi.IsDir()
 }
 
 // listedAPIVersions is what the CRDs of validation.crds add, for env, to

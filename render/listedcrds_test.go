@@ -259,3 +259,59 @@ func TestListedCRDTwice(t *testing.T) {
 		t.Errorf("a stale copy of the CRD in the folder: %v", err)
 	}
 }
+
+// TestListedCRDFolderSymlinkToFolder: a symlink in a validation.crds
+// folder that leads to a folder is a subfolder, not read, like the others
+// (it was an error telling to name a file, not a folder). Where it leads
+// is part of what the render cache compares: pointed at a CRD file, the
+// next render with the same cache checks against that CRD.
+func TestListedCRDFolderSymlinkToFolder(t *testing.T) {
+	t.Parallel()
+	certs := readRealFile(t, "cert-manager/cert-manager-resources.yaml")
+	var cert string
+	for _, doc := range strings.Split(certs, "\n---\n") {
+		if doc += "\n"; strings.Contains(doc, "kind: Certificate\n") && strings.Contains(doc, "  secretName: test1\n") {
+			cert = doc
+		}
+	}
+	root := writeProject(t, map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"validation:\n  crds: [crds]\napps:\n  - name: web\n    namespace: apps\n    yaml: app\n",
+		"envs/dev.yaml":                         "{}\n",
+		"crds/widgets.yaml":                     widgetCRD,
+		"vendor/cert-manager/certificates.yaml": readRealFile(t, "cert-manager/cert-manager.io_certificates.yaml"),
+		"app/cert.yaml":                         strings.Replace(cert, "  secretName: test1\n", "", 1),
+	})
+	link := filepath.Join(root, "crds/cert-manager.yaml")
+	if err := os.Symlink("../vendor/cert-manager", link); err != nil {
+		t.Fatal(err)
+	}
+	p := load(t, root)
+	opts := checkOptions(false)
+	opts.CacheDir = t.TempDir()
+	renderEnv := func() error {
+		t.Helper()
+		r, err := render.New(p, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		results, err := r.Render(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return results[0].Err
+	}
+	if err := renderEnv(); err != nil {
+		t.Fatalf("a symlink to a folder in the folder: %v", err)
+	}
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../vendor/cert-manager/certificates.yaml", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := renderEnv(); err == nil || !strings.Contains(err.Error(), `field "spec.secretName": Required value`) {
+		t.Errorf("the symlink now leads to the Certificate CRD: got %v, want the Certificate refused", err)
+	}
+}
