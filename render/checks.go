@@ -765,12 +765,21 @@ func listedCRDs(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]tem
 	// one checks the env's objects must not depend on the order of files
 	// (a stale copy left in a folder beside the new release's).
 	first := map[string]templates.Object{}
+	// A copy of a file read already (vendored twice, a bundle beside its
+	// parts) holds the same objects: it is not parsed again, nor its
+	// CRDs compared, each a few MiB.
+	read := map[[sha256.Size]byte]bool{}
 	for _, f := range files {
 		data, err := reads.ReadFile(pl.Root, f.path)
 		if err != nil {
 			errs = append(errs, pathError(pl.Root, f.named(pl), err))
 			continue
 		}
+		sum := sha256.Sum256(data)
+		if read[sum] {
+			continue
+		}
+		read[sum] = true
 		objs, err := objects.Parse(data, f.path, 0)
 		if err != nil {
 			errs = append(errs, err)
@@ -844,6 +853,17 @@ func (f listedFile) named(pl *envconfig.Pipeline) namedPath {
 func listedFiles(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]listedFile, []error) {
 	var out []listedFile
 	var errs []error
+	// A file reached again (a symlink in a folder to another of its
+	// files, a file listed beside its folder) is read once: a hundred
+	// symlinks to one CRD file of a few MiB took minutes to parse.
+	seen := map[string]bool{}
+	once := func(real string) bool {
+		if seen[real] {
+			return false
+		}
+		seen[real] = true
+		return true
+	}
 	for _, ref := range pl.Validation.CRDs {
 		p := strings.ReplaceAll(ref.Path, "{env}", env)
 		f := listedFile{path: p, ref: ref}
@@ -854,7 +874,9 @@ func listedFiles(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]li
 		}
 		if err != nil || !fi.IsDir() {
 			// A file, or what ReadFile will fail on in the file's terms.
-			out = append(out, f)
+			if err != nil || once(real) {
+				out = append(out, f)
+			}
 			continue
 		}
 		entries, err := os.ReadDir(real)
@@ -863,7 +885,7 @@ func listedFiles(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]li
 			continue
 		}
 		reads.Dir(p, entries)
-		n := len(out)
+		found := false
 		for _, e := range entries {
 			name := e.Name()
 			ext := strings.ToLower(path.Ext(name))
@@ -871,33 +893,30 @@ func listedFiles(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]li
 				continue
 			}
 			fp := path.Join(p, name)
-			if e.Type()&fs.ModeSymlink != 0 && linksToFolder(reads, pl.Root, fp) {
+			real, err := reads.Resolve(pl.Root, fp)
+			if err == nil && e.Type()&fs.ModeSymlink != 0 {
+				// A symlink to a folder is a subfolder like the others.
+				// Recorded, so that the render cache sees it lead to a
+				// file later.
+				fi, err := reads.StatResolved(real)
+				reads.Stat(fp, fi, err)
+				if err == nil && fi.IsDir() {
+					continue
+				}
+			}
+			found = true
+			if err == nil && !once(real) {
 				continue
 			}
 			out = append(out, listedFile{path: fp, ref: ref, inFolder: true})
 		}
-		if len(out) == n {
+		if !found {
 			errs = append(errs, &diag.Error{File: configFileOf(pl), Line: ref.Line,
 				Msg:  fmt.Sprintf("validation.crds: folder %s holds no .yaml, .yml or .json file", p),
 				Hint: "name the folder that holds the CRD files, or the files themselves"})
 		}
 	}
 	return out, errs
-}
-
-// linksToFolder reports whether the symlink p (repository-relative) leads
-// to a folder inside root: a subfolder of a validation.crds folder like
-// any other, not read. Where it leads is recorded, so that the render
-// cache sees it lead to a file later; one that leads nowhere readable is
-// left to ReadFile to report.
-func linksToFolder(reads *deps.Recorder, root, p string) bool {
-	real, err := reads.Resolve(root, p)
-	if err != nil {
-		return false
-	}
-	fi, err := reads.StatResolved(real)
-	reads.Stat(p, fi, err)
-	return err == nil && fi.IsDir()
 }
 
 // listedAPIVersions is what the CRDs of validation.crds add, for env, to
@@ -954,7 +973,13 @@ func (r *Renderer) loadAPIVersions(paths []string) []string {
 		}
 	}
 	var crds []templates.Object
+	parsed := map[[sha256.Size]byte]bool{}
 	for i, data := range datas {
+		sum := sha256.Sum256(data)
+		if parsed[sum] {
+			continue
+		}
+		parsed[sum] = true
 		objs, err := objects.Parse(data, paths[i], 0)
 		if err != nil {
 			return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -238,7 +239,7 @@ func TestListedCRDTwice(t *testing.T) {
 	const refused = `field "spec.secretName": Required value`
 
 	root := writeProject(t, map[string]string{
-		"kiln.yaml":                              pipeline("[crds/cert-manager.io_certificates.yaml, crds]"),
+		"kiln.yaml":                              pipeline("[crds/cert-manager.io_certificates.yaml, crds, crds]"),
 		"envs/dev.yaml":                          "{}\n",
 		"crds/cert-manager.io_certificates.yaml": certCRD,
 		"app/cert.yaml":                          strings.Replace(cert, "  secretName: test1\n", "", 1),
@@ -257,6 +258,22 @@ func TestListedCRDTwice(t *testing.T) {
 	err = renderOne(t, root).Err
 	if err == nil || !strings.Contains(err.Error(), "crds/zz-old.yaml:2: CustomResourceDefinition/certificates.cert-manager.io: validation.crds lists CustomResourceDefinition certificates.cert-manager.io twice, and the two differ (also at crds/cert-manager.io_certificates.yaml:2)") {
 		t.Errorf("a stale copy of the CRD in the folder: %v", err)
+	}
+
+	// A file reached twice is read once (a hundred symlinks to a CRD file
+	// of a few MiB took minutes): its mistake is reported once.
+	if err := os.Remove(filepath.Join(root, "crds/zz-old.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "crds/notes.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("notes.yaml", filepath.Join(root, "crds/notes-again.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	err = renderOne(t, root).Err
+	if n := strings.Count(fmt.Sprint(err), "ConfigMap/notes: validation.crds lists a file with an object that is not"); n != 1 {
+		t.Errorf("a ConfigMap in the folder and a symlink to it: reported %d times, want once: %v", n, err)
 	}
 }
 
