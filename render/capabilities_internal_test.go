@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,5 +70,41 @@ func TestListedAPIVersionsKept(t *testing.T) {
 	}
 	if got := versions(); !slices.Equal(got, want) {
 		t.Fatalf("after a change: %q, want %q", got, want)
+	}
+}
+
+// TestListedAPIVersionsListsOnce: every Helm app asks for the API
+// versions of validation.crds, and a folder named there was listed, and
+// each of its files resolved, for each: 300 Helm apps and a folder of
+// 2,000 CRD files took 18 s to re-render with nothing changed, against
+// 5 s for the same CRDs in one file. The folder is listed once per env
+// and run: a later ask allocates next to nothing. (Not parallel:
+// AllocsPerRun counts the whole process's allocations.)
+func TestListedAPIVersionsListsOnce(t *testing.T) {
+	root := copyInstavote(t)
+	crd, err := os.ReadFile("../testdata/manifests/kube-prometheus/0servicemonitorCustomResourceDefinition.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "crds"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "crds", "servicemonitor.yaml"), crd, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		if err := os.WriteFile(filepath.Join(root, "crds", fmt.Sprintf("notes-%d.md", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendFile(t, root, "kiln.yaml", "\nvalidation:\n  crds: [crds]\n")
+	r := newRenderer(t, root, cachedOptions(t))
+	defer r.Close()
+	want := []string{"monitoring.coreos.com/v1", "monitoring.coreos.com/v1/ServiceMonitor"}
+	if got := r.listedAPIVersions("dev"); !slices.Equal(got, want) {
+		t.Fatalf("%q, want %q", got, want)
+	}
+	if n := testing.AllocsPerRun(10, func() { r.listedAPIVersions("dev") }); n > 10 {
+		t.Errorf("%v allocations for each later ask, want the folder listed once", n)
 	}
 }

@@ -935,11 +935,15 @@ func (r *Renderer) listedAPIVersions(env string) []string {
 	if len(r.p.Validation.CRDs) == 0 {
 		return nil
 	}
-	files, _ := listedFiles(r.p, env, nil)
-	paths := make([]string, len(files))
-	for i, f := range files {
-		paths[i] = f.path
-	}
+	list, _ := r.crdFiles.LoadOrStore(env, sync.OnceValue(func() []string {
+		files, _ := listedFiles(r.p, env, nil)
+		paths := make([]string, len(files))
+		for i, f := range files {
+			paths[i] = f.path
+		}
+		return paths
+	}))
+	paths := list.(func() []string)()
 	get, _ := r.crdAPIVersions.LoadOrStore(strings.Join(paths, "\x00"), sync.OnceValue(func() []string { return r.loadAPIVersions(paths) }))
 	return get.(func() []string)()
 }

@@ -272,6 +272,11 @@ type Renderer struct {
 	// validation.crds add to Helm's .Capabilities.APIVersions there
 	// (crdAPIVersions), read once per env and run.
 	crdAPIVersions sync.Map
+	// crdFiles holds, by env name, a func giving the files validation.crds
+	// names there (listedFiles), listed once per env and run: every Helm
+	// app asks, and a folder of thousands of CRD files listed and resolved
+	// for each of hundreds of apps took seconds of a re-render.
+	crdFiles sync.Map
 
 	// mu guards resolved and readDirs: the source paths of every env
 	// rendered so far (env-file overrides applied) and the folders its
