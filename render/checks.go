@@ -767,8 +767,9 @@ func listedCRDs(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]tem
 	first := map[string]templates.Object{}
 	// A copy of a file read already (vendored twice, a bundle beside its
 	// parts) holds the same objects: it is not parsed again, nor its
-	// CRDs compared, each a few MiB.
-	read := map[[sha256.Size]byte]bool{}
+	// CRDs compared, each a few MiB; unless read through a folder, which
+	// passes over other objects, and named now, which refuses them.
+	read := map[[sha256.Size]byte]bool{} // sum -> read as a named file
 	for _, f := range files {
 		data, err := reads.ReadFile(pl.Root, f.path)
 		if err != nil {
@@ -776,10 +777,10 @@ func listedCRDs(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]tem
 			continue
 		}
 		sum := sha256.Sum256(data)
-		if read[sum] {
+		if named, ok := read[sum]; ok && (named || f.inFolder) {
 			continue
 		}
-		read[sum] = true
+		read[sum] = !f.inFolder
 		objs, err := objects.Parse(data, f.path, 0)
 		if err != nil {
 			errs = append(errs, err)
@@ -787,13 +788,18 @@ func listedCRDs(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]tem
 		}
 		for _, o := range objs {
 			if o.Node.GetKind() != "CustomResourceDefinition" || o.Node.GetApiVersion() != "apiextensions.k8s.io/v1" {
-				hint := "keep only CRDs in the files under validation.crds; objects to apply belong to an app"
+				// Projects ship other objects among their CRDs (kube-
+				// prometheus' setup/ its Namespace, gateway-api's
+				// config/crd/standard a ValidatingAdmissionPolicy), which
+				// are installed with them by other means as well: a
+				// folder is taken as shipped. A file named on its own
+				// must hold what the key says.
 				if f.inFolder {
-					hint = fmt.Sprintf("validation.crds names folder %s, every .yaml, .yml and .json file of which must hold CRDs only: move this file out of it, or list the CRD files one by one", path.Dir(f.path))
+					continue
 				}
 				errs = append(errs, &diag.Error{File: o.File, Line: o.Line, Object: objRef(o),
 					Msg:  "validation.crds lists a file with an object that is not an apiextensions.k8s.io/v1 CustomResourceDefinition",
-					Hint: hint})
+					Hint: "keep only CRDs in the files under validation.crds; objects to apply belong to an app"})
 				continue
 			}
 			name := o.Node.GetName()

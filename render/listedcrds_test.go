@@ -194,12 +194,24 @@ func TestListedCRDFolder(t *testing.T) {
 		t.Errorf("the folder's new CRD file: got %v, want the Certificate refused", err)
 	}
 
+	// Shipped beside the CRDs (gateway-api's ValidatingAdmissionPolicy),
+	// passed over; named on its own, refused.
 	write("crds/notes.json", `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "notes"}}`)
-	if err := renderEnv().Err; err == nil || !strings.Contains(err.Error(), "crds/notes.json:1") ||
-		!strings.Contains(err.Error(), "validation.crds names folder crds, every .yaml, .yml and .json file of which must hold CRDs only") {
-		t.Errorf("a ConfigMap in the folder: %v", err)
+	if err := renderEnv().Err; err == nil || strings.Count(err.Error(), "\n  hint:") != 1 || !strings.Contains(err.Error(), `field "spec.secretName": Required value`) {
+		t.Errorf("a ConfigMap in the folder, want the Certificate's error alone: %v", err)
+	}
+	write("notes.json", `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "notes"}}`)
+	config, err := os.ReadFile(filepath.Join(root, "kiln.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("kiln.yaml", strings.Replace(string(config), "crds: [crds]", "crds: [crds, notes.json]", 1))
+	if er, _ := checkedRun(t, load(t, root), opts); er.Err == nil || !strings.Contains(er.Err.Error(), "notes.json:1") ||
+		!strings.Contains(er.Err.Error(), "keep only CRDs in the files under validation.crds") {
+		t.Errorf("a ConfigMap's file named: %v", er.Err)
 	}
 
+	write("kiln.yaml", string(config))
 	for _, f := range []string{"kustomization.yaml", "widgets.yaml", "certificates.yml", "notes.json"} {
 		if err := os.Remove(filepath.Join(root, "crds", f)); err != nil {
 			t.Fatal(err)
@@ -265,15 +277,15 @@ func TestListedCRDTwice(t *testing.T) {
 	if err := os.Remove(filepath.Join(root, "crds/zz-old.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(root, "crds/notes.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, "crds/notes.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: [\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink("notes.yaml", filepath.Join(root, "crds/notes-again.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	err = renderOne(t, root).Err
-	if n := strings.Count(fmt.Sprint(err), "ConfigMap/notes: validation.crds lists a file with an object that is not"); n != 1 {
-		t.Errorf("a ConfigMap in the folder and a symlink to it: reported %d times, want once: %v", n, err)
+	if n := strings.Count(fmt.Sprint(err), "crds/notes"); n != 1 {
+		t.Errorf("a file that does not parse in the folder and a symlink to it: reported %d times, want once: %v", n, err)
 	}
 }
 
