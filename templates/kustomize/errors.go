@@ -162,7 +162,7 @@ func failingKustomization(fsys *securefs.FS, err error) string {
 const inlineShown = "(an inline patch; kiln does not show it: it may hold a secret)"
 
 // withoutInlinePatches replaces in msg the text of every inline patch of
-// the tree at kfile, as written or Go-quoted. krusty prints a patch it
+// the tree at kfile, as written or Go-quoted once or more. krusty prints a patch it
 // cannot use in places patchTexts does not know: an inline
 // patchesStrategicMerge entry that does not parse is tried as a file
 // path, and the file system's error quotes that "path".
@@ -171,9 +171,16 @@ func withoutInlinePatches(msg string, fsys *securefs.FS, kfile string) string {
 	var texts []string
 	for _, p := range c.patches {
 		if t := strings.TrimSpace(p.data); p.path == "" && len(t) >= 8 {
-			q := strconv.Quote(t)
 			// Tried as a path, the text is joined to a folder and cleaned.
-			texts = append(texts, p.data, t, q[1:len(q)-1], filepath.Clean(t))
+			for _, f := range []string{p.data, t, filepath.Clean(t)} {
+				// Each component between the patch and the top quotes
+				// the message once more (accumulateDirectory: %q).
+				for range 4 {
+					texts = append(texts, f)
+					q := strconv.Quote(f)
+					f = q[1 : len(q)-1]
+				}
+			}
 		}
 	}
 	// Longest first, so that a patch's text goes whole before a shorter
@@ -835,7 +842,36 @@ var patchTexts = sync.OnceValue(func() []struct {
 	}
 })
 
+// quotedErrRe finds where krusty puts the error of a component (or of
+// the loader of one) inside its own message with %q
+// (api/internal/target/kusttarget.go "accumulateDirectory: %q",
+// "loader.New %q"). The rules of withoutData read a message as krusty
+// writes it; inside those quotes its newlines and quotes are escaped, so
+// none matched, and a component's inline patch or builtin configuration,
+// a Secret's password in it, reached the log whole.
+var quotedErrRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(accumulateDirectory: |loader\.New )("(?:[^"\\]|\\.)*")`)
+})
+
 func withoutData(msg string) string {
+	var b strings.Builder
+	for {
+		loc := quotedErrRe().FindStringSubmatchIndex(msg)
+		if loc == nil {
+			break
+		}
+		b.WriteString(msg[:loc[3]])
+		if inner, err := strconv.Unquote(msg[loc[4]:loc[5]]); err == nil {
+			// Quoted again, as krusty prints it, once its data is gone; a
+			// component inside a component is the same rule once more.
+			b.WriteString(strconv.Quote(withoutData(inner)))
+		} else {
+			b.WriteString(`"(kiln does not show it: it may hold a secret)"`)
+		}
+		msg = msg[loc[5]:]
+	}
+	b.WriteString(msg)
+	msg = b.String()
 	msg = withoutObjects(redact.Nodes(msg))
 	for _, d := range patchTexts() {
 		msg = d.re.ReplaceAllString(msg, d.with)

@@ -1775,6 +1775,64 @@ func TestObjectListsNotShown(t *testing.T) {
 	}
 }
 
+// TestComponentPatchNotShown: krusty puts a component's error into its
+// own message Go-quoted (accumulateDirectory: %q), newlines and quotes
+// escaped; the patch or builtin configuration it quotes must go there
+// too, in a component inside a component as well.
+func TestComponentPatchNotShown(t *testing.T) {
+	t.Parallel()
+	const component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+	smp := func(pw string) string {
+		return "    apiVersion: v1\n    kind: Secret\n    metadata: {name: s}\n    stringData: {pw: " + pw + "}\n"
+	}
+	for name, tc := range map[string]struct{ comp, want string }{
+		"patch that does not parse": {
+			comp: "patches:\n- patch: |-\n" + smp("\"hunter2-TOPSECRET\", }"),
+			want: "unable to parse SM or JSON patch from [patch: (kiln does not show it: it may hold a secret)]",
+		},
+		"JSON patch without target": {
+			comp: "patches:\n- patch: |-\n    - {op: replace, path: /stringData/pw, value: hunter2-TOPSECRET}\n",
+			want: "must specify a target for JSON patch [patch: (kiln does not show it: it may hold a secret)]",
+		},
+		"patch and path": {
+			comp: "patches:\n- path: p.yaml\n  patch: |-\n    - {op: replace, path: /stringData/pw, value: hunter2-TOPSECRET}\n",
+			want: "with config: (kiln does not show it: it may hold a secret): patch and path can't be set at the same time",
+		},
+		"two patches with a target": {
+			comp: "patches:\n- target: {kind: Secret}\n  patch: |-\n" + smp("hunter2-TOPSECRET") + "    ---\n" + smp("hunter2-TOPSECRET-2"),
+			want: "not allowed to set `patches.target` field: [patch: (kiln does not show it: it may hold a secret)]",
+		},
+		"inline patchesStrategicMerge": {
+			comp: "patchesStrategicMerge:\n- |-\n  apiVersion: v1\n  kind: Secret\n  metadata: {name: s}\n  stringData: {pw: hunter2-TOPSECRET, }}\n",
+			want: "with config: (kiln does not show it: it may hold a secret): lstat",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for _, nested := range []bool{false, true} {
+				files := map[string]string{
+					"app/kustomization.yaml":  "resources: [s.yaml]\ncomponents: [../comp]\n",
+					"app/s.yaml":              "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: x}\n",
+					"comp/kustomization.yaml": component + tc.comp,
+					"comp/p.yaml":             "[]\n",
+				}
+				if nested {
+					files["app/kustomization.yaml"] = "resources: [s.yaml]\ncomponents: [../outer]\n"
+					files["outer/kustomization.yaml"] = component + "components: [../comp]\n"
+				}
+				err := buildErr(t, files, "app")
+				if strings.Contains(err.Error(), "TOPSECRET") {
+					t.Errorf("nested %v: error shows the patch: %v", nested, err)
+				}
+				if !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("nested %v: error %q, want it to say %q", nested, err, tc.want)
+				}
+				errAt(t, err, "comp/kustomization.yaml:3")
+			}
+		})
+	}
+}
+
 // TestInlinePatchNotShown: an inline patchesStrategicMerge entry that
 // does not parse is tried as a file path, and the error for that "file"
 // quotes the patch; kiln leaves it out.
