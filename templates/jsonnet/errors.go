@@ -147,6 +147,7 @@ func runtimeError(req *templates.Request, im *importer, main ast.Node, rt gojson
 		// The same for std.parseJson, std.parseInt and their kin.
 		msg = redact.JsonnetParse(msg)
 	}
+	msg, name := withoutOperands(msg, rt, code, im)
 	de := &diag.Error{File: req.Path, Msg: "jsonnet error: " + msg, Err: rt}
 	if len(code) > 0 {
 		de.File, de.Line = code[0].FileName, code[0].Begin.Line
@@ -215,7 +216,10 @@ func runtimeError(req *templates.Request, im *importer, main ast.Node, rt gojson
 		return sd
 	}
 
-	if name, ok := strings.CutPrefix(rt.Msg, "Undefined external variable: "); ok {
+	if strings.HasPrefix(rt.Msg, "Undefined external variable: ") {
+		if name == hiddenName {
+			name = "it"
+		}
 		de.Hint = "kiln sets the ext vars env, vars and images, and those in the app's jsonnet.extVars: add " + name + " there (in kiln.yaml, or in an env file's apps.<app>.jsonnet), or read an env file's var from std.extVar('vars')"
 		return de
 	}
@@ -317,6 +321,74 @@ func manifested(rt gojsonnet.RuntimeError) []pathStep {
 		}
 	}
 	return steps
+}
+
+// namedOperands are go-jsonnet's runtime errors that end with a name the
+// program may have computed from its data: an object indexed with a value
+// (o[cfg.password]), a computed field name given twice, std.extVar of a
+// value. A Secret's password written in a jsonnet object or a library's
+// configuration is no secret var, which the masker would know.
+var namedOperands = []string{"Field does not exist: ", "Duplicate field name: ", "Undefined external variable: "}
+
+// hiddenName stands for a name withoutOperands does not show.
+const hiddenName = "(a name the program computed; kiln does not show it: it may hold a secret)"
+
+// withoutOperands returns msg without the values go-jsonnet quotes from
+// the program's data, and the name it quotes, or hiddenName. A name the
+// code at the error writes itself ({a: 1}.b, std.extVar('x')) is chart
+// code, as in Helm's include, and stays: it says what to fix.
+// std.assertEqual's "Assertion failed. A != B" prints both values whole.
+func withoutOperands(msg string, rt gojsonnet.RuntimeError, code []ast.LocationRange, im *importer) (string, string) {
+	if n := len(rt.StackTrace); strings.HasPrefix(msg, "Assertion failed. ") && n > 0 && inStdlib(rt.StackTrace[n-1].Loc) {
+		return "Assertion failed: the two values std.assertEqual was given differ (kiln does not show them: they may hold a secret)", ""
+	}
+	for _, prefix := range namedOperands {
+		quoted, ok := strings.CutPrefix(msg, prefix)
+		if !ok {
+			continue
+		}
+		name := quoted
+		if u, err := strconv.Unquote(quoted); err == nil && strings.HasPrefix(quoted, `"`) {
+			name = u
+		}
+		if len(code) > 0 && im.writes(code[0], name) {
+			return msg, name
+		}
+		return prefix + hiddenName, hiddenName
+	}
+	return msg, ""
+}
+
+// writes reports whether the source at loc writes name: inside the range,
+// or, for super, whose range ends before the field, right after it.
+func (im *importer) writes(loc ast.LocationRange, name string) bool {
+	c, ok := im.contents[loc.FileName]
+	if !ok || name == "" {
+		return false
+	}
+	lines := strings.Split(c.String(), "\n")
+	if loc.Begin.Line < 1 || loc.End.Line > len(lines) || loc.Begin.Line > loc.End.Line {
+		return false
+	}
+	var text strings.Builder
+	var tail string
+	for l := loc.Begin.Line; l <= loc.End.Line; l++ {
+		line := []rune(lines[l-1])
+		from, to := 0, len(line)
+		if l == loc.Begin.Line {
+			from = min(max(loc.Begin.Column-1, 0), len(line))
+		}
+		if l == loc.End.Line {
+			to = min(max(loc.End.Column-1, from), len(line))
+			tail = string(line[to:])
+		}
+		text.WriteString(string(line[from:to]) + "\n")
+	}
+	t := strings.TrimSpace(text.String())
+	if strings.Contains(t, name) {
+		return true
+	}
+	return strings.HasSuffix(t, "super") && (strings.HasPrefix(tail, "."+name) || strings.HasPrefix(tail, "['"+name+"'") || strings.HasPrefix(tail, `["`+name+`"`))
 }
 
 // failure returns the failed import whose message msg is, if any.

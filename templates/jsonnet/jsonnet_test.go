@@ -544,6 +544,50 @@ func TestParseBuiltinsShowNoValue(t *testing.T) {
 	}
 }
 
+// TestRuntimeErrorsShowNoOperand: go-jsonnet quotes values of the
+// program in a few runtime errors: std.assertEqual prints both values, and
+// an object indexed with a value, a computed field name given twice and
+// std.extVar of a value print the name. A Secret's password in a jsonnet
+// object is no secret var; kiln shows such a name only when the code at
+// the error writes it.
+func TestRuntimeErrorsShowNoOperand(t *testing.T) {
+	t.Parallel()
+	const (
+		lib    = "local creds = {pw: 'Sup3rS3cretPart'};\n"
+		hidden = "(a name the program computed; kiln does not show it: it may hold a secret)"
+	)
+	for _, tc := range []struct{ name, expr, want string }{
+		{"assertEqual", "std.assertEqual(creds.pw, 'x')", "Assertion failed: the two values std.assertEqual was given differ"},
+		{"index with a value", "{a: 1}[creds.pw]", "Field does not exist: " + hidden},
+		{"super with a value", "({a: 1} + {b: super[creds.pw]}).b", "Field does not exist: " + hidden},
+		{"computed field twice", "{[creds.pw]: 1, [creds.pw]: 2}.a", "Duplicate field name: " + hidden},
+		{"extVar of a value", "std.extVar(creds.pw)", "Undefined external variable: " + hidden},
+		// Names the code writes say what to fix, and stay.
+		{"field written", "{a: 1}.nothere", "Field does not exist: nothere"},
+		{"super written", "({a: 1} + {b: super.nothere}).b", "Field does not exist: nothere"},
+		{"field written on the next line", "{a: {}}.a\n    .nothere", "Field does not exist: nothere"},
+		{"extVar written", "std.extVar('nothere')", "Undefined external variable: nothere"},
+		{"user's own assertion", "error 'Assertion failed. ' + 'mine'", "Assertion failed. mine"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := copyRepo(t)
+			if err := os.MkdirAll(filepath.Join(root, "apps", "op"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			write(t, root, "apps/op/main.jsonnet", lib+"{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 's'},\n  data: {n: '' + "+tc.expr+"}}\n")
+			_, err := New(Options{}).Render(context.Background(), renderCase{path: "apps/op/main.jsonnet"}.request(root))
+			var de *diag.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Render() = %v, want a *diag.Error", err)
+			}
+			if strings.Contains(de.Msg+de.Hint, "S3cret") || !strings.Contains(de.Msg, tc.want) || de.File != "apps/op/main.jsonnet" || de.Line != 3 {
+				t.Errorf("Render() error = %v, want one at apps/op/main.jsonnet:3 with %q and without the value", err, tc.want)
+			}
+		})
+	}
+}
+
 // TestErrorsMaskOnlySecretVars: a plain var is written in the env file,
 // in the clear, so an error shows it where it occurs (here a var whose
 // value is the app's folder, in the paths an import was looked for); a
