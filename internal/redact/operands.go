@@ -66,6 +66,21 @@ func Literals(src string) map[string]bool {
 	return lits
 }
 
+// jsonCharRe matches the character encoding/json's syntax error quotes
+// of the text it was given ("invalid character 'h' looking for beginning
+// of value"), in Go's escapes ('\n', '\x00').
+var jsonCharRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(invalid character )'(?:[^'\\]|\\.)*'`)
+})
+
+// JSONChar returns msg with the character an encoding/json syntax error
+// quotes masked, as JsonnetParse does for std.parseJson: it is a piece of
+// the string parsed, which a template may have taken from a Secret's
+// value; the words and the error's location say what to fix.
+func JSONChar(msg string) string {
+	return jsonCharRe().ReplaceAllString(msg, "${1}"+Mask)
+}
+
 // yamlValueRe matches what a YAML decoder's error quotes of a value:
 // yaml.v2 and v3 put a scalar in backquotes ("cannot unmarshal !!str
 // `hunter2` into int", "cannot decode !!str `hunter2` as a !!float");

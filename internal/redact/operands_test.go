@@ -141,6 +141,22 @@ func TestJsonnetParse(t *testing.T) {
 	}
 }
 
+// TestJSONChar feeds JSONChar encoding/json's own syntax errors.
+func TestJSONChar(t *testing.T) {
+	t.Parallel()
+	var v any
+	for _, tc := range []struct{ name, in, want string }{
+		{"first character", "S3cret", "invalid character **redacted** looking for beginning of value"},
+		{"after a key", "{\"a\": 1 '}", "invalid character **redacted** after object key:value pair"},
+		{"escaped", "\"a\nb\"", "invalid character **redacted** in string literal"},
+	} {
+		msg := "error calling mustFromJson: " + json.Unmarshal([]byte(tc.in), &v).Error()
+		if got := JSONChar(msg); got != "error calling mustFromJson: "+tc.want {
+			t.Errorf("%s: JSONChar(%q) = %q, want %q", tc.name, msg, got, tc.want)
+		}
+	}
+}
+
 // TestNodes feeds Nodes kyaml's own error for a node of the wrong kind.
 func TestNodes(t *testing.T) {
 	t.Parallel()

@@ -103,9 +103,11 @@ func callOperands(before, call string) string {
 		lits = redact.Literals(before[j+len(" at <") : len(before)-len(">: ")])
 	}
 	root := strings.HasPrefix(call, "error calling include: ")
-	return redact.OperandsExcept(call, func(op string) bool {
+	// mustFromJson and its kin pass on encoding/json's syntax error, which
+	// quotes one character of the value in single quotes.
+	return redact.JSONChar(redact.OperandsExcept(call, func(op string) bool {
 		return lits[op] || (root && op == rootTemplate)
-	})
+	}))
 }
 
 // renderError turns an error of clientOnlyInstall (helm's, word for word) into a *diag.Error

@@ -506,6 +506,9 @@ func TestEngineErrorsShowNoValue(t *testing.T) {
 			file: "c/templates/s.yaml", line: 5, msg: `no template "**redacted**" associated with template "gotpl"`},
 		{name: "constraint from the values", value: "Sup3rS3cret", template: `pw: {{ semverCompare .Values.pw "1.0.0" }}`,
 			file: "c/templates/s.yaml", line: 5, msg: `improper constraint: "**redacted**"`},
+		// encoding/json quotes one character of the value, its first here.
+		{name: "json from the values", value: "Sup3rS3cret", template: `pw: {{ mustFromJson .Values.pw }}`,
+			file: "c/templates/s.yaml", line: 5, msg: "error calling mustFromJson: invalid character **redacted** looking for beginning of value"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
