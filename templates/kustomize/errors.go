@@ -81,6 +81,9 @@ func buildError(req *templates.Request, fsys *securefs.FS, kfile string, err err
 			}
 			de.Hint = "a name this object refers to could mean each of the objects listed (the same name before their bases' namePrefix or nameSuffix): give them different names, or build the bases in different apps"
 		}
+		if strings.Contains(msg, separatorMsg) {
+			de.Hint = "write nothing but a comment after --- on its line: kustomize (and so Flux) takes a line that starts with --- for a separator of documents, and a document begins on the line after it"
+		}
 		if strings.Contains(msg, "namespace transformation produces ID conflict") {
 			de.Hint = "the kustomization's namespace: moves objects of one kind and name from different namespaces into one: keep one of them, or rename one (a namePrefix on its base)"
 		}
@@ -221,7 +224,9 @@ func failingResource(fsys *securefs.FS, err error) (string, int) {
 	rel, line := rootfs.Rel(fsys.Root(), file), 0
 	msg := err.Error()
 	noKind, noName := strings.Contains(msg, "missing kind in object"), strings.Contains(msg, "missing metadata.name in object")
-	if data, rerr := fsys.ReadFile(file); rerr == nil && (noKind || noName) {
+	if data, rerr := fsys.ReadFile(file); rerr == nil && strings.Contains(msg, separatorMsg) {
+		line = badSeparator(data)
+	} else if rerr == nil && (noKind || noName) {
 		for _, d := range documents(data) {
 			if (noKind && d.kind == "") || (noName && d.kind != "" && d.name == "" && !strings.HasSuffix(d.kind, "List")) {
 				line = d.line
@@ -230,6 +235,26 @@ func failingResource(fsys *securefs.FS, err error) (string, int) {
 		}
 	}
 	return rel, line
+}
+
+// separatorMsg is kyaml's (kio/byteio_reader.go splitDocuments) for a
+// line that starts with --- and holds more than a comment: it prints the
+// line, which may be a whole document in flow style, a Secret's
+// stringData included.
+const separatorMsg = "invalid document separator: "
+
+// badSeparator returns the line of data kyaml refuses as a document
+// separator, 0 when there is none: a line after the first that starts
+// with --- and holds more than a comment after it.
+func badSeparator(data []byte) int {
+	for i, l := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(l, "---"); ok && i > 0 {
+			if rest = strings.TrimSpace(rest); rest != "" && rest[0] != '#' {
+				return i + 1
+			}
+		}
+	}
+	return 0
 }
 
 // builtinRe reads the builtin plugin whose configuration krusty refused
@@ -799,6 +824,10 @@ var dataMessages = sync.OnceValue(func() []struct {
 			"literal sources: a literal is not key=value (kiln does not show the literals: they may hold secrets)"},
 		{regexp.MustCompile(`(?s)line \[[0-9 ]*\] has invalid utf8 bytes : .*$`),
 			"a line is not UTF-8 (kiln does not show it: it may hold a secret)"},
+		// The separator's line runs to krusty's "': must build at
+		// directory" after it, or to the end of the line.
+		{regexp.MustCompile(`(?m)(` + separatorMsg + `---).*?('?: must build at directory: |$)`),
+			"${1} (kiln does not show the rest of the line: it may hold a secret)${2}"},
 		{regexp.MustCompile(`(?s)(options\.index -?\d+ is out of bounds for )value .*$`),
 			"${1}the source value (kiln does not show it: it may be a secret)"},
 		// kyaml's GetValidatedMetadata prints the object's metadata with

@@ -671,6 +671,17 @@ func TestBuildErrorsShowNoValue(t *testing.T) {
 			"app/kustomization.yaml": "resources: [s.yaml]\n",
 			"app/s.yaml":             "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  pw: !!int Sup3rS3cret\n",
 		}, file: "app/s.yaml", msg: "kustomize cannot serialise the object"},
+		// kyaml prints a --- line that holds more than a comment: a
+		// document in flow style on it, a Secret's data and all.
+		{name: "document on the separator's line", files: map[string]string{
+			"app/kustomization.yaml": "resources: [s.yaml]\n",
+			"app/s.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n--- {apiVersion: v1, kind: Secret, metadata: {name: s}, stringData: {pw: 'Sup3rS3cret'}}\n",
+		}, file: "app/s.yaml", line: 4, msg: "invalid document separator: --- (kiln does not show the rest of the line: it may hold a secret)': must build"},
+		{name: "document on the separator's line, in a base", files: map[string]string{
+			"app/kustomization.yaml":  "resources: [../base]\n",
+			"base/kustomization.yaml": "resources: [s.yaml]\n",
+			"base/s.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---   {apiVersion: v1, kind: Secret, metadata: {name: s}, stringData: {pw: \"Sup3rS3cret': must\"}}\n",
+		}, file: "base/s.yaml", line: 4, msg: "invalid document separator: --- (kiln does not show the rest of the line: it may hold a secret)': must build"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
