@@ -214,7 +214,7 @@ func (s *scanner) line(text string, line int) string {
 			what = "unterminated"
 		}
 		s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
-			Msg: fmt.Sprintf("%s %s (Flux's envsubst: %v)", what, quoteExpr(expr), err), Err: err, Hint: syntaxHint})
+			Msg: fmt.Sprintf("%s %s (Flux's envsubst: %v)", what, strconv.Quote(exprStart(expr)), err), Err: err, Hint: syntaxHint})
 		s.problems++
 		return text
 	}
@@ -431,6 +431,30 @@ const maxMissing = 32
 // placeholderRE finds a placeholder ("${" not escaped by a "$" before it)
 // up to its "}" or the end of the line.
 var placeholderRE = regexp.MustCompile(`(?:^|[^$])(\$\{[^}]*\}?)`)
+
+// exprStart is what an error shows of expr, a placeholder Flux's envsubst
+// cannot parse: its variable's name, when it is one, and
+// nothing after it. Such text is as often a Secret's password that holds
+// "${" (p@ss${word-1}) or a default written in the file
+// (${DB_PASSWORD:=hunter2) as a mistyped placeholder, and no redactor
+// knows it; the file and line say where it is.
+func exprStart(expr string) string {
+	rest := strings.TrimPrefix(expr, "${")
+	n := 0
+	for n < len(rest) && (rest[n] == '_' || 'a' <= rest[n] && rest[n] <= 'z' || 'A' <= rest[n] && rest[n] <= 'Z' || n > 0 && '0' <= rest[n] && rest[n] <= '9') {
+		n++
+	}
+	name, after := rest[:n], rest[n:]
+	switch {
+	case after == "":
+		return "${" + name // unterminated after the name
+	case after == "}":
+		return "${" + name + "}"
+	case name != "" && after[0] == ':':
+		return "${" + name + ":…"
+	}
+	return "${…"
+}
 
 // quoteExpr shows an expression from the input in a message, cut short so
 // that a long line does not swamp the report.

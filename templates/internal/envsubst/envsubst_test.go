@@ -132,13 +132,13 @@ var substCases = []substCase{
 	{
 		name:    "long expression is cut",
 		in:      "${HOST with a very long tail that goes on and on and on}",
-		wantErr: "f.yaml:1: malformed expression \"${HOST with a very long tail that goes o…}\" (Flux's envsubst: missing closing brace)\n  hint: write ${NAME}, ${NAME:=default} or another of Flux's expansions (${NAME/a/b}, ${NAME:0:2}…), NAME made of letters, digits and _, closed by } on the same line; write $${...} for a literal ${...}",
+		wantErr: "f.yaml:1: malformed expression \"${…\" (Flux's envsubst: missing closing brace)\n  hint: write ${NAME}, ${NAME:=default} or another of Flux's expansions (${NAME/a/b}, ${NAME:0:2}…), NAME made of letters, digits and _, closed by } on the same line; write $${...} for a literal ${...}",
 	},
 	{
 		name: "malformed and undefined together",
 		in:   "${A}\n${-}\n",
 		wantErr: "f.yaml:1: variable A is not set\n  hint: set A in the environment's vars or give a default: ${A:=value}; for a literal ${A} that another program reads, write $${A}\n" +
-			"f.yaml:2: malformed expression \"${-}\" (Flux's envsubst: unable to parse variable name)\n  hint: write ${NAME}, ${NAME:=default} or another of Flux's expansions (${NAME/a/b}, ${NAME:0:2}…), NAME made of letters, digits and _, closed by } on the same line; write $${...} for a literal ${...}",
+			"f.yaml:2: malformed expression \"${…\" (Flux's envsubst: unable to parse variable name)\n  hint: write ${NAME}, ${NAME:=default} or another of Flux's expansions (${NAME/a/b}, ${NAME:0:2}…), NAME made of letters, digits and _, closed by } on the same line; write $${...} for a literal ${...}",
 	},
 	{
 		name:    "the placeholder that is not closed, not the first",
@@ -148,7 +148,7 @@ var substCases = []substCase{
 	{
 		name:    "the malformed placeholder, not the first",
 		in:      "${HOST} ${A:=${HOST}} ${-} ${HOST",
-		wantErr: "f.yaml:1: malformed expression \"${-}\" (Flux's envsubst: unable to parse variable name)\n  hint: " + syntaxHint,
+		wantErr: "f.yaml:1: malformed expression \"${…\" (Flux's envsubst: unable to parse variable name)\n  hint: " + syntaxHint,
 	},
 	{name: "nil vars", in: "${A:=1}", vars: map[string]string{}, want: "1"},
 }
@@ -281,4 +281,39 @@ func ExampleSubstitute() {
 	// [REDIS_HOST]
 	// apps/db/secret.yaml:2: variable DB_PASSWORD is not set
 	//   hint: set DB_PASSWORD in the environment's vars or give a default: ${DB_PASSWORD:=value}; for a literal ${DB_PASSWORD} that another program reads, write $${DB_PASSWORD}
+}
+
+// TestMalformedShowsNoText: a placeholder Flux's envsubst cannot parse is
+// as often a password holding "${" in a Secret's stringData, or a default
+// written in the file, as a mistyped placeholder; the error names its
+// line and at most the variable's name, never the rest of the text.
+func TestMalformedShowsNoText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"pw: \"${Sup3r-S3cret}\"\n", `malformed expression "${…"`},
+		{"pw: \"x${Sup3r-S3cret\"\n", `unterminated "${…"`},
+		{"pw: \"${A/Sup3rS3cret}\"\n", `malformed expression "${…"`},
+		{"pw: \"${@Sup3rS3cret}\"\n", `malformed expression "${…"`},
+		{"pw: \"${DB_PW:=Sup3rS3cret\"\n", `unterminated "${DB_PW:…"`},
+		{"pw: ${DB_PW:=Sup3rS3cret\n", `unterminated "${DB_PW:…"`},
+		{"pw: ${Sup3rS3cret\n", `unterminated "${Sup3rS3cret"`}, // a name, as written
+	} {
+		for _, yaml := range []bool{false, true} {
+			var err error
+			if yaml {
+				_, _, err = SubstituteYAML([]byte(tc.in), "f.yaml", testVars)
+			} else {
+				_, _, err = Substitute([]byte(tc.in), "f.yaml", testVars)
+			}
+			if err == nil {
+				t.Fatalf("%q: no error", tc.in)
+			}
+			if !strings.Contains(err.Error(), "f.yaml:1: "+tc.want) {
+				t.Errorf("yaml %v: %q: error %q, want %q", yaml, tc.in, err, tc.want)
+			}
+			if strings.Contains(tc.want, "…") && strings.Contains(err.Error(), "Sup3r") {
+				t.Errorf("yaml %v: %q: error shows the text: %v", yaml, tc.in, err)
+			}
+		}
+	}
 }

@@ -118,7 +118,7 @@ var yamlCases = []yamlCase{
 			"  hint: quote the scalar (\"${NAME:=a #b}\") to keep the \"#\" in its value, or remove the space before the \"#\"\n" +
 			"f.yaml:7: \"${NOPE:=x #y}\" is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees \"${NOPE:=x\", which does not close, and refuses the file\n" +
 			"  hint: quote the scalar (\"${NAME:=a #b}\") to keep the \"#\" in its value, or remove the space before the \"#\"\n" +
-			"f.yaml:8: unterminated \"${NOPE:=x\" (Flux's envsubst: unable to parse substitution within function)\n  hint: " + syntaxHint},
+			"f.yaml:8: unterminated \"${NOPE:…\" (Flux's envsubst: unable to parse substitution within function)\n  hint: " + syntaxHint},
 	{name: "a placeholder a comment after a tab closes", in: "a: ${NOPE:=x\t#y}\n",
 		wantErr: "f.yaml:1: \"${NOPE:=x\\t#y}\" is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees \"${NOPE:=x\", which does not close, and refuses the file\n" +
 			"  hint: quote the scalar (\"${NAME:=a #b}\") to keep the \"#\" in its value, or remove the space before the \"#\""},
