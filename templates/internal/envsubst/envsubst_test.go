@@ -316,4 +316,9 @@ func TestMalformedShowsNoText(t *testing.T) {
 			}
 		}
 	}
+	// A default a comment cuts, in a plain scalar.
+	_, _, err := SubstituteYAML([]byte("pw: ${DB_PW:=Sup3r S3cret #x}\n"), "f.yaml", testVars)
+	if err == nil || !strings.Contains(err.Error(), `f.yaml:1: "${DB_PW:…" is cut by a comment`) || strings.Contains(err.Error(), "S3cret") {
+		t.Errorf("a default a comment cuts: error %v, want one naming ${DB_PW:… without its text", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -317,10 +318,9 @@ func (s *scanner) cutByComment(data []byte, at int, n *yaml.Node) (start, end in
 	if lineStart > at {
 		line += bytes.Count(data[at:lineStart], []byte("\n"))
 	}
-	cutAt := bytes.TrimRight(data[lineStart+p:hash], " \t")
 	s.errs = append(s.errs, &diag.Error{File: s.file, Line: line,
-		Msg: fmt.Sprintf("%s is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees %s, which does not close, and refuses the file",
-			quoteExpr(string(data[lineStart+p:lineStart+c])), quoteExpr(string(cutAt))),
+		Msg: fmt.Sprintf("%s is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees it unclosed, and refuses the file",
+			strconv.Quote(exprStart(string(data[lineStart+p:lineStart+c])))),
 		Hint: "quote the scalar (\"${NAME:=a #b}\") to keep the \"#\" in its value, or remove the space before the \"#\""})
 	s.problems++
 	return lineStart + p, lineEnd, true

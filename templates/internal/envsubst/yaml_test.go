@@ -110,17 +110,17 @@ var yamlCases = []yamlCase{
 	// Flux's envsubst refuses; the line as text gave "hi" silently, or the
 	// value of a var that is set.
 	{name: "a placeholder a comment closes", in: "a: ${NOPE:=hi #1}\nb: ${HOST:=x #y} # ${NOPE}\nc: ${HOST:=${NOPE} #z}\nd: \"${NOPE:=hi #1}\"\ne: ${HOST:=a#b}\ng: a\n  ${NOPE:=x #y}\nf: ${NOPE:=x\n",
-		wantErr: "f.yaml:1: \"${NOPE:=hi #1}\" is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees \"${NOPE:=hi\", which does not close, and refuses the file\n" +
+		wantErr: "f.yaml:1: \"${NOPE:…\" is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees it unclosed, and refuses the file\n" +
 			"  hint: quote the scalar (\"${NAME:=a #b}\") to keep the \"#\" in its value, or remove the space before the \"#\"\n" +
-			"f.yaml:2: \"${HOST:=x #y}\" is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees \"${HOST:=x\", which does not close, and refuses the file\n" +
+			"f.yaml:2: \"${HOST:…\" is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees it unclosed, and refuses the file\n" +
 			"  hint: quote the scalar (\"${NAME:=a #b}\") to keep the \"#\" in its value, or remove the space before the \"#\"\n" +
-			"f.yaml:3: \"${HOST:=${NOPE} #z}\" is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees \"${HOST:=${NOPE}\", which does not close, and refuses the file\n" +
+			"f.yaml:3: \"${HOST:…\" is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees it unclosed, and refuses the file\n" +
 			"  hint: quote the scalar (\"${NAME:=a #b}\") to keep the \"#\" in its value, or remove the space before the \"#\"\n" +
-			"f.yaml:7: \"${NOPE:=x #y}\" is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees \"${NOPE:=x\", which does not close, and refuses the file\n" +
+			"f.yaml:7: \"${NOPE:…\" is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees it unclosed, and refuses the file\n" +
 			"  hint: quote the scalar (\"${NAME:=a #b}\") to keep the \"#\" in its value, or remove the space before the \"#\"\n" +
 			"f.yaml:8: unterminated \"${NOPE:…\" (Flux's envsubst: unable to parse substitution within function)\n  hint: " + syntaxHint},
 	{name: "a placeholder a comment after a tab closes", in: "a: ${NOPE:=x\t#y}\n",
-		wantErr: "f.yaml:1: \"${NOPE:=x\\t#y}\" is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees \"${NOPE:=x\", which does not close, and refuses the file\n" +
+		wantErr: "f.yaml:1: \"${NOPE:…\" is cut by a comment: YAML ends the value at a \"#\" after a space or tab, so Flux sees it unclosed, and refuses the file\n" +
 			"  hint: quote the scalar (\"${NAME:=a #b}\") to keep the \"#\" in its value, or remove the space before the \"#\""},
 	{name: "a value starting an anchor", in: "${REF}: 1\n",
 		wantErr: "f.yaml:1: \"${REF}\": a value there makes YAML read an anchor: its name would be lost (as it would in Flux)\n  hint: quote the placeholder (\"${NAME}\" gives any value as it is), or change the value"},
