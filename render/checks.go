@@ -614,6 +614,17 @@ func keepBlockScalars(objs []templates.Object) {
 	}
 }
 
+// keepFlowNulls writes the empty nulls of objs' flow collections as null,
+// which kiln's YAML writer would write quoted and Flux apply as ""
+// (objects.KeepFlowNulls). A SOPS document is written as it was encrypted.
+func keepFlowNulls(objs []templates.Object) {
+	for _, o := range objs {
+		if o.Raw == nil && o.Node != nil {
+			objects.KeepFlowNulls(o.Node.YNode())
+		}
+	}
+}
+
 // deprecatedAPIs warns, once per apiVersion and kind of the run, about
 // objects whose version draws the API server's deprecation warning (its
 // CRD deprecates it, or Kubernetes did by kubeVersion): kubectl shows it,
@@ -1624,6 +1635,7 @@ func (r *Renderer) checkApp(ctx context.Context, venv *validate.Env, applied *ap
 	snap := snapshotSOPS(run.objs)
 	quoteTimestamps(run.objs)
 	keepBlockScalars(run.objs)
+	keepFlowNulls(run.objs)
 	run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
 	// After SetDefault, so that they name each object with the namespace
 	// it is written with, as validation's errors do: none of them reads

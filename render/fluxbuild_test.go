@@ -404,6 +404,43 @@ func TestFluxBuildHostile(t *testing.T) {
 	}
 }
 
+// TestFluxBuildFlowNulls: yaml.v3's emitter cannot write an empty plain
+// scalar in a flow collection and quotes it, so the null of {a: } was
+// written as an empty quoted string, applied as "". kiln reads its own file as Flux does, so
+// assertFluxBuildSame cannot see it: the values are held against the
+// input's. The shapes are the YAML test suite's 8KB6, C2DT and HM87/01
+// (testdata/yaml-test-suite).
+func TestFluxBuildFlowNulls(t *testing.T) {
+	t.Parallel()
+	doc := "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n" +
+		"  a: [{single line, a: b}, {multi\n    line, a: b}]\n  b: {\"empty\": }\n  c: [?x]\n  d: {e: , f: [{g: }], h: !!null , i: ~}\n  e: [!!null , x]\n"
+	er := renderWidgetApp(t, doc)
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	assertFluxBuildSame(t, er)
+	built, err := fluxBuild(t, er)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"a": []any{map[string]any{"single line": nil, "a": "b"}, map[string]any{"multi line": nil, "a": "b"}},
+		"b": map[string]any{"empty": nil},
+		"c": []any{map[string]any{"x": nil}},
+		"d": map[string]any{"e": nil, "f": []any{map[string]any{"g": nil}}, "h": nil, "i": nil},
+		"e": []any{nil, "x"},
+	}
+	var got any
+	for _, o := range built["apps/x"] {
+		if o.obj["kind"] == "Widget" {
+			got = o.obj["spec"]
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Flux applies another spec than the file's (-file +applied):\n%s", diff)
+	}
+}
+
 // TestFluxBuildHostileEngines renders values that JSON-to-YAML and template
 // output could let change type or shape, from jsonnet and Helm apps, and
 // holds the folders kiln wrote against kustomize build.
