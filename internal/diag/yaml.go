@@ -13,6 +13,11 @@ func YAMLSyntaxHint(err error) string {
 		return "in double quotes a backslash starts an escape, and YAML has none for the character after it (a regular expression's \\d, \\. or \\/): " +
 			"write the string in single quotes, where a backslash is itself, or double the backslash (\\\\d)"
 	}
+	if strings.Contains(err.Error(), "found incompatible YAML document") {
+		// yaml.v3, kiln's reader and kustomize's in Flux, refuses
+		// `%YAML 1.2`, the version the YAML test suite and editors write.
+		return "the YAML reader of kiln and of kustomize (so Flux) accepts no %YAML directive but %YAML 1.1: remove the %YAML line"
+	}
 	return "fix the YAML syntax (indentation, a missing \": \", an unclosed quote or bracket) at this line or the one before"
 }
 

@@ -105,6 +105,9 @@ func parseCounted(in io.Reader, size int, text func() []byte, file string, lineO
 			if line == 0 {
 				line = badCharLine(err, text())
 			}
+			if line == 0 {
+				line = unnumberedLine(err, text())
+			}
 			return nil, &diag.Error{File: file, Line: lineOffset + line, Msg: "invalid YAML: " + redact.YAML(err.Error()), Err: err,
 				Hint: diag.YAMLSyntaxHint(err)}
 		}
@@ -480,6 +483,48 @@ func badCharLine(err error, data []byte) int {
 		i += max(n, 1)
 	}
 	return 0
+}
+
+// unnumberedLine is the line of a yaml.v3 syntax error whose message
+// names none, 0 when it cannot tell. yaml.v3's parser counts lines from 0
+// and prints "line N: " only for N > 0, so an error on the stream's first
+// line (`key: - a`, a `%YAML 1.2` directive, which it refuses) names no
+// line; its "unknown anchor" names none wherever the alias is, and the
+// alias is then found in the text. Reader errors are badCharLine's.
+func unnumberedLine(err error, data []byte) int {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "yaml: unknown anchor '"); ok {
+		if name, ok = strings.CutSuffix(name, "' referenced"); ok {
+			return aliasLine(data, name)
+		}
+		return 0
+	}
+	if strings.Contains(msg, "anchor") || strings.Contains(msg, "UTF-8") || strings.Contains(msg, "control characters") {
+		return 0
+	}
+	return 1
+}
+
+// aliasLine is the line of the first alias *name in data, 0 if none: an
+// alias ends at a blank, a line break, a flow indicator or the end, and
+// one after a comment's " #" on its line is no alias.
+func aliasLine(data []byte, name string) int {
+	alias := []byte("*" + name)
+	for from := 0; ; {
+		i := bytes.Index(data[from:], alias)
+		if i < 0 {
+			return 0
+		}
+		i += from
+		end := i + len(alias)
+		ls := bytes.LastIndexByte(data[:i], '\n') + 1
+		before := data[ls:i]
+		comment := bytes.HasPrefix(bytes.TrimLeft(before, " \t"), []byte("#")) || bytes.Contains(before, []byte(" #"))
+		if !comment && (end == len(data) || strings.IndexByte(" \t\r\n,]}", data[end]) >= 0) {
+			return bytes.Count(data[:i], []byte("\n")) + 1
+		}
+		from = i + 1
+	}
 }
 
 // yamlPrintable is the check of yaml.v3's reader (readerc.go): tab, line

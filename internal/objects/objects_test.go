@@ -292,6 +292,38 @@ func TestParseLocatesBadCharacters(t *testing.T) {
 	}
 }
 
+// TestParseLocatesUnnumberedErrors: yaml.v3 names no line for a syntax
+// error on the stream's first line, nor for an alias of no anchor; the
+// error is at that line all the same. The first three are the YAML test
+// suite's 5U3A, H7TQ (whose directive yaml.v3 refuses, as kustomize does)
+// and ZCZ6, found refused with no line.
+func TestParseLocatesUnnumberedErrors(t *testing.T) {
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+	for _, tc := range []struct{ name, doc, want, hint string }{
+		{"first line", "key: - a\n     - b\n", "in.yaml:11: invalid YAML: yaml: block sequence entries are not allowed in this context", "fix the YAML syntax"},
+		{"YAML 1.2 directive", "%YAML 1.2\n---\n" + cm, "in.yaml:11: invalid YAML: yaml: found incompatible YAML document", "%YAML 1.1: remove the %YAML line"},
+		{"first line of a mapping", "a: b: c: d\n", "in.yaml:11: invalid YAML", ""},
+		{"unknown anchor", cm + "data:\n  a: x # *gone1 and *gone\n  b: *gone\n", "in.yaml:16: invalid YAML: yaml: unknown anchor", ""},
+		{"unknown anchor in flow", cm + "data: {a: x,\n  b: *gone}\n", "in.yaml:15: invalid YAML: yaml: unknown anchor", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs, err := Parse([]byte(tc.doc), "in.yaml", 10)
+			if err == nil {
+				t.Fatalf("accepted %d objects, want an error", len(objs))
+			}
+			if !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("error %q, want it to start with %q", err, tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.hint) {
+				t.Errorf("error %q, want a hint with %q", err, tc.hint)
+			}
+			if strings.Contains(err.Error(), "gone") {
+				t.Errorf("error %q names the anchor", err)
+			}
+		})
+	}
+}
+
 // TestParseHintsAtUnknownEscapes: a regular expression in double quotes,
 // as external-secrets' docs/snippets/conjur-external-secret-find.yaml
 // writes one ("^app1\/.+$"), is refused by yaml.v3, so by Flux's kustomize
