@@ -829,6 +829,44 @@ func listedCRDs(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]tem
 	return out, diag.Join(errs...)
 }
 
+// listedAndRendered warns, once per app at its first such CRD, of a CRD
+// that validation.crds lists as installed by other means and that an app
+// renders as well: Flux then applies the app's copy over the other
+// installer's (a chart's crds/ beside the CRDs a cloud add-on or an
+// operator's own install put there), and the two take turns at which
+// version the cluster serves. The app's copy is what kiln checks the env
+// against, so nothing else says so.
+func listedAndRendered(listed []templates.Object, runs []*appRun) []diag.Warning {
+	if len(listed) == 0 {
+		return nil
+	}
+	names := map[string]bool{}
+	for _, o := range listed {
+		names[o.Node.GetName()] = true
+	}
+	var out []diag.Warning
+	for _, run := range runs {
+		var w diag.OnceEach
+		for _, o := range run.objs {
+			if o.Node == nil || o.Node.GetKind() != "CustomResourceDefinition" || !names[o.Node.GetName()] {
+				continue
+			}
+			if w.Seen("") {
+				continue
+			}
+			hint := "leave the CRD to one installer: drop it from validation.crds if Flux is to install it, or from the app"
+			if run.app.Helm != nil {
+				hint = "leave the CRD to one installer: set helm.skipCRDs on the app if its chart's crds/ holds it, or drop it from validation.crds if Flux is to install it"
+			}
+			w.Add("", &diag.Warning{File: o.File, Line: o.Line, App: run.app.Name, Object: objRef(o),
+				Msg:  "validation.crds lists this CustomResourceDefinition as installed by other means, and the app renders it too: Flux applies the app's copy over the other installer's",
+				Hint: hint})
+		}
+		out = append(out, w.Warnings("CRD")...)
+	}
+	return out
+}
+
 // sameObject reports whether a and b hold the same object, however
 // written (YAML or JSON, comments, key order): a CRD reached twice, by a
 // symlink or through a file and its folder, is one CRD.

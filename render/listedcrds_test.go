@@ -344,3 +344,35 @@ func TestListedCRDFolderSymlinkToFolder(t *testing.T) {
 		t.Errorf("the symlink now leads to the Certificate CRD: got %v, want the Certificate refused", err)
 	}
 }
+
+// TestListedAndRenderedCRDWarned: a CRD listed under validation.crds as
+// installed by other means, and rendered by an app too (a chart's crds/
+// beside an operator's own install), has two installers: Flux applies the
+// app's copy over the other's. A warning at the app's CRD, once per app;
+// none when only listed.
+func TestListedAndRenderedCRDWarned(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"kiln.yaml": "apiVersion: kiln/v1alpha1\nkind: Pipeline\nenvironments:\n  - name: dev\n" +
+			"validation:\n  crds: [crds]\napps:\n  - name: web\n    namespace: apps\n    yaml: app\n",
+		"envs/dev.yaml":     "{}\n",
+		"crds/widgets.yaml": widgetCRD,
+		"app/cm.yaml":       "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+	}
+	er, _ := checkedRun(t, load(t, writeProject(t, files)), checkOptions(false))
+	if er.Err != nil || len(er.Warnings) != 0 {
+		t.Fatalf("listed only: %v %v", er.Err, er.Warnings)
+	}
+	files["app/crd.yaml"] = widgetCRD
+	er, _ = checkedRun(t, load(t, writeProject(t, files)), checkOptions(false))
+	if er.Err != nil {
+		t.Fatal(er.Err)
+	}
+	var got []string
+	for _, w := range er.Warnings {
+		got = append(got, w.File+": "+w.Msg)
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], "app/crd.yaml: validation.crds lists this CustomResourceDefinition as installed by other means, and the app renders it too") {
+		t.Errorf("warnings: %q", got)
+	}
+}

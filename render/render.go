@@ -887,6 +887,7 @@ func (r *Renderer) finishEnv(ctx context.Context, er *EnvResult, res *envconfig.
 			}
 			crds = append(crds, run.objs...)
 		}
+		warns = append(warns, listedAndRendered(listed, runs)...)
 		var assumed map[string]bool
 		if mode.recheck {
 			errs = append(errs, checkAssumptions(scopes, mode.assumed)...)
