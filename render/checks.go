@@ -910,14 +910,16 @@ func listedFiles(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]li
 	var errs []error
 	// A file reached again (a symlink in a folder to another of its
 	// files, a file listed beside its folder) is read once: a hundred
-	// symlinks to one CRD file of a few MiB took minutes to parse.
-	seen := map[string]bool{}
-	once := func(real string) bool {
-		if seen[real] {
-			return false
+	// symlinks to one CRD file of a few MiB took minutes to parse. Named
+	// on its own once, it is held to CRDs only, however else reached.
+	seen := map[string]int{} // real path -> index in out
+	once := func(real string, f listedFile) {
+		if i, ok := seen[real]; ok {
+			out[i].inFolder = out[i].inFolder && f.inFolder
+			return
 		}
-		seen[real] = true
-		return true
+		seen[real] = len(out)
+		out = append(out, f)
 	}
 	for _, ref := range pl.Validation.CRDs {
 		p := strings.ReplaceAll(ref.Path, "{env}", env)
@@ -929,8 +931,10 @@ func listedFiles(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]li
 		}
 		if err != nil || !fi.IsDir() {
 			// A file, or what ReadFile will fail on in the file's terms.
-			if err != nil || once(real) {
+			if err != nil {
 				out = append(out, f)
+			} else {
+				once(real, f)
 			}
 			continue
 		}
@@ -960,10 +964,12 @@ func listedFiles(pl *envconfig.Pipeline, env string, reads *deps.Recorder) ([]li
 				}
 			}
 			found = true
-			if err == nil && !once(real) {
-				continue
+			lf := listedFile{path: fp, ref: ref, inFolder: true}
+			if err != nil {
+				out = append(out, lf)
+			} else {
+				once(real, lf)
 			}
-			out = append(out, listedFile{path: fp, ref: ref, inFolder: true})
 		}
 		if !found {
 			errs = append(errs, &diag.Error{File: configFileOf(pl), Line: ref.Line,

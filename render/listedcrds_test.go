@@ -205,10 +205,13 @@ func TestListedCRDFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write("kiln.yaml", strings.Replace(string(config), "crds: [crds]", "crds: [crds, notes.json]", 1))
-	if er, _ := checkedRun(t, load(t, root), opts); er.Err == nil || !strings.Contains(er.Err.Error(), "notes.json:1") ||
-		!strings.Contains(er.Err.Error(), "keep only CRDs in the files under validation.crds") {
-		t.Errorf("a ConfigMap's file named: %v", er.Err)
+	// Named too, whether as a copy or as the folder's own file.
+	for _, named := range []string{"notes.json", "crds/notes.json"} {
+		write("kiln.yaml", strings.Replace(string(config), "crds: [crds]", "crds: [crds, "+named+"]", 1))
+		if er, _ := checkedRun(t, load(t, root), opts); er.Err == nil || !strings.Contains(er.Err.Error(), named+":1") ||
+			!strings.Contains(er.Err.Error(), "keep only CRDs in the files under validation.crds") {
+			t.Errorf("a ConfigMap's file named as %s: %v", named, er.Err)
+		}
 	}
 
 	write("kiln.yaml", string(config))
