@@ -145,17 +145,27 @@ func failingKustomization(fsys *securefs.FS, err error) string {
 	if len(all) == 0 {
 		return ""
 	}
-	dir := all[len(all)-1][1]
+	if file := kustomizationIn(fsys, all[len(all)-1][1]); file != "" {
+		return rootfs.Rel(fsys.Root(), file)
+	}
+	return ""
+}
+
+// kustomizationIn returns the kustomization file of dir, an absolute
+// path krusty names, resolved inside the root; "" when dir is not
+// absolute, leads outside or has none.
+func kustomizationIn(fsys *securefs.FS, dir string) string {
 	if !filepath.IsAbs(dir) {
 		return ""
 	}
-	dir, err = rootfs.Resolve(fsys.Root(), dir)
+	dir, err := rootfs.Resolve(fsys.Root(), dir)
 	if err != nil {
 		return ""
 	}
 	for _, name := range konfig.RecognizedKustomizationFileNames() {
-		if info, err := fsys.Stat(filepath.Join(dir, name)); err == nil && info.Mode().IsRegular() {
-			return path.Join(rootfs.Rel(fsys.Root(), dir), name)
+		file := filepath.Join(dir, name)
+		if info, err := fsys.Stat(file); err == nil && info.Mode().IsRegular() {
+			return file
 		}
 	}
 	return ""
@@ -467,21 +477,13 @@ var varCollisionRe = regexp.MustCompile(`recursed merging from path '([^']*)': v
 // the base's folder, not the entry.
 func varCollision(de *diag.Error, fsys *securefs.FS, dir, name string) {
 	de.Hint = fmt.Sprintf("an earlier base of the kustomization declares var %s too, and vars are one set for the whole build: rename the var in one base (and its $(%s) references), or declare it once, in a base both use", name, name)
-	if !filepath.IsAbs(dir) {
+	file := kustomizationIn(fsys, dir)
+	if file == "" {
 		return
 	}
-	dir, err := rootfs.Resolve(fsys.Root(), dir)
-	if err != nil {
-		return
-	}
-	for _, n := range konfig.RecognizedKustomizationFileNames() {
-		file := filepath.Join(dir, n)
-		if data, err := fsys.ReadFile(file); err == nil {
-			f := &kfile{data: data}
-			if line := namedEntry(f, "vars", name); line > 0 {
-				de.File, de.Line = rootfs.Rel(fsys.Root(), file), line
-			}
-			return
+	if data, err := fsys.ReadFile(file); err == nil {
+		if line := namedEntry(&kfile{data: data}, "vars", name); line > 0 {
+			de.File, de.Line = rootfs.Rel(fsys.Root(), file), line
 		}
 	}
 }
