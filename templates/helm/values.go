@@ -121,6 +121,11 @@ func readValues(req *templates.Request, rec *deps.Recorder) (*values, error) {
 // and drops the others silently, so that `-f all.yaml` of files joined
 // with --- loses all but the first. 0 when there is none.
 func extraDocumentLine(data []byte) int {
+	// Almost every values file is one document: it is parsed once, not
+	// twice, unless a line could start another (--- or a ... end).
+	if !bytes.Contains(data, []byte("\n---")) && !bytes.Contains(data, []byte("\n...")) {
+		return 0
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var first yaml.Node
 	if dec.Decode(&first) != nil {
