@@ -362,7 +362,7 @@ func misspeltKey(m *kyaml.Node, key string) *kyaml.Node {
 		if k.Value == key || len(k.Value) < len(key)-1 {
 			continue
 		}
-		if strings.EqualFold(k.Value, key) || diag.Closest(key, []string{k.Value}) != "" {
+		if diag.Closest(key, []string{k.Value}) != "" { // case-blind
 			return k
 		}
 	}
