@@ -602,25 +602,16 @@ func quoteTimestamps(objs []templates.Object) {
 	}
 }
 
-// keepBlockScalars restyles the block scalars of objs that kiln's YAML
-// writer would write as another value, or as a file kustomize cannot read
-// (objects.KeepBlockScalars), so that Flux applies the value the engine
-// gave and kiln checked. A SOPS document is written as it was encrypted.
-func keepBlockScalars(objs []templates.Object) {
+// keepScalars restyles the scalars of objs that kiln's YAML writer would
+// write as another value, or as a file kustomize cannot read: block
+// scalars (objects.KeepBlockScalars) and the empty nulls of flow
+// collections, which it would write quoted and Flux apply as ""
+// (objects.KeepFlowNulls); so that Flux applies the value the engine gave
+// and kiln checked. A SOPS document is written as it was encrypted.
+func keepScalars(objs []templates.Object) {
 	for _, o := range objs {
 		if o.Raw == nil && o.Node != nil {
-			objects.KeepBlockScalars(o.Node.YNode())
-		}
-	}
-}
-
-// keepFlowNulls writes the empty nulls of objs' flow collections as null,
-// which kiln's YAML writer would write quoted and Flux apply as ""
-// (objects.KeepFlowNulls). A SOPS document is written as it was encrypted.
-func keepFlowNulls(objs []templates.Object) {
-	for _, o := range objs {
-		if o.Raw == nil && o.Node != nil {
-			objects.KeepFlowNulls(o.Node.YNode())
+			objects.KeepScalars(o.Node.YNode())
 		}
 	}
 }
@@ -1678,8 +1669,7 @@ func (r *Renderer) checkApp(ctx context.Context, venv *validate.Env, applied *ap
 	}
 	snap := snapshotSOPS(run.objs)
 	quoteTimestamps(run.objs)
-	keepBlockScalars(run.objs)
-	keepFlowNulls(run.objs)
+	keepScalars(run.objs)
 	run.namespaced = scopes.SetDefault(run.objs, run.app.Namespace)
 	// After SetDefault, so that they name each object with the namespace
 	// it is written with, as validation's errors do: none of them reads

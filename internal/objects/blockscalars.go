@@ -27,31 +27,53 @@ import (
 // The value is what Helm, kustomize or jsonnet gave; only how it is
 // written changes, and only where it has to.
 func KeepBlockScalars(n *kyaml.Node) bool {
+	return walkScalars(n, false, func(n *kyaml.Node, _ bool) bool { return keepBlockScalar(n) })
+}
+
+// KeepScalars is KeepBlockScalars and KeepFlowNulls in one walk of n:
+// every object of a render goes through both.
+func KeepScalars(n *kyaml.Node) bool {
+	return walkScalars(n, false, func(n *kyaml.Node, flow bool) bool {
+		return keepBlockScalar(n) || keepFlowNull(n, flow)
+	})
+}
+
+// walkScalars calls keep on each scalar below n, with whether it is in a
+// flow collection, and says whether any call changed one.
+func walkScalars(n *kyaml.Node, flow bool, keep func(n *kyaml.Node, flow bool) bool) bool {
 	if n == nil {
 		return false
 	}
-	changed := false
 	switch n.Kind {
 	case kyaml.ScalarNode:
-		block := n.Style&(kyaml.LiteralStyle|kyaml.FoldedStyle) != 0 ||
-			n.Style == 0 && hasBreak(n.Value) // the emitter writes a multi-line plain value literal
-		switch {
-		case !block:
-		case len(n.Value) > 0 && n.Value[0] == '\t':
-			n.Style = kyaml.DoubleQuotedStyle
-			return true
-		case n.Style&kyaml.FoldedStyle != 0 && foldedMiswritten(n.Value):
-			n.Style = kyaml.LiteralStyle
-			return true
-		}
+		return keep(n, flow)
 	case kyaml.DocumentNode, kyaml.SequenceNode, kyaml.MappingNode:
+		flow = flow || n.Style&kyaml.FlowStyle != 0
+		changed := false
 		for _, c := range n.Content {
-			if KeepBlockScalars(c) {
+			if walkScalars(c, flow, keep) {
 				changed = true
 			}
 		}
+		return changed
 	}
-	return changed
+	return false
+}
+
+// keepBlockScalar is KeepBlockScalars of one scalar.
+func keepBlockScalar(n *kyaml.Node) bool {
+	block := n.Style&(kyaml.LiteralStyle|kyaml.FoldedStyle) != 0 ||
+		n.Style == 0 && hasBreak(n.Value) // the emitter writes a multi-line plain value literal
+	switch {
+	case !block:
+	case len(n.Value) > 0 && n.Value[0] == '\t':
+		n.Style = kyaml.DoubleQuotedStyle
+		return true
+	case n.Style&kyaml.FoldedStyle != 0 && foldedMiswritten(n.Value):
+		n.Style = kyaml.LiteralStyle
+		return true
+	}
+	return false
 }
 
 // foldedMiswritten reports whether yaml.v3's emitter writes v, a folded

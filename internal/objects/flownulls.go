@@ -15,28 +15,15 @@ import (
 // unset is refused at apply. Written as null, it reads back as the null
 // it was. In a block collection the emitter writes `a:` and needs nothing.
 func KeepFlowNulls(n *kyaml.Node) bool {
-	return keepFlowNulls(n, false)
+	return walkScalars(n, false, keepFlowNull)
 }
 
-func keepFlowNulls(n *kyaml.Node, flow bool) bool {
-	if n == nil {
-		return false
-	}
-	switch n.Kind {
-	case kyaml.ScalarNode:
-		if flow && n.Value == "" && n.Style == 0 && n.ShortTag() == "!!null" {
-			n.Value = "null"
-			return true
-		}
-	case kyaml.DocumentNode, kyaml.SequenceNode, kyaml.MappingNode:
-		flow = flow || n.Style&kyaml.FlowStyle != 0
-		changed := false
-		for _, c := range n.Content {
-			if keepFlowNulls(c, flow) {
-				changed = true
-			}
-		}
-		return changed
+// keepFlowNull is KeepFlowNulls of one scalar, in a flow collection or
+// not.
+func keepFlowNull(n *kyaml.Node, flow bool) bool {
+	if flow && n.Value == "" && n.Style == 0 && n.ShortTag() == "!!null" {
+		n.Value = "null"
+		return true
 	}
 	return false
 }
